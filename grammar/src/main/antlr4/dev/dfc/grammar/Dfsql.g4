@@ -1,0 +1,3 @@
+grammar Dfsql;
+script : EOF ;
+WS : [ \t\r\n]+ -> skip ;
