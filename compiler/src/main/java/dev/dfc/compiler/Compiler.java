@@ -1,0 +1,111 @@
+package dev.dfc.compiler;
+
+import dev.dfc.compiler.ast.Script;
+import dev.dfc.compiler.diag.Diagnostic;
+import dev.dfc.compiler.source.SourceFile;
+import dev.dfc.compiler.source.Span;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The compiler's facade: parse, check, lower and emit a set of .dfsql files.
+ *
+ * <p>Never throws on user input. Problems in the input are diagnostics; an exception escaping a
+ * pass is a compiler bug and becomes one DF9001 diagnostic (the CLI decides about stack traces).
+ * Everything runs on one thread with a large stack, so deeply nested input (10,000 levels) is
+ * reported as DF4002 instead of overflowing the stack.
+ */
+public final class Compiler {
+    private static final long STACK_BYTES = 1L << 30;
+
+    private Compiler() {}
+
+    /** Checks and compiles; {@code sql} is null when any diagnostic is an error. */
+    public static Compilation compile(List<SourceFile> files) {
+        return onBigStack(() -> Pipeline.run(files, true));
+    }
+
+    /** Only the checks of {@link #compile}: every diagnostic, sorted. */
+    public static List<Diagnostic> check(List<SourceFile> files) {
+        return onBigStack(() -> Pipeline.run(files, false)).diagnostics();
+    }
+
+    private static Compilation onBigStack(java.util.function.Supplier<Compilation> work) {
+        Compilation[] result = new Compilation[1];
+        Throwable[] failure = new Throwable[1];
+        Thread thread = new Thread(null, () -> {
+            try {
+                result[0] = work.get();
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        }, "dfc-compiler", STACK_BYTES);
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure[0] = e;
+        }
+        if (failure[0] != null) return new Compilation(List.of(internalError(null, failure[0])), null);
+        return result[0];
+    }
+
+    /** A DF9001 diagnostic for an exception that escaped a pass. */
+    static Diagnostic internalError(Span span, Throwable t) {
+        String what = t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        return Diagnostic.error("DF9001", span, "internal compiler error: " + what)
+                .withHint("this is a bug in dfc; please report it with the input file (rerun with --stacktrace for details)");
+    }
+
+    /** Sorts by file (in input order), then position, then code. */
+    static List<Diagnostic> sorted(List<Diagnostic> diagnostics, List<SourceFile> files) {
+        Map<SourceFile, Integer> order = new IdentityHashMap<>();
+        for (int i = 0; i < files.size(); i++) order.put(files.get(i), i);
+        List<Diagnostic> out = new ArrayList<>(diagnostics);
+        out.sort(Comparator
+                .comparingInt((Diagnostic d) -> d.span() == null ? -1 : order.getOrDefault(d.span().file(), files.size()))
+                .thenComparingInt(d -> d.span() == null ? -1 : d.span().start())
+                .thenComparing(Diagnostic::code));
+        return out;
+    }
+
+    /** The pipeline; runs on the big-stack thread. */
+    private static final class Pipeline {
+        static Compilation run(List<SourceFile> files, boolean emit) {
+            List<Diagnostic> diagnostics = new ArrayList<>();
+            List<Script> scripts = new ArrayList<>();
+            for (SourceFile file : files) {
+                try {
+                    Parsed parsed = parse(file);
+                    diagnostics.addAll(parsed.diagnostics());
+                    if (parsed.script() != null) scripts.add(parsed.script());
+                } catch (RuntimeException | StackOverflowError e) {
+                    diagnostics.add(internalError(file.span(0, 0), e));
+                }
+            }
+            List<Diagnostic> all = sorted(diagnostics, files);
+            boolean failed = all.stream().anyMatch(Diagnostic::isError);
+            return new Compilation(all, emit && !failed ? "" : null);
+        }
+    }
+
+    record Parsed(Script script, List<Diagnostic> diagnostics) {}
+
+    /** Calls parse.Parser.parse (being written in parallel) reflectively until it lands. */
+    private static Parsed parse(SourceFile file) {
+        try {
+            Class<?> parser = Class.forName("dev.dfc.compiler.parse.Parser");
+            Object result = parser.getMethod("parse", SourceFile.class).invoke(null, file);
+            Script script = (Script) result.getClass().getMethod("script").invoke(result);
+            @SuppressWarnings("unchecked")
+            List<Diagnostic> diags = (List<Diagnostic>) result.getClass().getMethod("diagnostics").invoke(result);
+            return new Parsed(script, diags);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("parser not available", e);
+        }
+    }
+}
