@@ -1,0 +1,51 @@
+package dev.dfc.cli;
+
+import dev.dfc.cli.input.SourceLoader;
+import dev.dfc.cli.report.DiagnosticFormat;
+import dev.dfc.cli.report.Outcome;
+import dev.dfc.compiler.Compiler;
+import dev.dfc.compiler.diag.Diagnostic;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code dfc check}: every static check of compile, without producing SQL. */
+@Command(name = "check",
+        header = "Check .dfsql files and report problems.",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Examples:",
+            "  dfc check flows/order.dfsql",
+            "  dfc check --warnings-as-errors flows/*.dfsql",
+            "",
+            "Checks .dfsql files (syntax, names bound on every path, arity, literals) and prints each problem as file:line:col: severity[code]: message, with an excerpt, on stdout.",
+            ""
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:no errors (warnings allowed)", "1:errors (or warnings with --warnings-as-errors)", "2:usage or I/O error", "3:internal error"})
+final class CheckCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "The .dfsql files, checked together (workflow names must be unique across them).")
+    List<String> files;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    DiagnosticFormat format;
+
+    @Option(names = {"-W", "--warnings-as-errors"}, description = "Exit 1 when there are warnings.")
+    boolean warningsAsErrors;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<Diagnostic> diagnostics = Compiler.check(SourceLoader.load(files));
+        format.write(diagnostics, spec.commandLine().getOut());
+        return Outcome.exitCode(diagnostics, warningsAsErrors);
+    }
+}
