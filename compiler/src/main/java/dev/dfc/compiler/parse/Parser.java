@@ -1,0 +1,198 @@
+package dev.dfc.compiler.parse;
+
+import dev.dfc.compiler.ast.Expr;
+import dev.dfc.compiler.ast.Script;
+import dev.dfc.compiler.ast.Statement;
+import dev.dfc.compiler.diag.Diagnostic;
+import dev.dfc.compiler.source.SourceFile;
+import dev.dfc.grammar.DfsqlLexer;
+import dev.dfc.grammar.DfsqlParser;
+import java.nio.CharBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.antlr.v4.runtime.CodePointBuffer;
+import org.antlr.v4.runtime.CodePointCharStream;
+import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.Token;
+
+/**
+ * The parser facade: text in, AST and syntax diagnostics out. Never throws on user input.
+ *
+ * <p>Statements are parsed one at a time; a syntax error abandons the statement it is in and
+ * parsing resumes after the next {@code ;}, so one run reports the problems of every statement.
+ * Parsing runs on a thread with a stack sized for the input, so deeply nested expressions (10,000
+ * levels and more) cannot overflow the caller's stack; the nesting limit is the checker's business.
+ */
+public final class Parser {
+    private Parser() {}
+
+    public record ParseResult(Script script, List<Diagnostic> diagnostics) {
+        public ParseResult {
+            diagnostics = List.copyOf(diagnostics);
+        }
+    }
+
+    /** An embedded expression (script mode); {@code expr} is null when it has errors. */
+    public record ExpressionResult(Expr expr, List<Diagnostic> diagnostics) {
+        public ExpressionResult {
+            diagnostics = List.copyOf(diagnostics);
+        }
+    }
+
+    public static ParseResult parse(SourceFile file) {
+        return onLargeStack(file.text().length(), () -> {
+            List<Diagnostic> diagnostics = new ArrayList<>();
+            try {
+                return new ParseResult(new Script(file, statements(file, diagnostics)), diagnostics);
+            } catch (RuntimeException | StackOverflowError e) {
+                diagnostics.add(internalError(file, e));
+                return new ParseResult(new Script(file, List.of()), diagnostics);
+            }
+        });
+    }
+
+    /**
+     * Parses {@code file.text()[start, end)} as exactly one workflow expression, e.g. the first
+     * argument of a {@code df.start(...)} call found in pass-through SQL. Spans point into {@code file}.
+     */
+    public static ExpressionResult parseExpression(SourceFile file, int start, int end) {
+        return onLargeStack(end - start, () -> {
+            List<Diagnostic> diagnostics = new ArrayList<>();
+            try {
+                return new ExpressionResult(expression(file, start, end, diagnostics), diagnostics);
+            } catch (RuntimeException | StackOverflowError e) {
+                diagnostics.add(internalError(file, e));
+                return new ExpressionResult(null, diagnostics);
+            }
+        });
+    }
+
+    private static List<Statement> statements(SourceFile file, List<Diagnostic> diagnostics) {
+        CommonTokenStream tokens = tokenize(file.text(), file, 0, diagnostics);
+        DfsqlParser parser = newParser(tokens, file, 0, diagnostics);
+        AstBuilder builder = new AstBuilder(file, tokens, 0);
+        List<Statement> statements = new ArrayList<>();
+        while (tokens.LA(1) != Token.EOF) {
+            int before = tokens.index();
+            try {
+                Statement s = builder.statement(parser.terminatedStatement().statement());
+                if (s != null) statements.add(s);
+            } catch (SyntaxErrorStrategy.StatementAbandoned abandoned) {
+                while (tokens.LA(1) != Token.EOF && tokens.LA(1) != DfsqlParser.SEMI) tokens.consume();
+                if (tokens.LA(1) == DfsqlParser.SEMI) tokens.consume();
+            }
+            parser.getErrorHandler().reset(parser);
+            if (tokens.index() == before && tokens.LA(1) != Token.EOF) tokens.consume();
+        }
+        return statements;
+    }
+
+    private static Expr expression(SourceFile file, int start, int end, List<Diagnostic> diagnostics) {
+        int from = Math.max(0, Math.min(start, file.text().length()));
+        int to = Math.max(from, Math.min(end, file.text().length()));
+        int errorsBefore = diagnostics.size();
+        CommonTokenStream tokens = tokenize(file.text().substring(from, to), file, from, diagnostics);
+        DfsqlParser parser = newParser(tokens, file, from, diagnostics);
+        try {
+            Expr expr = new AstBuilder(file, tokens, from).expr(parser.standaloneExpr().expr());
+            return diagnostics.size() == errorsBefore ? expr : null;
+        } catch (SyntaxErrorStrategy.StatementAbandoned abandoned) {
+            return null;
+        }
+    }
+
+    private static DfsqlParser newParser(CommonTokenStream tokens, SourceFile file, int base, List<Diagnostic> diagnostics) {
+        DfsqlParser parser = new DfsqlParser(tokens);
+        parser.removeErrorListeners();
+        parser.setErrorHandler(new SyntaxErrorStrategy(file, base, diagnostics));
+        return parser;
+    }
+
+    /**
+     * Lexes the whole text and reports lexical problems: literals and comments that run to the end
+     * of the input (DF1002, at their opening delimiter) and control characters outside them (DF1003).
+     * Offsets stay UTF-16 indices, as in {@link SourceFile}, because the char stream is built from chars.
+     */
+    private static CommonTokenStream tokenize(String text, SourceFile file, int base, List<Diagnostic> diagnostics) {
+        CodePointCharStream chars = CodePointCharStream.fromBuffer(
+                CodePointBuffer.withChars(CharBuffer.wrap(text.toCharArray())), file.path());
+        DfsqlLexer lexer = new DfsqlLexer(chars);
+        lexer.removeErrorListeners();
+        CommonTokenStream tokens = new CommonTokenStream(lexer);
+        tokens.fill();
+        for (Token t : tokens.getTokens()) {
+            String opening = switch (t.getType()) {
+                case DfsqlParser.UNTERMINATED_STRING -> t.getText().startsWith("'") ? "'" : t.getText().substring(0, 3);
+                case DfsqlParser.UNTERMINATED_ESCAPE_STRING -> t.getText().substring(0, 2);
+                case DfsqlParser.UNTERMINATED_QUOTED_IDENT -> "\"";
+                case DfsqlParser.UNTERMINATED_DOLLAR_STRING -> t.getText().substring(0, t.getText().indexOf('$', 1) + 1);
+                case DfsqlParser.UNTERMINATED_COMMENT -> "/*";
+                default -> null;
+            };
+            int start = base + t.getStartIndex();
+            if (opening != null) {
+                Diagnostic d = Diagnostic.error("DF1002", file.span(start, start + opening.length()), unterminated(t.getType(), opening));
+                diagnostics.add(d.withHint(t.getType() == DfsqlParser.UNTERMINATED_COMMENT
+                        ? "close it with */ (comments nest: every /* needs its own */)"
+                        : "close it with " + closing(t.getType(), opening)));
+            } else if (t.getType() == DfsqlParser.CONTROL_CHAR) {
+                diagnostics.add(Diagnostic.error("DF1003", file.span(start, start + 1),
+                        "invalid character " + SyntaxErrorStrategy.describeChar(t.getText())));
+            }
+        }
+        return tokens;
+    }
+
+    private static String unterminated(int type, String opening) {
+        return switch (type) {
+            case DfsqlParser.UNTERMINATED_QUOTED_IDENT -> "unterminated quoted identifier";
+            case DfsqlParser.UNTERMINATED_DOLLAR_STRING -> "unterminated dollar-quoted string " + opening;
+            case DfsqlParser.UNTERMINATED_COMMENT -> "unterminated /* comment";
+            default -> "unterminated string literal";
+        };
+    }
+
+    private static String closing(int type, String opening) {
+        return switch (type) {
+            case DfsqlParser.UNTERMINATED_QUOTED_IDENT -> "\"";
+            case DfsqlParser.UNTERMINATED_DOLLAR_STRING -> opening;
+            default -> "' (a quote inside the string is written '')";
+        };
+    }
+
+    private static Diagnostic internalError(SourceFile file, Throwable e) {
+        return Diagnostic.error("DF9001", file.span(0, 0), "internal error in the parser: " + e);
+    }
+
+    /**
+     * Runs {@code work} on a thread whose stack grows with the input, because the parser and the
+     * AST builder recurse once per nesting level. Falls back to the caller's thread if no such
+     * thread can be created.
+     */
+    private static <T> T onLargeStack(int inputLength, Supplier<T> work) {
+        long stack = Math.min(1L << 30, Math.max(16L << 20, inputLength * 8192L));
+        Object[] result = new Object[1];
+        Thread thread;
+        try {
+            thread = new Thread(null, () -> result[0] = work.get(), "dfc-parse", stack);
+            thread.setDaemon(true);
+            thread.start();
+        } catch (OutOfMemoryError | SecurityException e) {
+            return work.get();
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        @SuppressWarnings("unchecked")
+        T value = (T) result[0];
+        return value;
+    }
+}
