@@ -1,6 +1,11 @@
 package dev.dfc.compiler;
 
 import dev.dfc.compiler.ast.Script;
+import dev.dfc.compiler.check.Checker;
+import dev.dfc.compiler.emit.Emitter;
+import dev.dfc.compiler.ir.Program;
+import dev.dfc.compiler.lower.Lowering;
+import dev.dfc.compiler.parse.StringLiteral;
 import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.source.SourceFile;
 import dev.dfc.compiler.source.Span;
@@ -82,15 +87,42 @@ public final class Compiler {
                 try {
                     Parsed parsed = parse(file);
                     diagnostics.addAll(parsed.diagnostics());
-                    if (parsed.script() != null) scripts.add(parsed.script());
+                    boolean syntaxErrors = parsed.diagnostics().stream().anyMatch(Diagnostic::isError);
+                    // checking a script with syntax errors would mostly report their echoes
+                    if (parsed.script() != null && !syntaxErrors) scripts.add(parsed.script());
                 } catch (RuntimeException | StackOverflowError e) {
                     diagnostics.add(internalError(file.span(0, 0), e));
                 }
             }
-            List<Diagnostic> all = sorted(diagnostics, files);
-            boolean failed = all.stream().anyMatch(Diagnostic::isError);
-            return new Compilation(all, emit && !failed ? "" : null);
+            return compileScripts(scripts, diagnostics, files, emit);
         }
+    }
+
+    /**
+     * Checks, lowers and emits parsed scripts; {@code earlier} holds diagnostics found before (parse).
+     * Package-visible so tests can compile hand-built ASTs.
+     */
+    static Compilation compileScripts(List<Script> scripts, List<Diagnostic> earlier, List<SourceFile> files,
+            boolean emit) {
+        List<Diagnostic> diagnostics = new ArrayList<>(earlier);
+        Span here = files.isEmpty() ? null : files.get(0).span(0, 0);
+        String sql = null;
+        try {
+            diagnostics.addAll(Checker.check(scripts, raw -> StringLiteral.decode(raw).rawOffsets()));
+            boolean failed = diagnostics.stream().anyMatch(Diagnostic::isError);
+            if (emit && !failed) {
+                List<Program.Unit> units = new ArrayList<>();
+                for (Script script : scripts) {
+                    here = script.file().span(0, 0);
+                    units.add(Lowering.lower(script));
+                }
+                sql = new Emitter().script(new Program(units));
+            }
+        } catch (RuntimeException | StackOverflowError e) {
+            diagnostics.add(internalError(here, e));
+            sql = null;
+        }
+        return new Compilation(sorted(diagnostics, files), sql);
     }
 
     record Parsed(Script script, List<Diagnostic> diagnostics) {}

@@ -1,0 +1,359 @@
+package dev.dfc.compiler.check;
+
+import dev.dfc.compiler.ast.Arg;
+import dev.dfc.compiler.ast.Expr;
+import dev.dfc.compiler.ast.Param;
+import dev.dfc.compiler.ast.Script;
+import dev.dfc.compiler.ast.Statement;
+import dev.dfc.compiler.check.NodeFunctions.Kind;
+import dev.dfc.compiler.check.NodeFunctions.Signature;
+import dev.dfc.compiler.diag.Diagnostic;
+import dev.dfc.compiler.source.Span;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Name and shape checks over the AST, collecting every error (in the manner of jlox's Resolver):
+ * node functions and their arguments, workflow and parameter names, and which names are definitely
+ * bound at each reference.
+ *
+ * <p>Definite binding is a forward data-flow over the expression: each node maps the set of names
+ * bound before it to the set bound after it. Sequence threads the set through, a join unions its
+ * branches, if and race intersect theirs, a loop binds nothing for what follows (a break may leave
+ * it before any bind ran). Parameters are bound from the start.
+ */
+public final class Checker {
+    /** pg_durable's nesting limit. */
+    public static final int MAX_DEPTH = 256;
+
+    private final StringOffsets offsets;
+    private final List<Diagnostic> diagnostics = new ArrayList<>();
+
+    // per workflow
+    private final Map<String, Span> bindSites = new LinkedHashMap<>();
+    private final Set<String> used = new TreeSet<>();
+    private Set<String> paramNames = Set.of();
+
+    private Checker(StringOffsets offsets) {
+        this.offsets = offsets;
+    }
+
+    /** Checks every workflow of every script; returns the diagnostics in discovery order. */
+    public static List<Diagnostic> check(List<Script> scripts, StringOffsets offsets) {
+        Checker checker = new Checker(offsets);
+        Map<String, Span> workflows = new LinkedHashMap<>();
+        for (Script script : scripts) {
+            for (Statement st : script.statements()) {
+                if (st instanceof Statement.WorkflowDef wf) {
+                    Span first = workflows.putIfAbsent(wf.name(), wf.nameSpan());
+                    if (first != null) {
+                        checker.diagnostics.add(Diagnostic.error("DF2002", wf.nameSpan(),
+                                "workflow '" + wf.name() + "' is already defined")
+                                .withHint("first defined at " + first));
+                    }
+                    checker.workflow(wf);
+                }
+            }
+        }
+        return List.copyOf(checker.diagnostics);
+    }
+
+    private void workflow(Statement.WorkflowDef wf) {
+        bindSites.clear();
+        used.clear();
+        Map<String, Param> params = new LinkedHashMap<>();
+        for (Param p : wf.params()) {
+            if (params.putIfAbsent(p.name(), p) != null) {
+                diagnostics.add(Diagnostic.error("DF2003", p.nameSpan(),
+                        "parameter '" + p.name() + "' is already declared")
+                        .withHint("first declared at " + params.get(p.name()).nameSpan()));
+            }
+        }
+        paramNames = params.keySet();
+        Expr tooDeep = firstTooDeep(wf.body());
+        if (tooDeep != null) {
+            diagnostics.add(Diagnostic.error("DF4002", tooDeep.span(),
+                    "expression nests deeper than " + MAX_DEPTH + " levels")
+                    .withHint("split the workflow, or use df.call to run part of it as a child workflow"));
+            return;
+        }
+        collectBindSites(wf.body());
+        Set<String> bound = new TreeSet<>(params.keySet());
+        node(wf.body(), Collections.unmodifiableSet(bound));
+        for (Param p : params.values()) {
+            if (!used.contains(p.name())) {
+                diagnostics.add(Diagnostic.warning("DF2101", p.nameSpan(),
+                        "parameter '" + p.name() + "' is never used"));
+            }
+        }
+    }
+
+    /** The first node (pre-order) deeper than MAX_DEPTH calls, found without recursion. */
+    private static Expr firstTooDeep(Expr body) {
+        Deque<Expr> nodes = new ArrayDeque<>();
+        Deque<Integer> depths = new ArrayDeque<>();
+        nodes.push(body);
+        depths.push(1);
+        while (!nodes.isEmpty()) {
+            Expr e = nodes.pop();
+            int depth = depths.pop();
+            if (depth > MAX_DEPTH) return e;
+            List<Expr> children = children(e);
+            for (int i = children.size() - 1; i >= 0; i--) {
+                nodes.push(children.get(i));
+                depths.push(e instanceof Expr.Call ? depth + 1 : depth);
+            }
+        }
+        return null;
+    }
+
+    private static List<Expr> children(Expr e) {
+        if (e instanceof Expr.Call c) {
+            List<Expr> out = new ArrayList<>(c.args().size());
+            for (Arg a : c.args()) out.add(a.value());
+            return out;
+        }
+        if (e instanceof Expr.Cast c) return List.of(c.value());
+        return List.of();
+    }
+
+    private void collectBindSites(Expr body) {
+        Deque<Expr> todo = new ArrayDeque<>();
+        todo.push(body);
+        while (!todo.isEmpty()) {
+            Expr e = todo.pop();
+            if (e instanceof Expr.Call c && c.function().equals("df.as") && c.args().size() == 2
+                    && c.args().get(1).value() instanceof Expr.Str s) {
+                bindSites.putIfAbsent(s.value(), s.span());
+            }
+            List<Expr> children = children(e);
+            for (int i = children.size() - 1; i >= 0; i--) todo.push(children.get(i));
+        }
+    }
+
+    /** Checks a node position; returns the names definitely bound after it runs. */
+    private Set<String> node(Expr e, Set<String> bound) {
+        if (e instanceof Expr.Str s) {
+            sql(s, bound);
+            return bound;
+        }
+        if (!(e instanceof Expr.Call call)) {
+            diagnostics.add(Diagnostic.error("DF3003", e.span(),
+                    "expected a workflow node, found " + describe(e))
+                    .withHint("a step is a SQL string, a df.* node function, or an expression of them"));
+            return bound;
+        }
+        Signature sig = NodeFunctions.lookup(call.function());
+        if (sig == null) {
+            Diagnostic d = Diagnostic.error("DF3001", call.nameSpan(), "unknown node function '" + call.function() + "'");
+            String near = NodeFunctions.closest(call.function());
+            diagnostics.add(near == null ? d : d.withHint("did you mean '" + near + "'?"));
+            return bound;
+        }
+        if (!sig.supported()) {
+            diagnostics.add(Diagnostic.error("DF3900", call.nameSpan(), "'" + sig.name() + "' is not supported yet"));
+        }
+        Expr[] args = arguments(call, sig);
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] != null && sig.kindAt(i) != Kind.NODE) literal(args[i], sig, i);
+        }
+        return flow(call, sig, args, bound);
+    }
+
+    /** Binds arguments to parameter positions; reports arity and naming errors. Missing: null. */
+    private Expr[] arguments(Expr.Call call, Signature sig) {
+        List<Arg> given = call.args();
+        int positional = sig.variadic() ? Math.max(given.size(), sig.params().size()) : sig.params().size();
+        Expr[] slots = new Expr[positional];
+        int next = 0;
+        boolean ok = true;
+        for (Arg a : given) {
+            int at;
+            if (a.name() == null) {
+                at = next++;
+            } else {
+                at = sig.positionOf(a.name());
+                if (at < 0) {
+                    diagnostics.add(Diagnostic.error("DF3004", a.span(),
+                            "'" + sig.name() + "' has no argument named '" + a.name() + "'"));
+                    continue;
+                }
+                if (slots[at] != null) {
+                    diagnostics.add(Diagnostic.error("DF3004", a.span(),
+                            "argument '" + a.name() + "' of '" + sig.name() + "' is given twice"));
+                    continue;
+                }
+            }
+            if (at >= slots.length) {
+                ok = false;
+                continue;
+            }
+            slots[at] = a.value();
+        }
+        int present = 0;
+        for (int i = 0; i < Math.min(sig.required(), slots.length); i++) if (slots[i] != null) present++;
+        if (!ok || present < sig.required()) {
+            diagnostics.add(Diagnostic.error("DF3002", call.nameSpan(),
+                    "'" + sig.name() + "' takes " + sig.arityText() + ", found " + given.size()));
+        }
+        return slots;
+    }
+
+    private Set<String> flow(Expr.Call call, Signature sig, Expr[] a, Set<String> bound) {
+        switch (sig.name()) {
+            case "df.sql":
+                if (a[0] instanceof Expr.Str s) sql(s, bound);
+                return bound;
+            case "df.seq":
+                return run(a[1], run(a[0], bound));
+            case "df.as": {
+                Set<String> after = run(a[0], bound);
+                if (!(a[1] instanceof Expr.Str name)) return after;
+                if (!Names.isIdentifier(name.value())) {
+                    diagnostics.add(Diagnostic.error("DF2004", name.span(),
+                            "bind name '" + name.value() + "' is not an identifier")
+                            .withHint("use letters, digits and '_', not starting with a digit, so '$"
+                                    + "name' can refer to it"));
+                    return after;
+                }
+                if (a[0] != null && resultAlreadyBound(a[0])) {
+                    diagnostics.add(Diagnostic.error("DF3900", call.nameSpan(),
+                            "binding one result to two names is not supported yet"));
+                }
+                return with(after, name.value());
+            }
+            case "df.join", "df.join3": {
+                Set<String> out = new TreeSet<>(bound);
+                for (Expr branch : a) out.addAll(run(branch, bound));
+                return out;
+            }
+            case "df.race":
+                return intersection(a, bound);
+            case "df.if": {
+                Set<String> afterCondition = run(a[0], bound);
+                return intersection(new Expr[] {a[1], a[2]}, afterCondition);
+            }
+            case "df.if_rows":
+                if (a[0] instanceof Expr.Str name) reference(name.value(), name.span(), bound);
+                return intersection(new Expr[] {a[1], a[2]}, bound);
+            case "df.loop": {
+                Set<String> afterBody = run(a[0], bound);
+                run(a[1], afterBody);
+                return bound;
+            }
+            case "df.retry", "df.timeout":
+                return run(a[0], bound);
+            case "df.with_undo": {
+                Set<String> after = run(a[0], bound);
+                run(a[1], after);
+                return after;
+            }
+            default:
+                return bound;
+        }
+    }
+
+    private Set<String> run(Expr e, Set<String> bound) {
+        return e == null ? bound : node(e, bound);
+    }
+
+    private Set<String> intersection(Expr[] branches, Set<String> bound) {
+        Set<String> out = null;
+        for (Expr branch : branches) {
+            Set<String> b = run(branch, bound);
+            if (out == null) out = new TreeSet<>(b);
+            else out.retainAll(b);
+        }
+        return out == null ? bound : out;
+    }
+
+    private static Set<String> with(Set<String> bound, String name) {
+        Set<String> out = new TreeSet<>(bound);
+        out.add(name);
+        return out;
+    }
+
+    private static boolean resultAlreadyBound(Expr e) {
+        if (!(e instanceof Expr.Call c)) return false;
+        if (c.function().equals("df.as")) return true;
+        if (c.function().equals("df.seq") && c.args().size() == 2) return resultAlreadyBound(c.args().get(1).value());
+        return false;
+    }
+
+    private void literal(Expr e, Signature sig, int position) {
+        Kind kind = sig.kindAt(position);
+        if (kind == Kind.SQL && !(e instanceof Expr.Str)) {
+            diagnostics.add(Diagnostic.error("DF3003", e.span(),
+                    "'" + sig.name() + "' expects SQL text as a string literal, found " + describe(e)));
+        } else if (kind == Kind.LITERAL && e instanceof Expr.Call) {
+            diagnostics.add(Diagnostic.error("DF3003", e.span(),
+                    "argument '" + sig.params().get(Math.min(position, sig.params().size() - 1)).name()
+                            + "' of '" + sig.name() + "' must be a literal, found " + describe(e)));
+        }
+    }
+
+    private static String describe(Expr e) {
+        if (e instanceof Expr.Call c) return "a call to '" + c.function() + "'";
+        if (e instanceof Expr.Str) return "a string";
+        if (e instanceof Expr.Num) return "a number";
+        if (e instanceof Expr.Bool) return "a boolean";
+        if (e instanceof Expr.Null) return "NULL";
+        return "a cast literal";
+    }
+
+    /** Checks the references of a SQL string against the names bound before it. */
+    private void sql(Expr.Str s, Set<String> bound) {
+        List<SqlRef> refs = SqlScanner.references(s.value());
+        if (refs.isEmpty()) return;
+        int[] raw = rawOffsets(s);
+        for (SqlRef r : refs) {
+            Span span = s.span();
+            if (raw != null && r.end() <= raw.length) {
+                span = new Span(s.span().file(), s.span().start() + raw[r.start()], s.span().start() + raw[r.end() - 1] + 1);
+            }
+            reference(r.name(), span, bound, s.value().substring(r.start(), r.end()));
+        }
+    }
+
+    private void reference(String name, Span span, Set<String> bound) {
+        reference(name, span, bound, "$" + name);
+    }
+
+    private void reference(String name, Span span, Set<String> bound, String written) {
+        used.add(name);
+        if (bound.contains(name)) return;
+        Span site = bindSites.get(name);
+        Diagnostic d;
+        if (site == null) {
+            List<String> known = new ArrayList<>(paramNames);
+            known.addAll(bindSites.keySet());
+            String near = Names.closest(name, known, Math.max(1, name.length() / 3));
+            d = Diagnostic.error("DF2001", span, "'" + written + "' is not bound: no parameter or step result is named '" + name + "'");
+            if (near != null) d = d.withHint("did you mean '$" + near + "'?");
+        } else if (site.start() > span.start()) {
+            d = Diagnostic.error("DF2001", span, "'" + written + "' is used before it is bound")
+                    .withHint("'" + name + "' is bound later, at line " + site.line() + ", column " + site.column());
+        } else {
+            d = Diagnostic.error("DF2001", span, "'" + written + "' is not bound on every path that reaches this step")
+                    .withHint("'" + name + "' is bound at line " + site.line() + ", column " + site.column()
+                            + ", which does not run before this step on every path");
+        }
+        diagnostics.add(d);
+    }
+
+    private int[] rawOffsets(Expr.Str s) {
+        try {
+            int[] raw = offsets.rawOffsets(s.span().text());
+            return raw != null && raw.length == s.value().length() ? raw : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

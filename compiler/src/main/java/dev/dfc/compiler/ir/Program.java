@@ -1,0 +1,26 @@
+package dev.dfc.compiler.ir;
+
+import java.util.List;
+
+/** Everything one compilation deploys: one unit per source file, in input order. */
+public record Program(List<Unit> units) {
+    public Program {
+        units = List.copyOf(units);
+    }
+
+    /** One source file: its workflows and pass-through statements in source order. */
+    public record Unit(String sourcePath, List<Item> items) {
+        public Unit {
+            items = List.copyOf(items);
+        }
+
+        public boolean hasPassThrough() {
+            return items.stream().anyMatch(i -> i instanceof PassThrough);
+        }
+    }
+
+    public sealed interface Item permits Workflow, PassThrough {}
+
+    /** A SQL statement copied to the output as written (without its terminating ';'). */
+    public record PassThrough(String sql) implements Item {}
+}

@@ -1,0 +1,20 @@
+package dev.dfc.compiler.ir;
+
+import java.util.List;
+
+/**
+ * One workflow version as a state machine: numbered states in source order, state 1 the entry.
+ *
+ * @param name    canonical name, e.g. "etl.ingest"
+ * @param version first 16 hex characters of the SHA-256 of the workflow's canonical source
+ */
+public record Workflow(String name, String version, String sourcePath, int line, List<Parameter> params,
+        List<State> states) implements Program.Item {
+    public Workflow {
+        params = List.copyOf(params);
+        states = List.copyOf(states);
+    }
+
+    /** A workflow parameter; {@code defaultSql} is the default's SQL text as written, or null. */
+    public record Parameter(String name, String type, String defaultSql) {}
+}
