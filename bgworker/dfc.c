@@ -1,0 +1,710 @@
+/*-------------------------------------------------------------------------
+ *
+ * dfc.c
+ *		Background step workers for dfc workflows, and the few runtime
+ *		functions that must be written in C.
+ *
+ * The C code knows nothing of workflows: each step worker loops, claiming
+ * and running one step per transaction through the SQL functions of schema
+ * df (runtime-sql/), switches identity for the step's SQL and handles
+ * signals.  Everything else is SQL.
+ *
+ * Glossary
+ *	step worker	a background worker that runs workflow steps, one per
+ *				transaction, in the database named by dfc.database
+ *	queue item	a row of df._queue: an instance (branch) with a step to run;
+ *				df._claim() locks one and returns its id
+ *	submitter	the role that started an instance; a step's SQL runs with
+ *				exactly its privileges (dfc_run_as)
+ *	wake		setting the latches of the step workers of a database when a
+ *				transaction that created work commits (dfc_wake)
+ *
+ * Copyright (c) the dfc authors
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+PG_MODULE_MAGIC;
+
+PGDLLEXPORT void dfc_step_worker_main(Datum main_arg);
+
+PG_FUNCTION_INFO_V1(dfc_run_as);
+PG_FUNCTION_INFO_V1(dfc_wake);
+PG_FUNCTION_INFO_V1(dfc_step_role);
+
+#define DFC_MAX_WORKERS 64
+
+/* Settings (documented in docs/settings.md) */
+static char *dfc_database = NULL;
+static int	dfc_workers = 2;
+static bool dfc_allow_superuser = false;
+
+/*
+ * Shared memory: one slot per step worker, written only by that worker, so
+ * that a committing backend can set the latches of its database's workers.
+ * A stale read at worst sets one latch too many.
+ */
+typedef struct DfcWorkerSlot
+{
+	Oid			database;		/* InvalidOid while the slot is unused */
+	int			pgprocno;
+} DfcWorkerSlot;
+
+typedef struct DfcShared
+{
+	int			nslots;
+	DfcWorkerSlot slots[FLEXIBLE_ARRAY_MEMBER];
+} DfcShared;
+
+static DfcShared *dfc_shared = NULL;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* Per-backend state */
+static bool wake_at_commit = false;
+static bool xact_callback_registered = false;
+static Oid	current_step_role = InvalidOid;
+
+void		_PG_init(void);
+
+static Size
+dfc_shmem_size(void)
+{
+	return add_size(offsetof(DfcShared, slots),
+					mul_size(sizeof(DfcWorkerSlot), dfc_workers));
+}
+
+static void
+dfc_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(dfc_shmem_size());
+}
+
+static void
+dfc_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	dfc_shared = ShmemInitStruct("dfc", dfc_shmem_size(), &found);
+	if (!found)
+	{
+		dfc_shared->nslots = dfc_workers;
+		for (int i = 0; i < dfc_workers; i++)
+		{
+			dfc_shared->slots[i].database = InvalidOid;
+			dfc_shared->slots[i].pgprocno = -1;
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+void
+_PG_init(void)
+{
+	BackgroundWorker worker;
+
+	DefineCustomBoolVariable("dfc.allow_superuser",
+							 "Allows workflow instances submitted by superusers.",
+							 "Steps run with the privileges of the submitter; a superuser's steps could do anything.",
+							 &dfc_allow_superuser,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("dfc.database",
+							   "Database in which the dfc step workers run workflows.",
+							   NULL,
+							   &dfc_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dfc.workers",
+							"Number of dfc step workers.",
+							NULL,
+							&dfc_workers,
+							2,
+							0,
+							DFC_MAX_WORKERS,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("dfc");
+
+	/* Loaded by CREATE FUNCTION or LOAD: the functions work, no workers. */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = dfc_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = dfc_shmem_startup;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 5;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "dfc");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "dfc_step_worker_main");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "dfc step worker");
+	worker.bgw_notify_pid = 0;
+
+	for (int i = 0; i < dfc_workers; i++)
+	{
+		snprintf(worker.bgw_name, BGW_MAXLEN, "dfc step worker %d", i + 1);
+		worker.bgw_main_arg = Int32GetDatum(i);
+		RegisterBackgroundWorker(&worker);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Waking the step workers
+ * ---------------------------------------------------------------------
+ */
+
+static void
+dfc_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (wake_at_commit && dfc_shared != NULL)
+			{
+				for (int i = 0; i < dfc_shared->nslots; i++)
+				{
+					DfcWorkerSlot *slot = &dfc_shared->slots[i];
+					int			pgprocno = slot->pgprocno;
+
+					if (slot->database == MyDatabaseId && pgprocno >= 0)
+						SetLatch(&GetPGProcByNumber(pgprocno)->procLatch);
+				}
+			}
+			wake_at_commit = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* a prepared transaction's work is found by the idle re-check */
+			wake_at_commit = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * df._wake(): at commit, set the latches of this database's step workers;
+ * also NOTIFY df_wake for workers outside the server (dfc worker).
+ */
+Datum
+dfc_wake(PG_FUNCTION_ARGS)
+{
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(dfc_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	wake_at_commit = true;
+	Async_Notify("df_wake", "");
+	PG_RETURN_VOID();
+}
+
+/* ---------------------------------------------------------------------
+ * Running a step's SQL as its submitter
+ * ---------------------------------------------------------------------
+ */
+
+/* df._step_role(): the submitter whose step this backend is running. */
+Datum
+dfc_step_role(PG_FUNCTION_ARGS)
+{
+	if (!OidIsValid(current_step_role))
+		PG_RETURN_NULL();
+	PG_RETURN_OID(current_step_role);
+}
+
+/* Appends one column value encoded as RUNTIME.md section 3 says. */
+static void
+append_json_value(StringInfo buf, Datum value, bool isnull, Oid typid)
+{
+	Oid			basetype;
+	Oid			outfunc;
+	bool		isvarlena;
+	char	   *out;
+
+	if (isnull)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+
+	basetype = getBaseType(typid);
+	switch (basetype)
+	{
+		case BOOLOID:
+			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
+			return;
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+			getTypeOutputInfo(basetype, &outfunc, &isvarlena);
+			appendStringInfoString(buf, OidOutputFunctionCall(outfunc, value));
+			return;
+		case FLOAT4OID:
+		case FLOAT8OID:
+			{
+				double		d = (basetype == FLOAT4OID) ?
+				DatumGetFloat4(value) : DatumGetFloat8(value);
+
+				if (isnan(d) || isinf(d))
+					appendStringInfoString(buf, "null");
+				else
+				{
+					getTypeOutputInfo(basetype, &outfunc, &isvarlena);
+					appendStringInfoString(buf, OidOutputFunctionCall(outfunc, value));
+				}
+				return;
+			}
+		case JSONOID:
+		case JSONBOID:
+			getTypeOutputInfo(basetype, &outfunc, &isvarlena);
+			appendStringInfoString(buf, OidOutputFunctionCall(outfunc, value));
+			return;
+		default:
+			break;
+	}
+
+	if (type_is_array(basetype))
+	{
+		out = TextDatumGetCString(DirectFunctionCall1(array_to_json, value));
+		appendStringInfoString(buf, out);
+		return;
+	}
+
+	/* numeric (keeping its scale), dates, timestamps, uuid, text, ... */
+	getTypeOutputInfo(typid, &outfunc, &isvarlena);
+	escape_json(buf, OidOutputFunctionCall(outfunc, value));
+}
+
+static char *
+encode_result(SPITupleTable *tuptable, uint64 processed)
+{
+	StringInfoData buf;
+	TupleDesc	tupdesc = tuptable ? tuptable->tupdesc : NULL;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"rows\":[");
+	if (tuptable != NULL)
+	{
+		for (uint64 row = 0; row < processed; row++)
+		{
+			HeapTuple	tuple = tuptable->vals[row];
+			bool		first = true;
+
+			if (row > 0)
+				appendStringInfoChar(&buf, ',');
+			appendStringInfoChar(&buf, '{');
+			for (int col = 0; col < tupdesc->natts; col++)
+			{
+				Form_pg_attribute att = TupleDescAttr(tupdesc, col);
+				Datum		value;
+				bool		isnull;
+
+				if (att->attisdropped)
+					continue;
+				if (!first)
+					appendStringInfoChar(&buf, ',');
+				first = false;
+				escape_json(&buf, NameStr(att->attname));
+				appendStringInfoChar(&buf, ':');
+				value = heap_getattr(tuple, col + 1, tupdesc, &isnull);
+				append_json_value(&buf, value, isnull, att->atttypid);
+			}
+			appendStringInfoChar(&buf, '}');
+		}
+	}
+	appendStringInfo(&buf, "],\"row_count\":" UINT64_FORMAT ",\"columns\":[", processed);
+	if (tupdesc != NULL)
+	{
+		bool		first = true;
+
+		for (int col = 0; col < tupdesc->natts; col++)
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, col);
+
+			if (att->attisdropped)
+				continue;
+			if (!first)
+				appendStringInfoChar(&buf, ',');
+			first = false;
+			appendStringInfoString(&buf, "{\"name\":");
+			escape_json(&buf, NameStr(att->attname));
+			appendStringInfoString(&buf, ",\"type\":");
+			escape_json(&buf, format_type_with_typemod(att->atttypid, att->atttypmod));
+			appendStringInfoChar(&buf, '}');
+		}
+	}
+	appendStringInfoString(&buf, "]}");
+	return buf.data;
+}
+
+/*
+ * df._run_as(role oid, sql text) returns json
+ *
+ * Runs one statement with exactly the privileges of "role".  The identity
+ * switch uses SECURITY_LOCAL_USERID_CHANGE, as SECURITY DEFINER functions do,
+ * so SET ROLE, RESET ROLE and SET SESSION AUTHORIZATION are refused inside
+ * the statement.  The statement sees the database's default search_path,
+ * with "$user" meaning the submitter, not the runtime's fixed one.
+ */
+Datum
+dfc_run_as(PG_FUNCTION_ARGS)
+{
+	Oid			role = PG_GETARG_OID(0);
+	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	MemoryContext callerctx = CurrentMemoryContext;
+	Oid			save_userid;
+	int			save_sec_context;
+	Oid			save_step_role = current_step_role;
+	int			save_nestlevel;
+	char	   *json = NULL;
+
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role with OID %u does not exist", role),
+				 errdetail("The role that started this instance was dropped.")));
+
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path",
+							 GetConfigOptionResetString("search_path"),
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	current_step_role = role;
+
+	PG_TRY();
+	{
+		int			ret;
+		MemoryContext oldctx;
+
+		if ((ret = SPI_connect()) != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+		ret = SPI_execute(sql, false, 0);
+		if (ret < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+
+		/* build the result outside SPI's memory, which SPI_finish frees */
+		oldctx = MemoryContextSwitchTo(callerctx);
+		json = encode_result(SPI_tuptable, SPI_processed);
+		MemoryContextSwitchTo(oldctx);
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		current_step_role = save_step_role;
+	}
+	PG_END_TRY();
+
+	/* on error, the transaction abort restores the settings */
+	AtEOXact_GUC(true, save_nestlevel);
+
+	PG_RETURN_DATUM(DirectFunctionCall1(json_in, CStringGetDatum(json)));
+}
+
+/* ---------------------------------------------------------------------
+ * The step worker
+ * ---------------------------------------------------------------------
+ */
+
+static void
+dfc_detach_slot(int code, Datum arg)
+{
+	int			index = DatumGetInt32(arg);
+
+	dfc_shared->slots[index].pgprocno = -1;
+	pg_write_barrier();
+	dfc_shared->slots[index].database = InvalidOid;
+}
+
+/* true when schema df has the step functions (checked until it has) */
+static bool
+runtime_installed(void)
+{
+	bool		installed;
+	bool		isnull;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	SPI_execute("SELECT pg_catalog.to_regprocedure('df._claim()') IS NOT NULL"
+				" AND pg_catalog.to_regprocedure('df._run(bigint)') IS NOT NULL", true, 1);
+	installed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return installed;
+}
+
+/*
+ * Claims one queue item and runs its step, in one transaction.  Returns
+ * false when there was nothing to do.  *item is set as soon as an item is
+ * claimed, so that the caller knows what failed if this raises.
+ */
+static bool
+run_one_step(int64 *item)
+{
+	bool		isnull;
+	Datum		claimed;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	int			ret;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	ret = SPI_execute("SELECT df._claim()", false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "SELECT df._claim() failed: %s", SPI_result_code_string(ret));
+	claimed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+	if (!isnull)
+	{
+		*item = DatumGetInt64(claimed);
+		pgstat_report_activity(STATE_RUNNING, "dfc: running a workflow step");
+		args[0] = Int64GetDatum(*item);
+		ret = SPI_execute_with_args("SELECT df._run($1)", 1, argtypes, args,
+									NULL, false, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "SELECT df._run() failed: %s", SPI_result_code_string(ret));
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return !isnull;
+}
+
+/* Records a failed step in a new transaction. */
+static void
+record_failure(int64 item, ErrorData *edata)
+{
+	Oid			argtypes[5] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		args[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+	args[0] = Int64GetDatum(item);
+	args[1] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
+	args[2] = CStringGetTextDatum(edata->message ? edata->message : "unknown error");
+	if (edata->detail)
+		args[3] = CStringGetTextDatum(edata->detail);
+	else
+		nulls[3] = 'n';
+	if (edata->hint)
+		args[4] = CStringGetTextDatum(edata->hint);
+	else
+		nulls[4] = 'n';
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "dfc: recording a failed step");
+	if (SPI_execute_with_args("SELECT df._fail($1, $2, $3, $4, $5)", 5,
+							  argtypes, args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SELECT df._fail() failed");
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * Runs "step" (which starts and commits its own transactions); on error,
+ * logs it, rolls back and returns a copy of the error, else NULL.
+ */
+static ErrorData *
+run_guarded(bool (*step) (int64 *), int64 *item, bool *did_work,
+			MemoryContext loopctx)
+{
+	ErrorData  *edata = NULL;
+
+	PG_TRY();
+	{
+		*did_work = step(item);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(loopctx);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		*did_work = true;
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+void
+dfc_step_worker_main(Datum main_arg)
+{
+	int			index = DatumGetInt32(main_arg);
+	MemoryContext loopctx;
+	bool		runtime_ready = false;
+	bool		warned_missing = false;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnection(dfc_database, NULL, 0);
+
+	dfc_shared->slots[index].pgprocno = MyProc->pgprocno;
+	pg_write_barrier();
+	dfc_shared->slots[index].database = MyDatabaseId;
+	before_shmem_exit(dfc_detach_slot, Int32GetDatum(index));
+
+	ereport(LOG,
+			(errmsg("dfc step worker %d started in database \"%s\"",
+					index + 1, dfc_database)));
+
+	loopctx = AllocSetContextCreate(TopMemoryContext, "dfc step worker loop",
+									ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		bool		did_work = false;
+		int64		item = 0;
+		ErrorData  *edata;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		MemoryContextReset(loopctx);
+		MemoryContextSwitchTo(loopctx);
+
+		if (!runtime_ready)
+		{
+			runtime_ready = runtime_installed();
+			MemoryContextSwitchTo(loopctx);
+			if (!runtime_ready && !warned_missing)
+			{
+				ereport(LOG,
+						(errmsg("dfc step worker %d: the dfc runtime is not installed in database \"%s\", waiting",
+								index + 1, dfc_database),
+						 errhint("Install it with CREATE EXTENSION dfc or dfc runtime --install.")));
+				warned_missing = true;
+			}
+		}
+
+		if (runtime_ready)
+		{
+			edata = run_guarded(run_one_step, &item, &did_work, loopctx);
+			MemoryContextSwitchTo(loopctx);
+			if (edata != NULL && item == 0)
+			{
+				/* not a step failure: the runtime itself is broken or gone */
+				ereport(LOG,
+						(errmsg("dfc step worker %d could not claim work: %s",
+								index + 1, edata->message)));
+				runtime_ready = false;
+				warned_missing = false;
+				did_work = false;
+			}
+			else if (edata != NULL)
+			{
+				ErrorData  *fail_error;
+				int64		failed_item = item;
+
+				ereport(LOG,
+						(errmsg("dfc step failed (queue item " INT64_FORMAT "): %s",
+								item, edata->message)));
+
+				PG_TRY();
+				{
+					record_failure(failed_item, edata);
+					fail_error = NULL;
+				}
+				PG_CATCH();
+				{
+					MemoryContextSwitchTo(loopctx);
+					fail_error = CopyErrorData();
+					FlushErrorState();
+					AbortCurrentTransaction();
+				}
+				PG_END_TRY();
+				MemoryContextSwitchTo(loopctx);
+				if (fail_error != NULL)
+				{
+					ereport(WARNING,
+							(errmsg("dfc could not record the failure of queue item " INT64_FORMAT ": %s",
+									failed_item, fail_error->message)));
+					/* don't spin on an item that can be neither run nor failed */
+					did_work = false;
+				}
+			}
+		}
+
+		/* While there is work, go on at once. */
+		if (did_work)
+			continue;
+
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1000L,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}

@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# End-to-end test of the dfc runtime (runtime-sql/) and step workers (bgworker/)
+# on a throwaway PostgreSQL cluster. Run as root or as postgres:
+#
+#     bgworker/test/run.sh            # builds bgworker/, exits non-zero on any mismatch
+#     KEEP=1 bgworker/test/run.sh     # keeps the cluster (and prints how to reach it)
+#
+# Needs PostgreSQL server binaries (PG_BIN, default /usr/lib/postgresql/15/bin)
+# and the `postgres` OS user. Deploys the hand-compiled workflows of
+# workflows.sql (source: workflows.dfsql), so it does not need the compiler.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BGWORKER=$(dirname "$HERE")
+ROOT=$(dirname "$BGWORKER")
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
+[ -x "$PG_CONFIG" ] || PG_CONFIG=pg_config
+PORT=${PORT:-$((20000 + RANDOM % 20000))}
+
+WORK=$(mktemp -d /tmp/dfc-bgworker-test.XXXXXX)
+DATA=$WORK/data
+LOG=$WORK/server.log
+chmod 755 "$WORK"
+
+as_pg() {
+    if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi
+}
+
+cleanup() {
+    local rc=$?
+    if [ "${KEEP:-0}" = 1 ]; then
+        echo "cluster kept: psql -h $WORK -p $PORT -U postgres postgres   (log: $LOG)"
+    else
+        as_pg "$PG_BIN/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true
+        rm -rf "$WORK"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+
+FAILURES=0
+fail() { echo "FAIL: $*" >&2; FAILURES=$((FAILURES + 1)); }
+pass() { echo "ok   $*"; }
+
+# psql as a given role; -X: no psqlrc, -A -t: bare values, ON_ERROR_STOP.
+sql_as() {
+    local role=$1; shift
+    PGOPTIONS='-c client_min_messages=warning' as_pg "$PG_BIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U "$role" -d postgres "$@"
+}
+sql() { sql_as postgres "$@"; }
+
+# check NAME ACTUAL EXPECTED
+check() {
+    if [ "$2" == "$3" ]; then pass "$1"; else fail "$1"$'\n'"  expected: $3"$'\n'"  actual:   $2"; fi
+}
+
+# check_error NAME EXPECTED-SUBSTRING ROLE SQL: the statement must fail with that message.
+check_error() {
+    local out
+    if out=$(sql_as "$3" -c "$4" 2>&1); then
+        fail "$1: succeeded, expected an error containing: $2"
+    elif [[ "$out" == *"$2"* ]]; then
+        pass "$1"
+    else
+        fail "$1"$'\n'"  expected error containing: $2"$'\n'"  actual: $out"
+    fi
+}
+
+echo "== build"
+make -s -C "$BGWORKER" PG_CONFIG="$PG_CONFIG" >/dev/null
+mkdir -p "$WORK/lib"
+cp "$BGWORKER/dfc.so" "$WORK/lib/"
+cat "$ROOT"/runtime-sql/*.sql > "$WORK/runtime.sql"
+cp "$HERE/workflows.sql" "$WORK/"
+chown -R postgres: "$WORK"
+
+echo "== cluster in $WORK (port $PORT)"
+as_pg "$PG_BIN/initdb" -D "$DATA" -U postgres -A trust --no-sync >/dev/null
+cat >> "$DATA/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$WORK'
+port = $PORT
+shared_preload_libraries = 'dfc'
+dynamic_library_path = '$WORK/lib:\$libdir'
+dfc.database = 'postgres'
+dfc.workers = 2
+dfc.allow_superuser = on
+fsync = off
+EOF
+as_pg "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w start >/dev/null
+
+# wait_for NAME SQL EXPECTED [TIMEOUT_S]: polls until SQL returns EXPECTED.
+wait_for() {
+    local deadline=$((SECONDS + ${4:-10})) out=""
+    while [ $SECONDS -lt $deadline ]; do
+        out=$(sql -c "$2" 2>/dev/null || true)
+        [ "$out" == "$3" ] && { pass "$1"; return 0; }
+        sleep 0.1
+    done
+    fail "$1 (last: $out)"
+}
+
+echo "== workers before the runtime exists"
+wait_for "two step workers in pg_stat_activity" \
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker'" 2
+wait_for "workers log once that the runtime is missing" \
+    "SELECT count(*) FROM regexp_matches(pg_read_file('$LOG'), 'runtime is not installed', 'g')" 2
+
+echo "== install the runtime (twice: it is re-runnable)"
+sql -f "$WORK/runtime.sql" >/dev/null
+sql -f "$WORK/runtime.sql" >/dev/null
+check "runtime_version" "$(sql -c "SELECT df.runtime_version()")" "0.1"
+check "df._run_as is the C function" "$(sql -c "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = 'df._run_as(oid,text)'::regprocedure")" "c"
+check_error "_require_runtime refuses another version" "dfc runtime 0.1 is installed, this script needs 1.0" postgres \
+    "SELECT df._require_runtime('1.0')"
+check "PUBLIC has no access to schema df" "$(sql -c "SELECT has_schema_privilege('public', 'df', 'USAGE')")" "f"
+
+echo "== application objects and roles"
+(sql <<'EOF'
+CREATE ROLE alice LOGIN;
+CREATE ROLE bob LOGIN;
+SELECT df.grant_usage('alice');
+SELECT df.grant_usage('bob');
+CREATE SCHEMA app;
+CREATE TABLE app.items (id int, name text, tag text);
+CREATE TABLE public.effects (what text);
+GRANT USAGE ON SCHEMA app TO alice;
+GRANT SELECT, INSERT ON app.items, public.effects TO alice;
+EOF
+) >/dev/null
+sql -f "$WORK/workflows.sql" >/dev/null
+sql -f "$WORK/workflows.sql" >/dev/null
+check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "9"
+
+# start ROLE WORKFLOW [ARGS-JSON]: prints the new instance id (committed).
+start() {
+    local args=${3:-'{}'}
+    sql_as "$1" -c "SELECT df.start('$2', args => '$args')"
+}
+await() {
+    sql_as "$1" -c "SELECT df.await_instance('$2', 20)"
+}
+
+echo "== three-step workflow as a non-superuser"
+id=$(start alice demo '{"tag": "alice"}')
+check "id is 8 lowercase hex" "$([[ $id =~ ^[0-9a-f]{8}$ ]] && echo yes)" "yes"
+check "demo completes" "$(await alice "$id")" "completed"
+check "demo result" "$(sql_as alice -c "SELECT df.result('$id')")" \
+    '{"rows":[{"c":3,"total":6,"first":1,"first_name":"row 1","note":null,"inserted":3}],"row_count":1}'
+check "demo effects" "$(sql -c "SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM app.items WHERE tag = 'alice'")" \
+    "1:row 1,2:row 2,3:row 3"
+check "demo instance row" "$(sql_as alice -c "SELECT workflow, version, status, submitted_by, completed_at IS NOT NULL, error IS NULL FROM df.instances WHERE id = '$id'")" \
+    "demo|5ab93a5caeb4270a|completed|alice|t|t"
+check "demo nodes" "$(sql_as alice -c "SELECT string_agg(node_id || ':' || node_type || ':' || coalesce(result_name, '-') || ':' || status || ':' || line, ' ' ORDER BY node_id) FROM df.instance_nodes('$id')")" \
+    "1:SQL:a:completed:5 2:SQL:b:completed:6 3:SQL:-:completed:7"
+check "step 2 result keeps RETURNING rows" "$(sql_as alice -c "SELECT result FROM df.instance_nodes('$id') WHERE node_id = 2")" \
+    '{"rows":[{"id":1},{"id":2},{"id":3}],"row_count":3}'
+check "parameter with default stored as a typed result" "$(sql -c "SELECT value::text || ' ' || columns::text FROM df._results WHERE instance_id = '$id' AND name = 'n'")" \
+    '{"rows" : [{"n" : 3}], "row_count" : 1} [{"name" : "n", "type" : "integer"}]'
+
+echo "== isolation between roles"
+check "bob cannot see alice's status" "$(sql_as bob -c "SELECT coalesce(df.status('$id'), 'NULL')")" "NULL"
+check "bob cannot read alice's result" "$(sql_as bob -c "SELECT coalesce(df.result('$id'), 'NULL')")" "NULL"
+check "bob's df.instances is empty" "$(sql_as bob -c "SELECT count(*) FROM df.instances")" "0"
+check_error "bob awaiting alice's instance: not found" "instance not found" bob "SELECT df.await_instance('$id', 1)"
+check_error "bob cannot read the tables" "permission denied" bob "SELECT * FROM df._instances"
+check_error "await of an unknown id" "instance not found" alice "SELECT df.await_instance('00000000', 1)"
+
+echo "== started by a superuser (dfc.allow_superuser = on) and via SET ROLE"
+id2=$(start postgres demo '{"tag": "root", "n": "2"}')
+check "superuser instance completes" "$(await postgres "$id2")" "completed"
+check "superuser instance result" "$(sql -c "SELECT df.result('$id2')::json -> 'rows' -> 0 ->> 'inserted'")" "2"
+id3=$(sql -c "SET ROLE alice; SELECT df.start('one')" | tail -1)
+check "SET ROLE alice: instance is alice's" "$(sql -c "SELECT submitted_by FROM df.instances WHERE id = '$id3'")" "alice"
+check "SET ROLE alice: step runs as alice" "$(await alice "$id3"; sql_as alice -c "SELECT df.result('$id3')")" \
+    $'completed\n{"rows":[{"answer":42,"who":"alice"}],"row_count":1}'
+check_error "superuser refused when dfc.allow_superuser is off" "workflows cannot be started by a superuser" postgres \
+    "SET dfc.allow_superuser = off; SELECT df.start('one')"
+check_error "non-superuser cannot change dfc.allow_superuser" "permission denied to set parameter" alice \
+    "SET dfc.allow_superuser = on"
+
+echo "== start errors create nothing"
+before=$(sql -c "SELECT count(*) FROM df._instances")
+check_error "unknown workflow" 'workflow "nope" is not deployed' alice "SELECT df.start('nope')"
+check_error "missing required parameter" 'missing argument "tag" of workflow demo' alice "SELECT df.start('demo')"
+check_error "unknown argument" 'workflow demo has no parameter "bogus"' alice \
+    "SELECT df.start('demo', args => '{\"tag\": \"x\", \"bogus\": 1}')"
+check_error "uncastable argument" 'argument "n" of workflow demo is not a valid integer' alice \
+    "SELECT df.start('demo', args => '{\"tag\": \"x\", \"n\": \"ten\"}')"
+check_error "other database refused" "another database is not supported yet" alice \
+    "SELECT df.start('one', database => 'template1')"
+check_error "transaction_mode new refused" "transaction_mode => 'new' is not supported yet" alice \
+    "SELECT df.start('one', transaction_mode => 'new')"
+check "rollback discards a start" "$(sql_as alice -c "BEGIN; SELECT df.start('one') IS NOT NULL; ROLLBACK;" >/dev/null; sql -c "SELECT count(*) FROM df._instances")" "$before"
+check "nothing was created" "$(sql -c "SELECT count(*) FROM df._instances")" "$before"
+k1=$(sql_as alice -c "SELECT df.start('one', idempotency_key => 'k-1')")
+k2=$(sql_as alice -c "SELECT df.start('one', idempotency_key => 'k-1')")
+check "idempotency key returns the same instance" "$k2" "$k1"
+
+echo "== literals: quotes, backslashes, unicode, NULL, numbers, booleans, JSON, arrays"
+id=$(start alice literals)
+check "literals completes" "$(await alice "$id")" "completed"
+check "values survive \$v.col" "$(sql_as alice -c "SELECT result FROM df.instance_nodes('$id') WHERE node_id = 2")" \
+    '{"rows":[{"s":"it'"'"'s a \\back\\slash, ünïcødé ✓ \"dq\"","neg":-5,"one_minus_neg":6,"num":"12.50","flag":true,"off":false,"doc":{"k": [1, "two"], "q": "it'"'"'s"},"nothing":null,"arr":[3,-1,2],"has_two":true,"fl":"1.5","d":"2024-02-29"}],"row_count":1}'
+check "values survive \$v.* with their types" "$(sql_as alice -c "SELECT df.result('$id')")" \
+    '{"rows":[{"same_s":true,"same_doc":true,"num":"12.50","arr":[3,-1,2],"tarr":["a b",null,"c\"d"],"nan":null,"next_day":"2024-03-01","u":"00000000-0000-0000-0000-00000000000a","num_type":"numeric","tarr_type":"text[]"}],"row_count":1}'
+check "rendered \$v.s never uses E''" "$(sql -c "SELECT df.ref('$id', 'v', 's')")" \
+    "'it''s a \\back\\slash, ünïcødé ✓ \"dq\"'"
+check "rendered negative number" "$(sql -c "SELECT df.ref('$id', 'v', 'neg')")" "(-5)"
+check "rendered JSON object" "$(sql -c "SELECT df.ref('$id', 'v', 'doc')")" \
+    "'{\"k\": [1, \"two\"], \"q\": \"it''s\"}'::jsonb"
+check "rendered \$v?" "$(sql -c "SELECT df.ref('$id', 'v', 'nothing', true)")" "NULL"
+check_error "\$v.nothing without ?" 'is NULL (use $v.nothing? to allow NULL)' postgres "SELECT df.ref('$id', 'v', 'nothing')"
+check_error "unknown column" '$v has no column "x"' postgres "SELECT df.ref('$id', 'v', 'x')"
+check_error "unknown name" '$nope is not bound' postgres "SELECT df.ref('$id', 'nope')"
+
+echo "== NULL and empty row sets"
+id=$(start alice nullref)
+check "NULL without ? fails the instance" "$(await alice "$id")" "failed"
+check "NULL error message" "$(sql_as alice -c "SELECT error ->> 'message' FROM df.instances WHERE id = '$id'")" \
+    '$z is NULL (use $z? to allow NULL)'
+id=$(start alice empty)
+check "empty row set completes" "$(await alice "$id")" "completed"
+check "empty relation keeps its columns and types" "$(sql_as alice -c "SELECT df.result('$id')")" \
+    '{"rows":[{"c":0,"null_safe":true,"t":"none"}],"row_count":1}'
+check "empty relation rendering" "$(sql -c "SELECT df.ref_rows('$id', 'e')")" \
+    '(SELECT NULL::integer AS id, NULL::text AS name, NULL::timestamp with time zone AS at WHERE false) AS e'
+check_error "\$e with no rows" '$e has no rows' postgres "SELECT df.ref('$id', 'e')"
+
+echo "== a failing second step"
+id=$(start alice failing)
+check "failing instance fails" "$(await alice "$id")" "failed"
+check "step 1 committed, step 2 rolled back" "$(sql -c "SELECT string_agg(what, ',') FROM effects")" "step1"
+check "error has message, SQLSTATE, node and line" \
+    "$(sql_as alice -c "SELECT concat_ws('|', error ->> 'message', error ->> 'sqlstate', error ->> 'node', error ->> 'line', error ->> 'col') FROM df.instances WHERE id = '$id'")" \
+    "division by zero|22012|2|28|8"
+check "node states after failure" "$(sql_as alice -c "SELECT string_agg(node_id || ':' || status, ' ' ORDER BY node_id) FROM df.instance_nodes('$id')")" \
+    "1:completed 2:failed"
+check "queue is empty" "$(sql -c "SELECT count(*) FROM df._queue")" "0"
+
+echo "== steps cannot change identity or touch the runtime"
+for wf in escape_reset escape_set escape_do; do
+    id=$(start alice $wf)
+    check "$wf fails" "$(await alice "$id")" "failed"
+    check "$wf error" "$(sql_as alice -c "SELECT error ->> 'sqlstate' || ' ' || (error ->> 'message') FROM df.instances WHERE id = '$id'")" \
+        "42501 cannot set parameter \"$( [ $wf = escape_do ] && echo session_authorization || echo role )\" within security-definer function"
+done
+
+echo "== wake-up latency (idle workers, 1-step workflow)"
+lat=""
+for i in 1 2 3 4 5; do
+    sql -c "SELECT pg_sleep(0.2)" >/dev/null   # let both workers go idle on their latch
+    id=$(start alice one)
+    await alice "$id" >/dev/null
+    lat="$lat $(sql -c "SELECT round(extract(epoch FROM completed_at - created_at) * 1000, 1) FROM df.instances WHERE id = '$id'")"
+done
+echo "     start-to-completion (ms):$lat"
+
+echo "== SIGHUP and pg_stat_activity"
+pids=$(sql -c "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE backend_type = 'dfc step worker'")
+sql -c "SELECT pg_reload_conf()" >/dev/null
+for p in ${pids//,/ }; do kill -HUP "$p"; done
+id=$(start alice one)
+check "a workflow completes after SIGHUP" "$(await alice "$id")" "completed"
+check "workers survived SIGHUP" "$(sql -c "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE backend_type = 'dfc step worker'")" "$pids"
+
+echo "== a killed worker is restarted"
+victim=${pids%%,*}
+kill -TERM "$victim"
+wait_for "terminated worker comes back" \
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND pid <> $victim" 2 15
+id=$(start alice one)
+check "a workflow completes after the restart" "$(await alice "$id")" "completed"
+
+if grep -q -E "PANIC|TRAP|server process .* was terminated by signal" "$LOG"; then
+    fail "server log has crashes: $(grep -E 'PANIC|TRAP|terminated by signal' "$LOG" | head -3)"
+fi
+
+echo
+if [ "$FAILURES" -gt 0 ]; then
+    echo "$FAILURES check(s) failed (log: $LOG)"
+    KEEP=1
+    exit 1
+fi
+echo "all checks passed"

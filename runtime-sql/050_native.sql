@@ -1,0 +1,59 @@
+-- Functions implemented in C by the worker's library (bgworker/dfc.c).
+-- The library is found through dynamic_library_path ('$libdir' by default).
+-- Without it the runtime still installs: instances can be started and read,
+-- but nothing runs them in the server (no background worker); df._run_as
+-- then raises a clear error and df._wake only sends a notification for
+-- external workers (dfc worker).
+
+DO $$
+BEGIN
+    CREATE OR REPLACE FUNCTION df._run_as(p_role oid, p_sql text)
+    RETURNS json
+    LANGUAGE c VOLATILE STRICT
+    AS 'dfc', 'dfc_run_as';
+
+    CREATE OR REPLACE FUNCTION df._wake()
+    RETURNS void
+    LANGUAGE c VOLATILE
+    AS 'dfc', 'dfc_wake';
+
+    CREATE OR REPLACE FUNCTION df._step_role()
+    RETURNS oid
+    LANGUAGE c STABLE
+    AS 'dfc', 'dfc_step_role';
+EXCEPTION WHEN undefined_file THEN
+    RAISE NOTICE 'dfc library not found: installing the runtime without the in-server worker'
+        USING HINT = 'Install bgworker/ (make install) and add dfc to shared_preload_libraries, or run dfc worker.';
+
+    CREATE OR REPLACE FUNCTION df._run_as(p_role oid, p_sql text)
+    RETURNS json
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+    AS $body$
+    BEGIN
+        RAISE EXCEPTION 'the dfc library is not installed in this server'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Steps run as their submitter through df._run_as, which is implemented in C.',
+                  HINT = 'Install bgworker/ (make install), then re-run the runtime script.';
+    END;
+    $body$;
+
+    CREATE OR REPLACE FUNCTION df._wake()
+    RETURNS void
+    LANGUAGE sql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS $body$ SELECT pg_catalog.pg_notify('df_wake', '') $body$;
+
+    CREATE OR REPLACE FUNCTION df._step_role()
+    RETURNS oid
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS $body$ SELECT NULL::oid $body$;
+END;
+$$;
+COMMENT ON FUNCTION df._run_as(oid, text)
+    IS 'runs one statement as the given role (SET ROLE refused inside) and returns {rows,row_count,columns}';
+COMMENT ON FUNCTION df._wake()
+    IS 'at commit, wakes this database''s step workers; also NOTIFY df_wake for external workers';
+COMMENT ON FUNCTION df._step_role()
+    IS 'submitter of the step being run by this backend, or NULL outside steps';

@@ -1,0 +1,188 @@
+-- Rendering of $references as SQL literals (docs/internals.md, "References").
+-- Everything returned here is spliced into step SQL, so every value goes
+-- through df._literal: a result value can never inject SQL.
+
+-- A string literal with quotes doubled. Never the E'' form (which
+-- quote_literal produces for backslashes): standard_conforming_strings is on,
+-- so backslashes are data.
+CREATE OR REPLACE FUNCTION df._quote(p_text text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT '''' || pg_catalog.replace(p_text, '''', '''''') || '''' $$;
+
+-- A JSON value (as stored in results) as an untyped SQL literal.
+CREATE OR REPLACE FUNCTION df._literal(p_value json)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_text text;
+BEGIN
+    CASE json_typeof(p_value)
+    WHEN 'string' THEN
+        RETURN df._quote(p_value #>> '{}');
+    WHEN 'number' THEN
+        v_text := p_value::text;
+        -- Parentheses keep "1-$a" from becoming the comment "1--5".
+        RETURN CASE WHEN left(v_text, 1) = '-' THEN '(' || v_text || ')' ELSE v_text END;
+    WHEN 'boolean' THEN
+        RETURN p_value::text;
+    WHEN 'object', 'array' THEN
+        RETURN df._quote(p_value::text) || '::jsonb';
+    ELSE
+        RETURN 'NULL';
+    END CASE;
+END;
+$$;
+
+-- A JSON array as the text form of a PostgreSQL array ('{1,2,"a b",NULL}'),
+-- nested arrays becoming nested braces.
+CREATE OR REPLACE FUNCTION df._array_text(p_value json)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT '{' || coalesce(string_agg(
+               CASE json_typeof(e.value)
+                   WHEN 'null' THEN 'NULL'
+                   WHEN 'array' THEN df._array_text(e.value)
+                   WHEN 'string' THEN '"' || replace(replace(e.value #>> '{}', '\', '\\'), '"', '\"') || '"'
+                   WHEN 'object' THEN '"' || replace(replace(e.value::text, '\', '\\'), '"', '\"') || '"'
+                   ELSE e.value::text
+               END, ',' ORDER BY e.ordinality), '') || '}'
+      FROM json_array_elements(p_value) WITH ORDINALITY AS e(value, ordinality)
+$$;
+
+-- A JSON value as a literal of the given column type (for $a.* and arrays).
+CREATE OR REPLACE FUNCTION df._typed_literal(p_value json, p_type text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_value IS NULL OR json_typeof(p_value) = 'null' THEN
+        RETURN 'NULL::' || p_type;
+    ELSIF p_type IN ('json', 'jsonb') THEN
+        RETURN df._quote(p_value::text) || '::' || p_type;
+    ELSIF right(p_type, 2) = '[]' AND json_typeof(p_value) = 'array' THEN
+        RETURN df._quote(df._array_text(p_value)) || '::' || p_type;
+    ELSE
+        RETURN df._literal(p_value) || '::' || p_type;
+    END IF;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION df._result(p_instance text, p_name text)
+RETURNS df._results
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_result df._results;
+BEGIN
+    SELECT * INTO v_result FROM df._results r WHERE r.instance_id = p_instance AND r.name = p_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '$% is not bound', p_name
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = format('Instance %s has no result or parameter named "%s".', p_instance, p_name),
+                  HINT = 'Bind it earlier on every path to this step with |=> ''' || p_name || '''.';
+    END IF;
+    RETURN v_result;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION df.ref(p_instance text, p_name text, p_col text DEFAULT NULL, p_nullsafe boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_result df._results := df._result(p_instance, p_name);
+    v_ref text := '$' || p_name || coalesce('.' || p_col, '');
+    v_col text;
+    v_type text;
+    v_value json;
+BEGIN
+    IF p_col IS NULL THEN
+        SELECT c ->> 'name', c ->> 'type' INTO v_col, v_type FROM json_array_elements(v_result.columns) AS c LIMIT 1;
+    ELSE
+        SELECT c ->> 'name', c ->> 'type' INTO v_col, v_type
+          FROM json_array_elements(v_result.columns) AS c WHERE c ->> 'name' = p_col LIMIT 1;
+        IF v_col IS NULL THEN
+            RAISE EXCEPTION '$% has no column "%"', p_name, p_col
+                USING ERRCODE = 'undefined_column',
+                      DETAIL = format('Its columns are: %s.', coalesce(
+                          (SELECT string_agg(c ->> 'name', ', ') FROM json_array_elements(v_result.columns) AS c), 'none'));
+        END IF;
+    END IF;
+
+    IF v_col IS NULL OR json_array_length(v_result.value -> 'rows') = 0 THEN
+        IF p_nullsafe THEN
+            RETURN 'NULL';
+        END IF;
+        RAISE EXCEPTION '% has no rows', v_ref
+            USING ERRCODE = 'no_data_found',
+                  HINT = format('Use %s? to get NULL when there is no row.', v_ref);
+    END IF;
+
+    v_value := v_result.value -> 'rows' -> 0 -> v_col;
+    IF v_value IS NULL OR json_typeof(v_value) = 'null' THEN
+        IF p_nullsafe THEN
+            RETURN 'NULL';
+        END IF;
+        RAISE EXCEPTION '% is NULL (use %? to allow NULL)', v_ref, v_ref
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- PostgreSQL arrays travel as JSON arrays: give them back their type, so
+    -- "= ANY($a)" works.
+    IF right(v_type, 2) = '[]' AND json_typeof(v_value) = 'array' THEN
+        RETURN df._typed_literal(v_value, v_type);
+    END IF;
+    RETURN df._literal(v_value);
+END;
+$$;
+COMMENT ON FUNCTION df.ref(text, text, text, boolean)
+    IS 'renders $name, $name.col, $name? or $name.col? of an instance as a safe SQL literal';
+
+CREATE OR REPLACE FUNCTION df.ref_rows(p_instance text, p_name text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_result df._results := df._result(p_instance, p_name);
+    v_alias text := quote_ident(p_name);
+    v_names text;
+    v_rows text;
+BEGIN
+    IF json_array_length(v_result.columns) = 0 THEN
+        -- A statement without columns (an UPDATE, say): as many empty rows as it counted.
+        RETURN format('(SELECT FROM pg_catalog.generate_series(1, %s)) AS %s',
+                      coalesce((v_result.value ->> 'row_count')::bigint, 0), v_alias);
+    END IF;
+
+    SELECT string_agg(quote_ident(c ->> 'name'), ', ' ORDER BY c.ordinality)
+      INTO v_names
+      FROM json_array_elements(v_result.columns) WITH ORDINALITY AS c(c, ordinality);
+
+    SELECT string_agg('(' || (
+               SELECT string_agg(df._typed_literal(r.r -> (c.c ->> 'name'), c.c ->> 'type'), ', ' ORDER BY c.ordinality)
+                 FROM json_array_elements(v_result.columns) WITH ORDINALITY AS c(c, ordinality)
+           ) || ')', ', ' ORDER BY r.ordinality)
+      INTO v_rows
+      FROM json_array_elements(v_result.value -> 'rows') WITH ORDINALITY AS r(r, ordinality);
+
+    IF v_rows IS NULL THEN
+        -- No rows: an empty relation that still has the columns and their types.
+        RETURN format('(SELECT %s WHERE false) AS %s',
+                      (SELECT string_agg(format('NULL::%s AS %s', c.c ->> 'type', quote_ident(c.c ->> 'name')), ', ' ORDER BY c.ordinality)
+                         FROM json_array_elements(v_result.columns) WITH ORDINALITY AS c(c, ordinality)),
+                      v_alias);
+    END IF;
+    RETURN format('(VALUES %s) AS %s(%s)', v_rows, v_alias, v_names);
+END;
+$$;
+COMMENT ON FUNCTION df.ref_rows(text, text)
+    IS 'renders $name.* of an instance as an inline relation (VALUES ...) AS name(cols) with typed values';

@@ -1,0 +1,155 @@
+-- df.start: creates an instance of the newest version of a workflow.
+
+-- One parameter value, cast to its declared type and encoded as a step result
+-- would encode it (RUNTIME.md section 3). p_value is SQL text: a JSON argument
+-- as a quoted literal, or the default expression written in the workflow.
+CREATE OR REPLACE FUNCTION df._param_json(p_expr text, p_type text)
+RETURNS json
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_type regtype := to_regtype(p_type);
+    v_json json;
+BEGIN
+    IF v_type IN ('numeric'::regtype) THEN
+        EXECUTE format('SELECT pg_catalog.to_json(CAST((%s) AS %s)::text)', p_expr, p_type) INTO v_json;
+    ELSIF v_type IN ('real'::regtype, 'double precision'::regtype) THEN
+        EXECUTE format('SELECT CASE WHEN v IN (''NaN'', ''Infinity'', ''-Infinity'') THEN NULL ELSE pg_catalog.to_json(v) END
+                          FROM (SELECT CAST((%s) AS %s) AS v) AS s', p_expr, p_type) INTO v_json;
+    ELSE
+        EXECUTE format('SELECT pg_catalog.to_json(CAST((%s) AS %s))', p_expr, p_type) INTO v_json;
+    END IF;
+    RETURN v_json;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION df.start(
+    workflow         text,
+    label            text DEFAULT NULL,
+    database         text DEFAULT NULL,
+    transaction_mode text DEFAULT 'caller',
+    args             jsonb DEFAULT '{}',
+    idempotency_key  text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_caller  oid := df._caller();
+    v_version df._versions;
+    v_id      text;
+    v_param   jsonb;
+    v_name    text;
+    v_type    text;
+    v_arg     jsonb;
+    v_expr    text;
+    v_value   json;
+    v_unknown text;
+BEGIN
+    IF v_caller IS NULL THEN
+        RAISE EXCEPTION 'cannot determine the calling role' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF df._is_superuser(v_caller) AND NOT df._superuser_allowed() THEN
+        RAISE EXCEPTION 'workflows cannot be started by a superuser'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Steps run with the privileges of the role that started the instance.',
+                  HINT = 'Start it as an ordinary role (SET ROLE), or set dfc.allow_superuser = on.';
+    END IF;
+    IF start.database IS NOT NULL AND start.database <> current_database() THEN
+        RAISE EXCEPTION 'starting a workflow in another database is not supported yet'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = format('Connect to database %s and start it there.', start.database);
+    END IF;
+    IF start.transaction_mode = 'new' THEN
+        RAISE EXCEPTION 'transaction_mode => ''new'' is not supported yet'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Start the workflow and commit (transaction_mode => ''caller'').';
+    ELSIF start.transaction_mode IS DISTINCT FROM 'caller' THEN
+        RAISE EXCEPTION 'unknown transaction_mode "%"', start.transaction_mode
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ''caller''.';
+    END IF;
+
+    IF start.idempotency_key IS NOT NULL THEN
+        SELECT i.id INTO v_id
+          FROM df._instances i
+         WHERE i.submitter = v_caller AND i.idempotency_key = start.idempotency_key;
+        IF FOUND THEN
+            RETURN v_id;
+        END IF;
+    END IF;
+
+    SELECT * INTO v_version
+      FROM df._versions v
+     WHERE v.workflow = start.workflow
+     ORDER BY v.seq DESC
+     LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'workflow "%" is not deployed', start.workflow
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Deploy it first: dfc compile file.dfsql | psql';
+    END IF;
+
+    IF jsonb_typeof(start.args) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'args must be a JSON object'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'For example args => ''{"batch_size": 50}''.';
+    END IF;
+    SELECT string_agg(format('"%s"', k), ', ' ORDER BY k) INTO v_unknown
+      FROM jsonb_object_keys(start.args) AS k
+     WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v_version.params) p WHERE p ->> 'name' = k);
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'workflow % has no parameter %', start.workflow, v_unknown
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Its parameters are: %s.', coalesce(
+                      (SELECT string_agg(p ->> 'name', ', ') FROM jsonb_array_elements(v_version.params) p), 'none'));
+    END IF;
+
+    LOOP
+        v_id := left(replace(gen_random_uuid()::text, '-', ''), 8);
+        INSERT INTO df._instances (id, workflow, version, label, submitter, timezone, idempotency_key)
+        VALUES (v_id, v_version.workflow, v_version.version, start.label, v_caller,
+                current_setting('TimeZone'), start.idempotency_key)
+        ON CONFLICT (id) DO NOTHING;
+        EXIT WHEN FOUND;
+    END LOOP;
+
+    FOR v_param IN SELECT value FROM jsonb_array_elements(v_version.params) LOOP
+        v_name := v_param ->> 'name';
+        v_type := v_param ->> 'type';
+        v_arg := start.args -> v_name;
+        IF v_arg IS NOT NULL THEN
+            v_expr := CASE jsonb_typeof(v_arg)
+                          WHEN 'null' THEN 'NULL'
+                          WHEN 'string' THEN df._quote(v_arg #>> '{}')
+                          ELSE df._quote(v_arg::text)
+                      END;
+        ELSIF v_param ? 'default' AND jsonb_typeof(v_param -> 'default') = 'string' THEN
+            -- The default is an SQL expression from the workflow source.
+            v_expr := v_param ->> 'default';
+        ELSE
+            RAISE EXCEPTION 'missing argument "%" of workflow %', v_name, start.workflow
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = format('Pass it: args => ''{"%s": ...}''.', v_name);
+        END IF;
+        BEGIN
+            v_value := df._param_json(v_expr, v_type);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION 'argument "%" of workflow % is not a valid %', v_name, start.workflow, v_type
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = SQLERRM;
+        END;
+        INSERT INTO df._results (instance_id, name, value, columns)
+        VALUES (v_id, v_name,
+                json_build_object('rows', json_build_array(json_build_object(v_name, v_value)), 'row_count', 1),
+                json_build_array(json_build_object('name', v_name, 'type', format_type(to_regtype(v_type), NULL))));
+    END LOOP;
+
+    INSERT INTO df._queue (instance_id, state) VALUES (v_id, 1);
+    PERFORM df._wake();
+    RETURN v_id;
+END;
+$$;
+COMMENT ON FUNCTION df.start(text, text, text, text, jsonb, text)
+    IS 'starts an instance of the newest version of a workflow in the caller''s transaction; returns its id';
