@@ -5,6 +5,7 @@ import dev.dfc.compiler.check.Checker;
 import dev.dfc.compiler.emit.Emitter;
 import dev.dfc.compiler.ir.Program;
 import dev.dfc.compiler.lower.Lowering;
+import dev.dfc.compiler.parse.Parser;
 import dev.dfc.compiler.parse.StringLiteral;
 import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.source.SourceFile;
@@ -85,7 +86,7 @@ public final class Compiler {
             List<Script> scripts = new ArrayList<>();
             for (SourceFile file : files) {
                 try {
-                    Parsed parsed = parse(file);
+                    Parser.ParseResult parsed = Parser.parse(file);
                     diagnostics.addAll(parsed.diagnostics());
                     boolean syntaxErrors = parsed.diagnostics().stream().anyMatch(Diagnostic::isError);
                     // checking a script with syntax errors would mostly report their echoes
@@ -123,21 +124,5 @@ public final class Compiler {
             sql = null;
         }
         return new Compilation(sorted(diagnostics, files), sql);
-    }
-
-    record Parsed(Script script, List<Diagnostic> diagnostics) {}
-
-    /** Calls parse.Parser.parse (being written in parallel) reflectively until it lands. */
-    private static Parsed parse(SourceFile file) {
-        try {
-            Class<?> parser = Class.forName("dev.dfc.compiler.parse.Parser");
-            Object result = parser.getMethod("parse", SourceFile.class).invoke(null, file);
-            Script script = (Script) result.getClass().getMethod("script").invoke(result);
-            @SuppressWarnings("unchecked")
-            List<Diagnostic> diags = (List<Diagnostic>) result.getClass().getMethod("diagnostics").invoke(result);
-            return new Parsed(script, diags);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("parser not available", e);
-        }
     }
 }

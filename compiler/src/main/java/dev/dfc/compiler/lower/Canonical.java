@@ -10,15 +10,23 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * The canonical source of a workflow (name, parameters, body in function form, a bare string
- * written as df.sql) and its version hash. Spelling that does not change meaning — operators vs
+ * The canonical source of a workflow (code generation, name, parameters, body in function form, a
+ * bare string written as df.sql) and its version hash. Spelling that does not change meaning — operators vs
  * function form, {@code ~} vs {@code ~>}, layout, comments — does not change the version.
  */
 public final class Canonical {
+    /**
+     * Part of every version hash. Bump it when the generated function changes shape (signature,
+     * meaning of its result), so a new compiler never tries to replace an installed version's
+     * function with an incompatible one under the same name.
+     */
+    static final int CODEGEN_GENERATION = 1;
+
     private Canonical() {}
 
     public static String text(Statement.WorkflowDef wf) {
         StringBuilder out = new StringBuilder();
+        out.append("dfc codegen ").append(CODEGEN_GENERATION).append('\n');
         out.append("workflow ").append(quote(wf.name())).append('\n');
         for (Param p : wf.params()) {
             out.append("param ").append(quote(p.name())).append(' ').append(quote(p.type()));
