@@ -88,6 +88,14 @@ static DfcShared *dfc_shared = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
+/*
+ * Step worker: the statements of the loop, prepared once and kept.  The plan
+ * cache replans them if the runtime is replaced.
+ */
+static SPIPlanPtr claim_plan = NULL;
+static SPIPlanPtr run_plan = NULL;
+static SPIPlanPtr fail_plan = NULL;
+
 /* Per-backend state */
 static bool wake_at_commit = false;
 static bool xact_callback_registered = false;
@@ -469,6 +477,23 @@ dfc_detach_slot(int code, Datum arg)
 	dfc_shared->slots[index].database = InvalidOid;
 }
 
+static SPIPlanPtr
+kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	prepared = SPI_prepare(sql, nargs, argtypes);
+
+		if (prepared == NULL)
+			elog(ERROR, "SPI_prepare(\"%s\") failed: %s",
+				 sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(prepared) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*plan = prepared;
+	}
+	return *plan;
+}
+
 /* true when schema df has the step functions (checked until it has) */
 static bool
 runtime_installed(void)
@@ -509,7 +534,8 @@ run_one_step(int64 *item)
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 
-	ret = SPI_execute("SELECT df._claim()", false, 1);
+	ret = SPI_execute_plan(kept_plan(&claim_plan, "SELECT df._claim()", 0, NULL),
+						   NULL, NULL, false, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "SELECT df._claim() failed: %s", SPI_result_code_string(ret));
 	claimed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -519,8 +545,8 @@ run_one_step(int64 *item)
 		*item = DatumGetInt64(claimed);
 		pgstat_report_activity(STATE_RUNNING, "dfc: running a workflow step");
 		args[0] = Int64GetDatum(*item);
-		ret = SPI_execute_with_args("SELECT df._run($1)", 1, argtypes, args,
-									NULL, false, 1);
+		ret = SPI_execute_plan(kept_plan(&run_plan, "SELECT df._run($1)", 1, argtypes),
+							   args, NULL, false, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "SELECT df._run() failed: %s", SPI_result_code_string(ret));
 	}
@@ -558,8 +584,8 @@ record_failure(int64 item, ErrorData *edata)
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "dfc: recording a failed step");
-	if (SPI_execute_with_args("SELECT df._fail($1, $2, $3, $4, $5)", 5,
-							  argtypes, args, nulls, false, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(kept_plan(&fail_plan, "SELECT df._fail($1, $2, $3, $4, $5)", 5, argtypes),
+						 args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SELECT df._fail() failed");
 	SPI_finish();
 	PopActiveSnapshot();
