@@ -79,7 +79,8 @@ public final class Checker {
         paramNames = params.keySet();
         Expr tooDeep = firstTooDeep(wf.body());
         if (tooDeep != null) {
-            diagnostics.add(Diagnostic.error("DF4002", tooDeep.span(),
+            Span at = tooDeep instanceof Expr.Call c ? c.nameSpan() : tooDeep.span();
+            diagnostics.add(Diagnostic.error("DF4002", at,
                     "expression nests deeper than " + MAX_DEPTH + " levels")
                     .withHint("split the workflow, or use df.call to run part of it as a child workflow"));
             return;
@@ -174,6 +175,7 @@ public final class Checker {
         Expr[] slots = new Expr[positional];
         int next = 0;
         boolean ok = true;
+        boolean misnamed = false;
         for (Arg a : given) {
             int at;
             if (a.name() == null) {
@@ -182,12 +184,15 @@ public final class Checker {
                 at = sig.positionOf(a.name());
                 if (at < 0) {
                     diagnostics.add(Diagnostic.error("DF3004", a.span(),
-                            "'" + sig.name() + "' has no argument named '" + a.name() + "'"));
+                            "'" + sig.name() + "' has no argument named '" + a.name() + "'")
+                            .withHint(sig.params().isEmpty() ? null : "its arguments are " + argumentNames(sig)));
+                    misnamed = true;
                     continue;
                 }
                 if (slots[at] != null) {
                     diagnostics.add(Diagnostic.error("DF3004", a.span(),
                             "argument '" + a.name() + "' of '" + sig.name() + "' is given twice"));
+                    misnamed = true;
                     continue;
                 }
             }
@@ -199,11 +204,17 @@ public final class Checker {
         }
         int present = 0;
         for (int i = 0; i < Math.min(sig.required(), slots.length); i++) if (slots[i] != null) present++;
-        if (!ok || present < sig.required()) {
+        if (!misnamed && (!ok || present < sig.required())) {
             diagnostics.add(Diagnostic.error("DF3002", call.nameSpan(),
                     "'" + sig.name() + "' takes " + sig.arityText() + ", found " + given.size()));
         }
         return slots;
+    }
+
+    private static String argumentNames(Signature sig) {
+        StringBuilder out = new StringBuilder();
+        for (NodeFunctions.Param p : sig.params()) out.append(out.length() == 0 ? "" : ", ").append('\'').append(p.name()).append('\'');
+        return out.toString();
     }
 
     private Set<String> flow(Expr.Call call, Signature sig, Expr[] a, Set<String> bound) {
