@@ -1,0 +1,51 @@
+package dev.dfc.compiler.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.dfc.compiler.Compilation;
+import dev.dfc.compiler.Compiler;
+import dev.dfc.compiler.ast.Expr;
+import dev.dfc.compiler.diag.Diagnostic;
+import dev.dfc.compiler.source.SourceFile;
+import dev.dfc.compiler.source.Span;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** 10,000 levels of nesting must be a DF4002 diagnostic, never a StackOverflowError. */
+class DeepNestingTest {
+    private static final int LEVELS = 10_000;
+
+    @Test
+    void tenThousandChainedStepsFromSource() {
+        StringBuilder text = new StringBuilder("CREATE WORKFLOW deep AS 'SELECT 0'");
+        for (int i = 1; i < LEVELS; i++) text.append("\n    ~> 'SELECT ").append(i).append('\'');
+        text.append(";\n");
+        Compilation c = Compiler.compile(List.of(new SourceFile("deep.dfsql", text.toString())));
+        assertNull(c.sql());
+        assertEquals(List.of("DF4002"), c.diagnostics().stream().map(Diagnostic::code).toList(), c.diagnostics().toString());
+    }
+
+    @Test
+    void tenThousandNestedParenthesesFromSource() {
+        String text = "CREATE WORKFLOW deep AS " + "df.seq('SELECT 1', ".repeat(LEVELS) + "'SELECT 2'"
+                + ")".repeat(LEVELS) + ";\n";
+        Compilation c = Compiler.compile(List.of(new SourceFile("deep.dfsql", text)));
+        assertNull(c.sql());
+        assertEquals(List.of("DF4002"), c.diagnostics().stream().map(Diagnostic::code).toList(), c.diagnostics().toString());
+    }
+
+    @Test
+    void tenThousandLevelsBuiltByHandOnThisThread() {
+        SourceFile file = new SourceFile("deep.dfsql", "'SELECT 1'");
+        Span span = file.span(0, file.text().length());
+        Expr body = new Expr.Str(span, "SELECT 1");
+        for (int i = 0; i < LEVELS; i++) {
+            body = TestAst.call("df.seq", span, "~>", body, new Expr.Str(span, "SELECT 1"));
+        }
+        TestAst t = new TestAst("deep.dfsql", "'SELECT 1'");
+        List<Diagnostic> ds = Checker.check(List.of(t.script(t.workflow("deep", span, List.of(), body))),
+                StringOffsets.SIMPLE);
+        assertEquals(List.of("DF4002"), ds.stream().map(Diagnostic::code).toList());
+    }
+}
