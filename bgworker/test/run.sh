@@ -116,6 +116,20 @@ check_error "_require_runtime refuses another version" "dfc runtime 0.1 is insta
     "SELECT df._require_runtime('1.0')"
 check "PUBLIC has no access to schema df" "$(sql -c "SELECT has_schema_privilege('public', 'df', 'USAGE')")" "f"
 
+echo "== plpgsql_check over the runtime's PL/pgSQL functions"
+check "plpgsql_check finds no errors or warnings" "$(sql <<'EOF'
+CREATE EXTENSION IF NOT EXISTS plpgsql_check;
+SELECT coalesce(string_agg(format('%s: %s %s', p.oid::regprocedure, c.level, c.message), E'\n'), 'none')
+  FROM pg_proc p
+  JOIN pg_language l ON l.oid = p.prolang AND l.lanname = 'plpgsql'
+ CROSS JOIN LATERAL plpgsql_check_function_tb(p.oid, fatal_errors => false) AS c
+ WHERE p.pronamespace = 'df'::regnamespace
+   AND c.level IN ('error', 'warning')
+   -- df._run calls the workflow's function by a name known only at run time
+   AND c.message <> 'cannot determinate a result of dynamic SQL';
+EOF
+)" "none"
+
 echo "== application objects and roles"
 (sql <<'EOF'
 CREATE ROLE alice LOGIN;
@@ -131,7 +145,7 @@ EOF
 ) >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
-check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "9"
+check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "10"
 
 # start ROLE WORKFLOW [ARGS-JSON]: prints the new instance id (committed).
 start() {
@@ -247,6 +261,11 @@ for wf in escape_reset escape_set escape_do; do
         "42501 cannot set parameter \"$( [ $wf = escape_do ] && echo session_authorization || echo role )\" within security-definer function"
 done
 
+id=$(start alice escape_df)
+check "a step cannot write the runtime's tables" "$(await alice "$id"; sql_as alice -c "SELECT error ->> 'message' FROM df.instances WHERE id = '$id'")" \
+    $'failed\npermission denied for table _queue'
+check "the queue survived" "$(sql -c "SELECT count(*) FROM df._queue")" "0"
+
 echo "== wake-up latency (idle workers, 1-step workflow)"
 # One session, so that df.start is already compiled: created_at (the start's
 # transaction time) is then within a fraction of a millisecond of its commit.
@@ -287,6 +306,17 @@ wait_for "terminated worker comes back" \
     "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND pid <> $victim" 2 15
 id=$(start alice one)
 check "a workflow completes after the restart" "$(await alice "$id")" "completed"
+
+SHAREDIR=$("$PG_CONFIG" --sharedir)
+if [ -f "$SHAREDIR/extension/dfc.control" ] && cmp -s "$SHAREDIR/extension/dfc--0.1.sql" "$BGWORKER/dfc--0.1.sql"; then
+    echo "== CREATE EXTENSION dfc (installed by make install)"
+    sql -c "CREATE DATABASE ext" >/dev/null
+    check "CREATE EXTENSION dfc" "$(sql -d ext -c "CREATE EXTENSION dfc; SELECT df.runtime_version(), (SELECT count(*) FROM pg_depend d WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dfc') AND d.deptype = 'e') > 20")" \
+        $'0.1|t'
+    check "DROP EXTENSION dfc" "$(sql -d ext -c "DROP EXTENSION dfc; SELECT to_regnamespace('df') IS NULL")" "t"
+else
+    echo "== CREATE EXTENSION dfc: skipped (run make -C bgworker install first)"
+fi
 
 echo "== throughput (figures only, nothing asserted)"
 N=${BENCH_N:-2000}
