@@ -122,9 +122,29 @@ final class StartCommand implements Callable<Integer> {
         return single(c, "SELECT df.result(?)", id);
     }
 
+    /** The instance's error: the runtime records it as JSON (message, sqlstate, line, col, detail, hint). */
     private static String error(Connection c, String id) throws SQLException {
-        String error = single(c, "SELECT error FROM df.instances WHERE id = ?", id);
-        return error == null ? "(no error recorded)" : error;
+        String error = single(c, "SELECT error::text FROM df.instances WHERE id = ?", id);
+        if (error == null) return "(no error recorded)";
+        String sql = "SELECT e->>'message', e->>'sqlstate', e->>'line', e->>'col', e->>'detail', e->>'hint' "
+                + "FROM (SELECT ?::jsonb AS e) j WHERE jsonb_typeof(e) = 'object'";
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, error);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next() || rs.getString(1) == null) return error;
+                StringBuilder msg = new StringBuilder(rs.getString(1));
+                if (rs.getString(2) != null) msg.append(" (SQLSTATE ").append(rs.getString(2)).append(')');
+                if (rs.getString(3) != null) {
+                    msg.append(" in the step at line ").append(rs.getString(3));
+                    if (rs.getString(4) != null) msg.append(", column ").append(rs.getString(4));
+                }
+                if (rs.getString(5) != null) msg.append("; detail: ").append(rs.getString(5));
+                if (rs.getString(6) != null) msg.append("; hint: ").append(rs.getString(6));
+                return msg.toString();
+            }
+        } catch (SQLException notJson) {
+            return error;
+        }
     }
 
     private static String single(Connection c, String sql, String id) throws SQLException {

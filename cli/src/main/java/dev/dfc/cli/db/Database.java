@@ -5,6 +5,8 @@ import dev.dfc.cli.ExitCode;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /** Opens JDBC connections and turns server errors into one-line user errors. */
 public final class Database {
@@ -25,7 +27,19 @@ public final class Database {
     public static CliException error(String what, SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         int code = state.startsWith("08") || state.startsWith("28") || state.startsWith("3D") ? ExitCode.USAGE : ExitCode.FAILED;
-        return new CliException(code, what + ": " + firstLine(e.getMessage()), e);
+        return new CliException(code, what + ": " + describe(e), e);
+    }
+
+    /** The server's message without pgjdbc's "ERROR: " prefix, with its detail and hint when it sent them. */
+    public static String describe(SQLException e) {
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+            ServerErrorMessage m = p.getServerErrorMessage();
+            StringBuilder s = new StringBuilder(firstLine(m.getMessage()));
+            if (m.getDetail() != null) s.append(" (").append(firstLine(m.getDetail())).append(')');
+            if (m.getHint() != null) s.append("; hint: ").append(firstLine(m.getHint()));
+            return s.toString();
+        }
+        return firstLine(e.getMessage());
     }
 
     static String firstLine(String s) {

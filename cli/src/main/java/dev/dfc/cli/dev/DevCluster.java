@@ -130,7 +130,15 @@ public final class DevCluster {
             if (state == State.NOT_CREATED) initdb(bindir);
             installLibrary(library);
             writeSettings(pickPort());
-            startServer(bindir);
+            if (state == State.NOT_CREATED) {
+                // The workers connect to database dfc as soon as the server is up; create it
+                // (and the runtime they poll) first, so they start into a ready database.
+                startServer(bindir, false);
+                ensureDatabase();
+                ensureRuntime();
+                stopServer(bindir);
+            }
+            startServer(bindir, true);
         }
         ensureDatabase();
         ensureRuntime();
@@ -140,9 +148,13 @@ public final class DevCluster {
     /** Stops the server (fast shutdown); false if it was not running. */
     public boolean stop() {
         if (state() != State.RUNNING) return false;
-        Exec.Result r = pgCtl(PgBinaries.requireBindir(), List.of("stop", "-m", "fast", "-w", "-t", String.valueOf(SERVER_TIMEOUT.toSeconds())));
-        if (!r.ok()) throw CliException.usage("pg_ctl stop failed:\n" + r.tail(10));
+        stopServer(PgBinaries.requireBindir());
         return true;
+    }
+
+    private void stopServer(Path bindir) {
+        Exec.Result r = pgCtl(bindir, List.of("stop", "-m", "fast", "-w", "-t", String.valueOf(SERVER_TIMEOUT.toSeconds())));
+        if (!r.ok()) throw CliException.usage("pg_ctl stop failed:\n" + r.tail(10));
     }
 
     /** Stops the server if it runs and deletes the cluster directory. */
@@ -230,10 +242,16 @@ public final class DevCluster {
 
     private static String literal(String s) { return "'" + s.replace("'", "''") + "'"; }
 
-    private void startServer(Path bindir) {
-        progress.accept("starting PostgreSQL on 127.0.0.1:" + port().orElse(0) + " (log: " + logFile() + ")");
-        progress.accept("note: this dev cluster allows workflow instances submitted by superusers (dfc.allow_superuser = on); production does not");
-        Exec.Result r = pgCtl(bindir, List.of("start", "-w", "-t", String.valueOf(SERVER_TIMEOUT.toSeconds()), "-l", logFile().toString()));
+    private void startServer(Path bindir, boolean withWorker) {
+        List<String> args = new ArrayList<>(List.of("start", "-w", "-t", String.valueOf(SERVER_TIMEOUT.toSeconds()), "-l", logFile().toString()));
+        if (withWorker) {
+            progress.accept("starting PostgreSQL with the dfc worker on 127.0.0.1:" + port().orElse(0) + " (log: " + logFile() + ")");
+            progress.accept("note: this dev cluster allows workflow instances submitted by superusers (dfc.allow_superuser = on); production does not");
+        } else {
+            progress.accept("starting PostgreSQL without step workers, to set up database " + DATABASE);
+            args.addAll(List.of("-o", "-c dfc.workers=0"));
+        }
+        Exec.Result r = pgCtl(bindir, args);
         if (!r.ok()) {
             throw CliException.usage("the dev cluster did not start:\n" + r.tail(5) + "\nlast lines of " + logFile() + ":\n" + tailOfLog(20));
         }

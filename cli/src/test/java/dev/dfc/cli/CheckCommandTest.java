@@ -1,0 +1,115 @@
+package dev.dfc.cli;
+
+import static dev.dfc.cli.CliTesting.dfc;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckCommandTest {
+    @TempDir
+    Path dir;
+
+    private String file(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text, StandardCharsets.UTF_8);
+        return p.toString();
+    }
+
+    @Test
+    void syntaxErrorIsReportedWithPositionAndCodeAndExit1() throws IOException {
+        String path = file("broken.dfsql", "CREATE WORKFLOW w () AS\n    'SELECT 1' ~> ~> 'SELECT 2';\n");
+
+        CliTesting.Run run = dfc("check", path);
+
+        assertEquals(ExitCode.FAILED, run.exitCode(), run.err());
+        String first = run.out().lines().findFirst().orElse("");
+        assertTrue(first.matches("\\Q" + path + "\\E:2:19: error\\[DF1\\d{3}]: .+"), "first line: " + first);
+        assertTrue(run.out().contains("    2 |     'SELECT 1' ~> ~> 'SELECT 2';"), run.out());
+        assertTrue(run.out().contains("^^"), run.out());
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void pathIsPrintedAsGivenOnTheCommandLine() throws IOException {
+        file("rel.dfsql", "CREATE WORKFLOW w () AS 'SELECT 1' ~>;\n");
+        String relative = Path.of("").toAbsolutePath().relativize(dir.resolve("rel.dfsql")).toString();
+
+        CliTesting.Run run = dfc("check", relative);
+
+        assertEquals(ExitCode.FAILED, run.exitCode());
+        assertTrue(run.out().startsWith(relative + ":1:"), run.out());
+    }
+
+    @Test
+    void cleanFileExits0WithNoOutput() throws IOException {
+        String path = file("ok.dfsql", "CREATE WORKFLOW w () AS 'SELECT 1' |=> 'a' ~> 'SELECT $a';\n");
+
+        CliTesting.Run run = dfc("check", path);
+
+        assertEquals(ExitCode.OK, run.exitCode(), run.out() + run.err());
+        assertEquals("", run.out());
+        assertEquals("", run.err());
+    }
+
+    @Test
+    void missingFileIsOneLineAndExit2() {
+        CliTesting.Run run = dfc("check", dir.resolve("nope.dfsql").toString());
+
+        assertEquals(ExitCode.USAGE, run.exitCode());
+        assertEquals(1, run.err().lines().count(), run.err());
+        assertTrue(run.err().contains("nope.dfsql: no such file"), run.err());
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void directoryIsAnIoError() {
+        CliTesting.Run run = dfc("check", dir.toString());
+
+        assertEquals(ExitCode.USAGE, run.exitCode());
+        assertTrue(run.err().contains("is a directory"), run.err());
+    }
+
+    @Test
+    void malformedUtf8IsReportedNotCrashed() throws IOException {
+        Path p = dir.resolve("latin1.dfsql");
+        Files.write(p, new byte[] {'-', '-', ' ', 'c', 'a', 'f', (byte) 0xe9, '\n', 'S', 'E', 'L', 'E', 'C', 'T', ' ', '1', ';', '\n'});
+
+        CliTesting.Run run = dfc("check", p.toString());
+
+        assertEquals(ExitCode.USAGE, run.exitCode());
+        assertTrue(run.err().contains("not valid UTF-8 at line 1 (byte offset 6)"), run.err());
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void unknownFormatIsAUsageError() throws IOException {
+        String path = file("ok.dfsql", "SELECT 1;\n");
+
+        CliTesting.Run run = dfc("check", "--format", "sarif", path);
+
+        assertEquals(ExitCode.USAGE, run.exitCode());
+        assertTrue(run.err().contains("--format"), run.err());
+    }
+
+    @Test
+    void stacktraceOptionIsAcceptedAndStillNoTraceForUserErrors() {
+        CliTesting.Run run = dfc("check", "--stacktrace", dir.resolve("nope.dfsql").toString());
+
+        assertEquals(ExitCode.USAGE, run.exitCode());
+        // a user error with --stacktrace shows where it was raised, for bug reports
+        assertTrue(run.err().contains("CliException"), run.err());
+    }
+
+    private static void assertNoStackTrace(CliTesting.Run run) {
+        assertFalse(run.err().contains("\tat "), run.err());
+        assertFalse(run.out().contains("\tat "), run.out());
+        assertFalse(run.err().contains("Exception"), run.err());
+    }
+}
