@@ -34,7 +34,6 @@ class EmitterTest {
         Script script = demo();
         assertEquals(List.of(), Checker.check(List.of(script), StringOffsets.SIMPLE));
         String sql = new Emitter().script(new Program(List.of(Lowering.lower(script))));
-        System.out.println(sql);
         assertTrue(sql.contains("format('SELECT %s AS a, 50%% AS pct', df.ref(p_instance, 'n'))"), sql);
         assertTrue(sql.contains("df.ref(p_instance, 'a', 'a', true), df.ref(p_instance, 'a', NULL, true)"), sql);
         assertTrue(sql.contains("df.ref_rows(p_instance, 'a')"), sql);
