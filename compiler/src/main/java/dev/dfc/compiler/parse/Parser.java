@@ -15,6 +15,7 @@ import org.antlr.v4.runtime.CodePointBuffer;
 import org.antlr.v4.runtime.CodePointCharStream;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.atn.PredictionMode;
 
 /**
  * The parser facade: text in, AST and syntax diagnostics out. Never throws on user input.
@@ -105,6 +106,10 @@ public final class Parser {
     private static DfsqlParser newParser(CommonTokenStream tokens, SourceFile file, int base, List<Diagnostic> diagnostics) {
         DfsqlParser parser = new DfsqlParser(tokens);
         parser.removeErrorListeners();
+        // SLL resolves the one ambiguity of the grammar (a dangling '!>' goes to the nearest '?>')
+        // without full-context prediction, which is quadratic in the nesting depth. No decision of
+        // this grammar needs the full context to parse valid input.
+        parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
         parser.setErrorHandler(new SyntaxErrorStrategy(file, base, diagnostics));
         return parser;
     }

@@ -127,13 +127,23 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             names.add("expression");
             types.removeAll(EXPRESSION_START);
         }
-        if (types.contains(DfsqlParser.IDENT)) {
+        if (types.contains(DfsqlParser.IDENT) || names.contains("expression")) {
+            // Non-reserved keywords and quoted identifiers are identifiers too.
             types.remove((Integer) DfsqlParser.CREATE);
             types.remove((Integer) DfsqlParser.WORKFLOW);
             types.remove((Integer) DfsqlParser.QUOTED_IDENT);
         }
-        if (types.size() > 12) return Set.of(); // after a pass-through token almost anything goes
-        for (int type : types) names.add(tokenName(type));
+        if (types.contains(DfsqlParser.SEMI)) types.remove((Integer) Token.EOF);
+        if (types.size() > 12) {
+            // Only a SQL fragment (a parameter default) accepts almost any token.
+            return e.getCtx() instanceof DfsqlParser.SqlFragmentContext ? Set.of("default value") : Set.of();
+        }
+        boolean typeExpected = e.getCtx() instanceof DfsqlParser.TypeNameContext
+                || e.getCtx() instanceof DfsqlParser.TypeWordContext;
+        for (int type : types) {
+            String name = tokenName(type);
+            names.add(typeExpected && name.equals("identifier") ? "type name" : name);
+        }
         if (endsWithExpression(e.getCtx())) names.add("an operator");
         return names;
     }
