@@ -43,6 +43,24 @@ class CorpusTest {
         return inputs.stream().map(input -> DynamicTest.dynamicTest(input.getFileName().toString(), () -> run(input)));
     }
 
+    /** Every example compiles without a single diagnostic. */
+    @TestFactory
+    Stream<DynamicTest> examplesCompileCleanly() throws IOException {
+        Path dir = CORPUS.resolve("../examples").normalize();
+        List<Path> inputs;
+        try (Stream<Path> files = Files.list(dir)) {
+            inputs = files.filter(p -> p.toString().endsWith(".dfsql")).sorted().toList();
+        }
+        assertFalse(inputs.isEmpty(), "no examples in " + dir.toAbsolutePath());
+        return inputs.stream().map(input -> DynamicTest.dynamicTest(input.getFileName().toString(), () -> {
+            String path = "examples/" + input.getFileName();
+            Compilation c = Compiler.compile(List.of(new SourceFile(path, Files.readString(input, StandardCharsets.UTF_8))));
+            StringBuilder diag = new StringBuilder();
+            for (Diagnostic d : c.diagnostics()) diag.append(TextRenderer.render(d));
+            if (!c.diagnostics().isEmpty() || c.sql() == null) fail("example does not compile cleanly:\n" + diag);
+        }));
+    }
+
     private static void run(Path input) throws IOException {
         String relative = CORPUS.relativize(input).toString().replace('\\', '/');
         String text = Files.readString(input, StandardCharsets.UTF_8);
