@@ -19,7 +19,6 @@ import org.antlr.v4.runtime.atn.NotSetTransition;
 import org.antlr.v4.runtime.atn.Transition;
 import org.antlr.v4.runtime.atn.WildcardTransition;
 import org.antlr.v4.runtime.misc.IntervalSet;
-import org.antlr.v4.runtime.tree.ParseTree;
 
 /**
  * Replaces ANTLR's default error strategy: nothing is ever inserted or deleted to keep going.
@@ -46,9 +45,26 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         this.diagnostics = diagnostics;
     }
 
+    /** Decisions passed at the current token (state, context): what they would have accepted is expected too. */
+    private int decisionsTokenIndex = -1;
+    private final List<Integer> decisionStates = new ArrayList<>();
+    private final List<ParserRuleContext> decisionContexts = new ArrayList<>();
+
     @Override
     public void sync(Parser recognizer) {
         // The default deletes "extraneous" tokens here; errors surface at the next match instead.
+        // Remember the decision so the error message can list every token that would have continued,
+        // e.g. ',' after an argument when the parser then fails to match ')'.
+        int index = recognizer.getInputStream().index();
+        if (index != decisionsTokenIndex) {
+            decisionsTokenIndex = index;
+            decisionStates.clear();
+            decisionContexts.clear();
+        }
+        if (decisionStates.size() < 32) {
+            decisionStates.add(recognizer.getState());
+            decisionContexts.add(recognizer.getContext());
+        }
     }
 
     @Override
@@ -80,7 +96,7 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             }
             default -> { }
         }
-        Set<String> expected = expectedNames(recognizer, e);
+        Set<String> expected = expectedNames(recognizer, e, offending);
         String found = offending.getType() == Token.EOF
                 ? "unexpected end of input"
                 : "mismatched input " + quote(offending.getText());
@@ -100,7 +116,7 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         return file.span(base + t.getStartIndex(), base + t.getStopIndex() + 1);
     }
 
-    private static Set<String> expectedNames(Parser recognizer, RecognitionException e) {
+    private Set<String> expectedNames(Parser recognizer, RecognitionException e, Token offending) {
         IntervalSet expected = null;
         if (e instanceof NoViableAltException nva && nva.getDeadEndConfigs() != null
                 && nva.getOffendingToken() != nva.getStartToken()) {
@@ -119,8 +135,15 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
                 }
             }
         }
-        if (expected == null || expected.isNil()) expected = e.getExpectedTokens();
-        if (expected == null) expected = new IntervalSet();
+        if (expected == null || expected.isNil()) {
+            expected = new IntervalSet();
+            if (e.getExpectedTokens() != null) expected.addAll(e.getExpectedTokens());
+            if (decisionsTokenIndex == offending.getTokenIndex()) {
+                for (int i = 0; i < decisionStates.size(); i++) {
+                    expected.addAll(recognizer.getATN().getExpectedTokens(decisionStates.get(i), decisionContexts.get(i)));
+                }
+            }
+        }
         List<Integer> types = new ArrayList<>(expected.toList());
         Set<String> names = new LinkedHashSet<>();
         if (types.containsAll(EXPRESSION_START)) {
@@ -134,6 +157,8 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             types.remove((Integer) DfsqlParser.QUOTED_IDENT);
         }
         if (types.contains(DfsqlParser.SEMI)) types.remove((Integer) Token.EOF);
+        boolean operator = types.containsAll(BINARY_OPERATORS);
+        if (operator) types.removeAll(BINARY_OPERATORS);
         if (types.size() > 12) {
             // Only a SQL fragment (a parameter default) accepts almost any token.
             return e.getCtx() instanceof DfsqlParser.SqlFragmentContext ? Set.of("default value") : Set.of();
@@ -144,27 +169,18 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             String name = tokenName(type);
             names.add(typeExpected && name.equals("identifier") ? "type name" : name);
         }
-        if (endsWithExpression(e.getCtx())) names.add("an operator");
+        if (operator) names.add("an operator");
         return names;
     }
+
+    private static final List<Integer> BINARY_OPERATORS = List.of(
+            DfsqlParser.CAST, DfsqlParser.UNDO, DfsqlParser.BIND, DfsqlParser.JOIN, DfsqlParser.RACE,
+            DfsqlParser.SEQ, DfsqlParser.THEN);
 
     private static final List<Integer> EXPRESSION_START = List.of(
             DfsqlParser.LPAREN, DfsqlParser.STRING, DfsqlParser.ESCAPE_STRING, DfsqlParser.UNICODE_STRING,
             DfsqlParser.DOLLAR_STRING, DfsqlParser.IDENT, DfsqlParser.QUOTED_IDENT, DfsqlParser.MINUS,
             DfsqlParser.NUMBER, DfsqlParser.NULL, DfsqlParser.TRUE, DfsqlParser.FALSE, DfsqlParser.LOOP);
-
-    /**
-     * Whether the input just before the error completed an expression, in which case an operator
-     * could also have continued it (ANTLR's expected set only knows the enclosing rule's follow).
-     */
-    private static boolean endsWithExpression(org.antlr.v4.runtime.RuleContext ctx) {
-        ParseTree node = ctx;
-        while (node instanceof ParserRuleContext rule && rule.getChildCount() > 0) {
-            if (rule instanceof DfsqlParser.ExprContext && rule != ctx) return true;
-            node = rule.getChild(rule.getChildCount() - 1);
-        }
-        return false;
-    }
 
     /** How a token type reads in a message. */
     static String tokenName(int type) {
