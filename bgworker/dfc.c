@@ -28,8 +28,10 @@
 #include <math.h>
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/prepare.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -39,6 +41,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "tcop/utility.h"
@@ -456,8 +459,25 @@ dfc_run_as(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 
-	/* on error, the transaction abort restores the settings */
-	AtEOXact_GUC(true, save_nestlevel);
+	/*
+	 * The worker's session serves every submitter in turn: what a step left
+	 * in it must not reach the next one.  Settings it changed (even with a
+	 * plain SET) are reverted, as a function's SET clause would on error, and
+	 * its temporary objects are dropped (LISTEN is refused in background
+	 * workers).  On error the
+	 * transaction abort reverts settings and temporary objects itself.
+	 * Prepared statements and advisory locks survive both; the worker
+	 * discards them after each step (discard_step_leftovers).
+	 */
+	AtEOXact_GUC(false, save_nestlevel);
+	{
+		Oid			temp_namespace;
+		Oid			temp_toast_namespace;
+
+		GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+		if (OidIsValid(temp_namespace))
+			ResetTempTableNamespace();
+	}
 
 	PG_RETURN_DATUM(DirectFunctionCall1(json_in, CStringGetDatum(json)));
 }
@@ -557,6 +577,14 @@ run_one_step(int64 *item)
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return !isnull;
+}
+
+/* What a step may leave in the session beyond its transaction. */
+static void
+discard_step_leftovers(void)
+{
+	DropAllPreparedStatements();
+	LockReleaseAll(USER_LOCKMETHOD, true);
 }
 
 /* Records a failed step in a new transaction. */
@@ -722,6 +750,9 @@ dfc_step_worker_main(Datum main_arg)
 				}
 			}
 		}
+
+		if (did_work)
+			discard_step_leftovers();
 
 		/* While there is work, go on at once. */
 		if (did_work)

@@ -145,7 +145,7 @@ EOF
 ) >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
-check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "10"
+check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "11"
 
 # start ROLE WORKFLOW [ARGS-JSON]: prints the new instance id (committed).
 start() {
@@ -265,6 +265,12 @@ id=$(start alice escape_df)
 check "a step cannot write the runtime's tables" "$(await alice "$id"; sql_as alice -c "SELECT error ->> 'message' FROM df.instances WHERE id = '$id'")" \
     $'failed\npermission denied for table _queue'
 check "the queue survived" "$(sql -c "SELECT count(*) FROM df._queue")" "0"
+
+echo "== a step leaves nothing behind in the worker's session"
+id=$(start alice leaky)
+check "leaky completes" "$(await alice "$id")" "completed"
+check "settings, temp tables, prepared statements, advisory locks are gone" "$(sql_as alice -c "SELECT df.result('$id')")" \
+    '{"rows":[{"same_worker":true,"datestyle":"ISO, MDY","no_temp":true,"prepared":0,"advisory":0}],"row_count":1}'
 
 echo "== wake-up latency (idle workers, 1-step workflow)"
 # One session, so that df.start is already compiled: created_at (the start's
