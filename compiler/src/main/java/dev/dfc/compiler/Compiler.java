@@ -25,7 +25,7 @@ import java.util.Map;
  * reported as DF4002 instead of overflowing the stack.
  */
 public final class Compiler {
-    private static final long STACK_BYTES = 1L << 30;
+    private static final long STACK_BYTES = 256L << 20;
 
     private Compiler() {}
 

@@ -57,7 +57,9 @@ public final class TextRenderer {
     static int expandedWidth(String line, int chars) {
         int width = 0;
         for (int i = 0; i < chars; i++) {
-            width = line.charAt(i) == '\t' ? (width / TAB_WIDTH + 1) * TAB_WIDTH : width + 1;
+            char c = line.charAt(i);
+            if (Character.isLowSurrogate(c)) continue; // one column per code point
+            width = c == '\t' ? (width / TAB_WIDTH + 1) * TAB_WIDTH : width + 1;
         }
         return width;
     }

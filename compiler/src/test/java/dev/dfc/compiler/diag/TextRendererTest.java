@@ -68,6 +68,17 @@ class TextRendererTest {
     }
 
     @Test
+    void charactersOutsideTheBmpTakeOneColumn() {
+        SourceFile f = new SourceFile("u.dfsql", "'😀 $x'");
+        int at = f.text().indexOf("$x");
+        assertEquals("""
+                u.dfsql:1:5: error[DF2001]: m
+                    1 | '😀 $x'
+                      |    ^^
+                """, TextRenderer.render(Diagnostic.error("DF2001", f.span(at, at + 2), "m")));
+    }
+
+    @Test
     void noSpan() {
         assertEquals("dfc: error[DF9001]: boom\n", TextRenderer.render(Diagnostic.error("DF9001", null, "boom")));
     }
