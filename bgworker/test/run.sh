@@ -145,7 +145,7 @@ EOF
 ) >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
-check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "11"
+check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "12"
 
 # start ROLE WORKFLOW [ARGS-JSON]: prints the new instance id (committed).
 start() {
@@ -271,6 +271,13 @@ id=$(start alice leaky)
 check "leaky completes" "$(await alice "$id")" "completed"
 check "settings, temp tables, prepared statements, advisory locks are gone" "$(sql_as alice -c "SELECT df.result('$id')")" \
     '{"rows":[{"same_worker":true,"datestyle":"ISO, MDY","no_temp":true,"prepared":0,"advisory":0}],"row_count":1}'
+
+echo "== df.start inside a step is attributed to the step's submitter"
+id=$(start alice nested)
+check "nested completes" "$(await alice "$id")" "completed"
+child=$(sql_as alice -c "SELECT df.result('$id')::json -> 'rows' -> 0 ->> 'child'")
+check "child instance belongs to alice, not to the worker's superuser" "$(await alice "$child"; sql -c "SELECT submitted_by FROM df.instances WHERE id = '$child'")" \
+    $'completed\nalice'
 
 echo "== wake-up latency (idle workers, 1-step workflow)"
 # One session, so that df.start is already compiled: created_at (the start's
