@@ -77,8 +77,17 @@ public final class Parser {
         while (tokens.LA(1) != Token.EOF) {
             int before = tokens.index();
             try {
-                Statement s = builder.statement(parser.terminatedStatement().statement());
-                if (s != null) statements.add(s);
+                DfsqlParser.StatementContext ctx = parser.terminatedStatement().statement();
+                if (ctx != null && ctx.passThrough() != null && isCreateOrReplaceWorkflow(ctx.passThrough(), tokens)) {
+                    Token first = ctx.getStart();
+                    int end = tokens.get(nextVisible(tokens, nextVisible(tokens, nextVisible(tokens, first.getTokenIndex())))).getStopIndex() + 1;
+                    diagnostics.add(Diagnostic.error("DF1004", file.span(first.getStartIndex(), end),
+                                    "CREATE OR REPLACE WORKFLOW is not supported")
+                            .withHint("write CREATE WORKFLOW: compiling a changed workflow adds a new version of it"));
+                } else {
+                    Statement s = builder.statement(ctx);
+                    if (s != null) statements.add(s);
+                }
             } catch (SyntaxErrorStrategy.StatementAbandoned abandoned) {
                 while (tokens.LA(1) != Token.EOF && tokens.LA(1) != DfsqlParser.SEMI) tokens.consume();
                 if (tokens.LA(1) == DfsqlParser.SEMI) tokens.consume();
@@ -87,6 +96,25 @@ public final class Parser {
             if (tokens.index() == before && tokens.LA(1) != Token.EOF) tokens.consume();
         }
         return statements;
+    }
+
+    /** Without this check the statement would silently pass through to PostgreSQL and fail there. */
+    private static boolean isCreateOrReplaceWorkflow(DfsqlParser.PassThroughContext ctx, CommonTokenStream tokens) {
+        int create = ctx.getStart().getTokenIndex();
+        int or = nextVisible(tokens, create);
+        int replace = nextVisible(tokens, or);
+        int workflow = nextVisible(tokens, replace);
+        return ctx.getStart().getType() == DfsqlParser.CREATE
+                && tokens.get(or).getText().equalsIgnoreCase("or")
+                && tokens.get(replace).getText().equalsIgnoreCase("replace")
+                && tokens.get(workflow).getType() == DfsqlParser.WORKFLOW;
+    }
+
+    /** Index of the next default-channel token after {@code index} (the EOF token at the latest). */
+    private static int nextVisible(CommonTokenStream tokens, int index) {
+        int i = Math.min(index + 1, tokens.size() - 1);
+        while (i < tokens.size() - 1 && tokens.get(i).getChannel() != Token.DEFAULT_CHANNEL) i++;
+        return i;
     }
 
     private static Expr expression(SourceFile file, int start, int end, List<Diagnostic> diagnostics) {
@@ -141,6 +169,9 @@ public final class Parser {
                 diagnostics.add(d.withHint(t.getType() == DfsqlParser.UNTERMINATED_COMMENT
                         ? "close it with */ (comments nest: every /* needs its own */)"
                         : "close it with " + closing(t.getType(), opening)));
+            } else if (t.getType() == DfsqlParser.QUOTED_IDENT && t.getText().equals("\"\"")) {
+                diagnostics.add(Diagnostic.error("DF1005", file.span(start, start + 2), "zero-length quoted identifier")
+                        .withHint("a quoted identifier needs at least one character between the quotes"));
             } else if (t.getType() == DfsqlParser.CONTROL_CHAR) {
                 diagnostics.add(Diagnostic.error("DF1003", file.span(start, start + 1),
                         "invalid character " + SyntaxErrorStrategy.describeChar(t.getText())));

@@ -80,6 +80,22 @@ class SyntaxErrorTest {
     }
 
     @Test
+    void createOrReplaceWorkflowIsRejectedNotPassedThrough() {
+        Parser.ParseResult r = parse("create or replace /* c */ Workflow w() AS 'a';\nCREATE OR REPLACE VIEW v AS SELECT 1;");
+        assertEquals("1:1 DF1004 CREATE OR REPLACE WORKFLOW is not supported", describe(r.diagnostics()));
+        assertEquals("create or replace /* c */ Workflow", r.diagnostics().get(0).span().text());
+        assertEquals(List.of("SQL[CREATE OR REPLACE VIEW v AS SELECT 1]"),
+                r.script().statements().stream().map(SExpr::of).toList());
+    }
+
+    @Test
+    void zeroLengthQuotedIdentifier() {
+        assertEquals("1:17 DF1005 zero-length quoted identifier",
+                describe(parse("CREATE WORKFLOW \"\"() AS 'a'").diagnostics()));
+        assertEquals("", describe(parse("SELECT '\"\"', \"\"\"\"\"\"").diagnostics()));
+    }
+
+    @Test
     void recoveryAtStatementBoundariesReportsEveryBadStatement() {
         String text = """
                 CREATE WORKFLOW a() AS 'x' ~> ;
