@@ -5,9 +5,9 @@ import dev.dfc.compiler.check.Checker;
 import dev.dfc.compiler.emit.Emitter;
 import dev.dfc.compiler.ir.Program;
 import dev.dfc.compiler.lower.Lowering;
+import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.parse.Parser;
 import dev.dfc.compiler.parse.StringLiteral;
-import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.source.SourceFile;
 import dev.dfc.compiler.source.Span;
 import java.util.ArrayList;
@@ -15,12 +15,15 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The compiler's facade: parse, check, lower and emit a set of .dfsql files.
  *
  * <p>Never throws on user input. Problems in the input are diagnostics; an exception escaping a
- * pass is a compiler bug and becomes one DF9001 diagnostic (the CLI decides about stack traces).
+ * pass is a compiler bug and becomes one DF9001 diagnostic; callers that want its stack trace
+ * (the CLI with --stacktrace) pass an {@code internalErrors} consumer that receives the exception.
  * Everything runs on one thread with a large stack, so deeply nested input (10,000 levels) is
  * reported as DF4002 instead of overflowing the stack.
  */
@@ -31,15 +34,25 @@ public final class Compiler {
 
     /** Checks and compiles; {@code sql} is null when any diagnostic is an error. */
     public static Compilation compile(List<SourceFile> files) {
-        return onBigStack(() -> Pipeline.run(files, true));
+        return compile(files, t -> {});
+    }
+
+    /** As {@link #compile(List)}, handing each exception behind a DF9001 diagnostic to {@code internalErrors}. */
+    public static Compilation compile(List<SourceFile> files, Consumer<Throwable> internalErrors) {
+        return onBigStack(() -> Pipeline.run(files, true, internalErrors), internalErrors);
     }
 
     /** Only the checks of {@link #compile}: every diagnostic, sorted. */
     public static List<Diagnostic> check(List<SourceFile> files) {
-        return onBigStack(() -> Pipeline.run(files, false)).diagnostics();
+        return check(files, t -> {});
     }
 
-    private static Compilation onBigStack(java.util.function.Supplier<Compilation> work) {
+    /** As {@link #check(List)}, handing each exception behind a DF9001 diagnostic to {@code internalErrors}. */
+    public static List<Diagnostic> check(List<SourceFile> files, Consumer<Throwable> internalErrors) {
+        return onBigStack(() -> Pipeline.run(files, false, internalErrors), internalErrors).diagnostics();
+    }
+
+    private static Compilation onBigStack(Supplier<Compilation> work, Consumer<Throwable> internalErrors) {
         Compilation[] result = new Compilation[1];
         Throwable[] failure = new Throwable[1];
         Thread thread = new Thread(null, () -> {
@@ -56,7 +69,10 @@ public final class Compiler {
             Thread.currentThread().interrupt();
             failure[0] = e;
         }
-        if (failure[0] != null) return new Compilation(List.of(internalError(null, failure[0])), null);
+        if (failure[0] != null) {
+            internalErrors.accept(failure[0]);
+            return new Compilation(List.of(internalError(null, failure[0])), null);
+        }
         return result[0];
     }
 
@@ -81,7 +97,7 @@ public final class Compiler {
 
     /** The pipeline; runs on the big-stack thread. */
     private static final class Pipeline {
-        static Compilation run(List<SourceFile> files, boolean emit) {
+        static Compilation run(List<SourceFile> files, boolean emit, Consumer<Throwable> internalErrors) {
             List<Diagnostic> diagnostics = new ArrayList<>();
             List<Script> scripts = new ArrayList<>();
             for (SourceFile file : files) {
@@ -92,10 +108,11 @@ public final class Compiler {
                     // checking a script with syntax errors would mostly report their echoes
                     if (parsed.script() != null && !syntaxErrors) scripts.add(parsed.script());
                 } catch (RuntimeException | StackOverflowError e) {
+                    internalErrors.accept(e);
                     diagnostics.add(internalError(file.span(0, 0), e));
                 }
             }
-            return compileScripts(scripts, diagnostics, files, emit);
+            return compileScripts(scripts, diagnostics, files, emit, internalErrors);
         }
     }
 
@@ -104,7 +121,7 @@ public final class Compiler {
      * Package-visible so tests can compile hand-built ASTs.
      */
     static Compilation compileScripts(List<Script> scripts, List<Diagnostic> earlier, List<SourceFile> files,
-            boolean emit) {
+            boolean emit, Consumer<Throwable> internalErrors) {
         List<Diagnostic> diagnostics = new ArrayList<>(earlier);
         Span here = files.isEmpty() ? null : files.get(0).span(0, 0);
         String sql = null;
@@ -120,6 +137,7 @@ public final class Compiler {
                 sql = new Emitter().script(new Program(units));
             }
         } catch (RuntimeException | StackOverflowError e) {
+            internalErrors.accept(e);
             diagnostics.add(internalError(here, e));
             sql = null;
         }

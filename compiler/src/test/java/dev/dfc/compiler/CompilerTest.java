@@ -71,7 +71,9 @@ class CompilerTest {
         // a malformed AST no parser produces: an argument without a value
         Expr body = new Expr.Call(span, "df.seq", span, List.of(new Arg(span, null, null), new Arg(span, null, null)), null);
         Script script = new Script(file, List.of(new Statement.WorkflowDef(span, "w", span, List.of(), body)));
-        Compilation c = Compiler.compileScripts(List.of(script), List.of(), List.of(file), true);
+        List<Throwable> seen = new java.util.ArrayList<>();
+        Compilation c = Compiler.compileScripts(List.of(script), List.of(), List.of(file), true, seen::add);
+        assertEquals(1, seen.size());
         assertNull(c.sql());
         assertEquals(List.of("DF9001"), c.diagnostics().stream().map(Diagnostic::code).toList());
         assertTrue(c.diagnostics().get(0).message().startsWith("internal compiler error: NullPointerException"));
