@@ -9,8 +9,9 @@ CREATE TABLE IF NOT EXISTS df._instances (
     label           text,
     status          text NOT NULL DEFAULT 'pending'
                     CHECK (status IN ('pending', 'running', 'completed', 'failed', 'cancelled')),
-    -- Role OID rather than name: roles can be renamed, and steps run as this role.
-    submitter       oid NOT NULL,
+    -- A role reference rather than a name: roles can be renamed, and steps
+    -- run as this role. regrole (not oid) so that pg_dump restores it by name.
+    submitter       regrole NOT NULL,
     timezone        text NOT NULL,
     idempotency_key text,
     result          json,

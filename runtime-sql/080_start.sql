@@ -125,9 +125,10 @@ BEGIN
                           WHEN 'string' THEN df._quote(v_arg #>> '{}')
                           ELSE df._quote(v_arg::text)
                       END;
-        ELSIF v_param ? 'default' AND jsonb_typeof(v_param -> 'default') = 'string' THEN
-            -- The default is an SQL expression from the workflow source.
-            v_expr := v_param ->> 'default';
+        ELSIF v_param ? 'default' THEN
+            -- The default is an SQL expression from the workflow source
+            -- ("10", "now()"); a JSON null stands for DEFAULT NULL.
+            v_expr := coalesce(v_param ->> 'default', 'NULL');
         ELSE
             RAISE EXCEPTION 'missing argument "%" of workflow %', v_name, start.workflow
                 USING ERRCODE = 'invalid_parameter_value',

@@ -326,6 +326,7 @@ if [ -f "$SHAREDIR/extension/dfc.control" ] && cmp -s "$SHAREDIR/extension/dfc--
     sql -c "CREATE DATABASE ext" >/dev/null
     check "CREATE EXTENSION dfc" "$(sql -d ext -c "CREATE EXTENSION dfc; SELECT df.runtime_version(), (SELECT count(*) FROM pg_depend d WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dfc') AND d.deptype = 'e') > 20")" \
         $'0.1|t'
+    check "pg_dump keeps the runtime's table contents" "$(sql -d ext -c "SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'dfc'")" "8"
     check "DROP EXTENSION dfc" "$(sql -d ext -c "DROP EXTENSION dfc; SELECT to_regnamespace('df') IS NULL")" "t"
 else
     echo "== CREATE EXTENSION dfc: skipped (run make -C bgworker install first)"
