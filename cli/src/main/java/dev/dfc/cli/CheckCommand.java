@@ -1,6 +1,7 @@
 package dev.dfc.cli;
 
 import dev.dfc.cli.input.SourceLoader;
+import dev.dfc.cli.report.ColorMode;
 import dev.dfc.cli.report.DiagnosticFormat;
 import dev.dfc.cli.report.Outcome;
 import dev.dfc.compiler.Compiler;
@@ -39,13 +40,17 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = {"-W", "--warnings-as-errors"}, description = "Exit 1 when there are warnings.")
     boolean warningsAsErrors;
 
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+            description = "Colour diagnostics: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: on a terminal, unless NO_COLOR is set).")
+    ColorMode color;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         List<Diagnostic> diagnostics = Compiler.check(SourceLoader.load(files));
-        format.write(diagnostics, spec.commandLine().getOut());
+        format.write(diagnostics, spec.commandLine().getOut(), color.enabled());
         return Outcome.exitCode(diagnostics, warningsAsErrors);
     }
 }

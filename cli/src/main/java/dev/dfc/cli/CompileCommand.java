@@ -1,6 +1,7 @@
 package dev.dfc.cli;
 
 import dev.dfc.cli.input.SourceLoader;
+import dev.dfc.cli.report.ColorMode;
 import dev.dfc.cli.report.DiagnosticFormat;
 import dev.dfc.cli.report.Outcome;
 import dev.dfc.compiler.Compilation;
@@ -45,13 +46,17 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-W", "--warnings-as-errors"}, description = "Treat warnings as errors: exit 1 and write nothing.")
     boolean warningsAsErrors;
 
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+            description = "Colour diagnostics: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: on a terminal, unless NO_COLOR is set).")
+    ColorMode color;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         Compilation compilation = Compiler.compile(SourceLoader.load(files));
-        DiagnosticFormat.text.write(compilation.diagnostics(), spec.commandLine().getErr());
+        DiagnosticFormat.text.write(compilation.diagnostics(), spec.commandLine().getErr(), color.enabled());
         int code = Outcome.exitCode(compilation.diagnostics(), warningsAsErrors);
         if (code != ExitCode.OK) return code;
         if (compilation.sql() == null) throw new IllegalStateException("compiler reported no errors but produced no SQL");

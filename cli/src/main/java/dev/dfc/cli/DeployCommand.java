@@ -3,6 +3,7 @@ package dev.dfc.cli;
 import dev.dfc.cli.db.DbUrl;
 import dev.dfc.cli.db.ScriptRunner;
 import dev.dfc.cli.input.SourceLoader;
+import dev.dfc.cli.report.ColorMode;
 import dev.dfc.cli.report.DiagnosticFormat;
 import dev.dfc.cli.report.Outcome;
 import dev.dfc.compiler.Compilation;
@@ -40,6 +41,10 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = {"-W", "--warnings-as-errors"}, description = "Refuse to deploy when there are warnings.")
     boolean warningsAsErrors;
 
+    @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+            description = "Colour diagnostics: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: on a terminal, unless NO_COLOR is set).")
+    ColorMode color;
+
     @Spec
     CommandSpec spec;
 
@@ -47,7 +52,7 @@ final class DeployCommand implements Callable<Integer> {
     public Integer call() {
         DbUrl url = DbUrl.parse(db);
         Compilation compilation = Compiler.compile(SourceLoader.load(files));
-        DiagnosticFormat.text.write(compilation.diagnostics(), spec.commandLine().getErr());
+        DiagnosticFormat.text.write(compilation.diagnostics(), spec.commandLine().getErr(), color.enabled());
         int code = Outcome.exitCode(compilation.diagnostics(), warningsAsErrors);
         if (code != ExitCode.OK) return code;
         if (compilation.sql() == null) throw new IllegalStateException("compiler reported no errors but produced no SQL");

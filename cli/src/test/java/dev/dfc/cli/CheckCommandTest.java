@@ -107,6 +107,19 @@ class CheckCommandTest {
         assertTrue(run.err().contains("CliException"), run.err());
     }
 
+    @Test
+    void colorAlwaysOnlyAddsEscapesToThePlainText() throws IOException {
+        String path = file("broken.dfsql", "CREATE WORKFLOW w () AS 'SELECT 1' ~> ~> 'SELECT 2';\n");
+
+        CliTesting.Run plain = dfc("check", "--color", "never", path);
+        CliTesting.Run colored = dfc("check", "--color", "always", path);
+
+        assertEquals(ExitCode.FAILED, colored.exitCode());
+        assertFalse(plain.out().contains("\u001b["), plain.out());
+        assertTrue(colored.out().contains("\u001b[1;31merror[DF1"), colored.out());
+        assertEquals(plain.out(), colored.out().replaceAll("\u001b\\[[0-9;]*m", ""));
+    }
+
     private static void assertNoStackTrace(CliTesting.Run run) {
         assertFalse(run.err().contains("\tat "), run.err());
         assertFalse(run.out().contains("\tat "), run.out());

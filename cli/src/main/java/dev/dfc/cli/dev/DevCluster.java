@@ -133,10 +133,16 @@ public final class DevCluster {
             if (state == State.NOT_CREATED) {
                 // The workers connect to database dfc as soon as the server is up; create it
                 // (and the runtime they poll) first, so they start into a ready database.
-                startServer(bindir, false);
-                ensureDatabase();
-                ensureRuntime();
-                stopServer(bindir);
+                try {
+                    startServer(bindir, false);
+                    ensureDatabase();
+                    ensureRuntime();
+                    stopServer(bindir);
+                } catch (RuntimeException e) {
+                    // half-made clusters would be reused as if complete: start from scratch next time
+                    discardAfterFailedSetup();
+                    throw e;
+                }
             }
             startServer(bindir, true);
         }
@@ -161,6 +167,14 @@ public final class DevCluster {
     public void destroy() {
         if (Files.isRegularFile(dataDir().resolve("PG_VERSION"))) stop();
         deleteTree(dir);
+    }
+
+    private void discardAfterFailedSetup() {
+        try {
+            destroy();
+        } catch (RuntimeException cleanup) {
+            progress.accept("could not remove the half-made cluster in " + dir + ": " + cleanup.getMessage());
+        }
     }
 
     private void initdb(Path bindir) {

@@ -40,6 +40,8 @@ import java.util.stream.Stream;
 public final class TestCluster {
     private static final Pattern ROLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static TestCluster instance;
+    /** Why the cluster could not be started: every later test fails with it instead of trying again. */
+    private static RuntimeException startFailure;
 
     private final DevCluster cluster;
     private final DbUrl url;
@@ -53,7 +55,15 @@ public final class TestCluster {
 
     /** The cluster, started on the first call. */
     public static synchronized TestCluster get() {
-        if (instance == null) instance = start();
+        if (startFailure != null) throw new IllegalStateException("the test cluster could not be started (see the first failing test)", startFailure);
+        if (instance == null) {
+            try {
+                instance = start();
+            } catch (RuntimeException e) {
+                startFailure = e;
+                throw e;
+            }
+        }
         return instance;
     }
 
