@@ -622,8 +622,9 @@ record_failure(int64 item, ErrorData *edata)
 }
 
 /*
- * Runs "step" (which starts and commits its own transactions); on error,
- * logs it, rolls back and returns a copy of the error, else NULL.
+ * Runs "step" (which starts and commits its own transaction); on error, rolls
+ * the transaction back and returns a copy of the error (in loopctx), else
+ * NULL.
  */
 static ErrorData *
 run_guarded(bool (*step) (int64 *), int64 *item, bool *did_work,
@@ -719,7 +720,7 @@ dfc_step_worker_main(Datum main_arg)
 			}
 			else if (edata != NULL)
 			{
-				ErrorData  *fail_error;
+				ErrorData  *volatile fail_error = NULL;
 				int64		failed_item = item;
 
 				ereport(LOG,
@@ -729,7 +730,6 @@ dfc_step_worker_main(Datum main_arg)
 				PG_TRY();
 				{
 					record_failure(failed_item, edata);
-					fail_error = NULL;
 				}
 				PG_CATCH();
 				{
@@ -751,12 +751,12 @@ dfc_step_worker_main(Datum main_arg)
 			}
 		}
 
-		if (did_work)
-			discard_step_leftovers();
-
 		/* While there is work, go on at once. */
 		if (did_work)
+		{
+			discard_step_leftovers();
 			continue;
+		}
 
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

@@ -145,7 +145,7 @@ EOF
 ) >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
-check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "12"
+check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "13"
 
 # start ROLE WORKFLOW [ARGS-JSON]: prints the new instance id (committed).
 start() {
@@ -349,6 +349,14 @@ sql -c "SELECT format('     %s three-step instances: %s steps/s with 2 workers',
                       count(*), round(3 * count(*) / extract(epoch FROM max(completed_at) - min(created_at))))
           FROM df._instances WHERE workflow = 'demo' AND label IS NULL AND created_at >= to_timestamp($t0)"
 check "all bench instances completed" "$(sql -c "SELECT count(*) FROM df._instances WHERE status <> 'completed' AND workflow IN ('one', 'demo') AND created_at >= to_timestamp($t0)")" "0"
+
+echo "== a worker terminated in the middle of a step: the step runs again, once"
+id=$(start alice slow)
+wait_for "the step is running" \
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 1
+sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" >/dev/null
+check "the instance still completes" "$(await alice "$id")" "completed"
+check "its effect is there exactly once" "$(sql -c "SELECT count(*) FROM effects WHERE what = 'slow'")" "1"
 
 if grep -q -E "PANIC|TRAP|server process .* was terminated by signal" "$LOG"; then
     fail "server log has crashes: $(grep -E 'PANIC|TRAP|terminated by signal' "$LOG" | head -3)"
