@@ -105,7 +105,20 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             case 1 -> found + ", expecting " + expected.iterator().next();
             default -> found + ", expecting one of: " + String.join(", ", expected);
         };
-        diagnostics.add(Diagnostic.error("DF1001", span(offending), message));
+        Token previous = offending.getTokenIndex() > 0
+                ? recognizer.getInputStream().get(previousVisible(recognizer, offending.getTokenIndex()))
+                : null;
+        String hint = null;
+        if (previous != null && previous.getType() == DfsqlParser.BIND && offending.getType() == DfsqlParser.IDENT) {
+            hint = "a result name is a string literal: |=> '" + offending.getText() + "'";
+        }
+        diagnostics.add(Diagnostic.error("DF1001", span(offending), message).withHint(hint));
+    }
+
+    private static int previousVisible(Parser recognizer, int index) {
+        int i = index - 1;
+        while (i > 0 && recognizer.getInputStream().get(i).getChannel() != Token.DEFAULT_CHANNEL) i--;
+        return i;
     }
 
     private dev.dfc.compiler.source.Span span(Token t) {

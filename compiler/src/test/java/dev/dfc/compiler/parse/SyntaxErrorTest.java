@@ -46,6 +46,12 @@ class SyntaxErrorTest {
     }
 
     @Test
+    void unquotedBindNameGetsAHint() {
+        Diagnostic d = parse("CREATE WORKFLOW w() AS 'SELECT 1' |=> /* c */ one").diagnostics().get(0);
+        assertEquals("a result name is a string literal: |=> 'one'", d.hint());
+    }
+
+    @Test
     void longOrMultiLineTokensAreShortenedInMessages() {
         String d = describe(parse("CREATE WORKFLOW w() AS 'a' 'first line\nsecond line of a long string'").diagnostics());
         assertEquals("1:28 DF1001 mismatched input ''first line\\nsecond line ...', expecting one of: ';', an operator", d);
