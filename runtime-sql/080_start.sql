@@ -125,10 +125,10 @@ BEGIN
                           WHEN 'string' THEN df._quote(v_arg #>> '{}')
                           ELSE df._quote(v_arg::text)
                       END;
-        ELSIF v_param ? 'default' THEN
+        ELSIF v_param ->> 'default' IS NOT NULL THEN
             -- The default is an SQL expression from the workflow source
-            -- ("10", "now()"); a JSON null stands for DEFAULT NULL.
-            v_expr := coalesce(v_param ->> 'default', 'NULL');
+            -- ("10", "now()", "NULL"); "default":null means there is none.
+            v_expr := v_param ->> 'default';
         ELSE
             RAISE EXCEPTION 'missing argument "%" of workflow %', v_name, start.workflow
                 USING ERRCODE = 'invalid_parameter_value',

@@ -30,7 +30,7 @@ BEGIN
                                   df.ref_rows(p_instance, 'b'), df.ref(p_instance, 'tag')),
                            p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow demo has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'demo', p_state, p_instance;
 END;
 $function$;
 
@@ -38,11 +38,11 @@ SELECT df._register_version(
     p_workflow => 'demo',
     p_version  => '5ab93a5caeb4270a',
     p_function => 'df_workflows."demo@5ab93a5caeb4270a"(text,integer)'::regprocedure,
-    p_params   => '[{"name":"tag","type":"text"},{"name":"n","type":"integer","default":"3"}]'::jsonb,
+    p_params   => '[{"name":"tag","type":"text","default":null},{"name":"n","type":"integer","default":"3"}]'::jsonb,
     p_nodes    => $nodes$[
-        {"node":1,"type":"SQL","query":"SELECT g AS id, 'row ' || g AS name, NULL::text AS note FROM generate_series(1, $n) AS g","bind":"a","line":5,"col":5},
-        {"node":2,"type":"SQL","query":"INSERT INTO app.items (id, name, tag) SELECT id, name, $tag FROM $a.* RETURNING id","bind":"b","line":6,"col":8},
-        {"node":3,"type":"SQL","query":"SELECT count(*) AS c, sum(id) AS total, $a AS first, $a.name AS first_name, $a.note? AS note, (SELECT count(*) FROM $b.*) AS inserted FROM app.items WHERE tag = $tag","bind":null,"line":7,"col":8}
+        {"node":1,"type":"SQL","query":"SELECT g AS id, 'row ' || g AS name, NULL::text AS note FROM generate_series(1, $n) AS g","bind":"a","next":2,"line":5,"col":5},
+        {"node":2,"type":"SQL","query":"INSERT INTO app.items (id, name, tag) SELECT id, name, $tag FROM $a.* RETURNING id","bind":"b","next":3,"line":6,"col":8},
+        {"node":3,"type":"SQL","query":"SELECT count(*) AS c, sum(id) AS total, $a AS first, $a.name AS first_name, $a.note? AS note, (SELECT count(*) FROM $b.*) AS inserted FROM app.items WHERE tag = $tag","bind":null,"next":null,"line":7,"col":8}
     ]$nodes$::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
@@ -76,7 +76,7 @@ BEGIN
                                   df.ref_rows(p_instance, 'v'), df.ref_rows(p_instance, 'w')),
                            p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow literals has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'literals', p_state, p_instance;
 END;
 $function$;
 
@@ -86,9 +86,9 @@ SELECT df._register_version(
     p_function => 'df_workflows."literals@cd95e70f027f90d9"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
     p_nodes    => $nodes$[
-        {"node":1,"type":"SQL","query":"SELECT 'it''s a \\back\\slash, ünïcødé ✓ \"dq\"' AS s, -5 AS neg, 12.50::numeric(6,2) AS num, true AS flag, false AS off, '{\"k\": [1, \"two\"], \"q\": \"it''s\"}'::jsonb AS doc, NULL::int AS nothing, ARRAY[3, -1, 2] AS arr, ARRAY['a b', NULL, 'c\"d'] AS tarr, 'NaN'::float8 AS nan, 1.5::float8 AS fl, DATE '2024-02-29' AS d, '00000000-0000-0000-0000-00000000000a'::uuid AS u","bind":"v","line":11,"col":5},
-        {"node":2,"type":"SQL","query":"SELECT $v.s AS s, $v.neg AS neg, 1-$v.neg AS one_minus_neg, $v.num AS num, $v.flag AS flag, $v.off AS off, $v.doc AS doc, $v.nothing? AS nothing, $v.arr AS arr, 2 = ANY($v.arr) AS has_two, $v.fl AS fl, $v.d AS d","bind":"w","line":12,"col":8},
-        {"node":3,"type":"SQL","query":"SELECT v.s = w.s AS same_s, v.doc = w.doc AS same_doc, v.num, v.arr, v.tarr, v.nan, v.d + 1 AS next_day, v.u, pg_typeof(v.num)::text AS num_type, pg_typeof(v.tarr)::text AS tarr_type FROM $v.* CROSS JOIN $w.*","bind":null,"line":13,"col":8}
+        {"node":1,"type":"SQL","query":"SELECT 'it''s a \\back\\slash, ünïcødé ✓ \"dq\"' AS s, -5 AS neg, 12.50::numeric(6,2) AS num, true AS flag, false AS off, '{\"k\": [1, \"two\"], \"q\": \"it''s\"}'::jsonb AS doc, NULL::int AS nothing, ARRAY[3, -1, 2] AS arr, ARRAY['a b', NULL, 'c\"d'] AS tarr, 'NaN'::float8 AS nan, 1.5::float8 AS fl, DATE '2024-02-29' AS d, '00000000-0000-0000-0000-00000000000a'::uuid AS u","bind":"v","next":2,"line":11,"col":5},
+        {"node":2,"type":"SQL","query":"SELECT $v.s AS s, $v.neg AS neg, 1-$v.neg AS one_minus_neg, $v.num AS num, $v.flag AS flag, $v.off AS off, $v.doc AS doc, $v.nothing? AS nothing, $v.arr AS arr, 2 = ANY($v.arr) AS has_two, $v.fl AS fl, $v.d AS d","bind":"w","next":3,"line":12,"col":8},
+        {"node":3,"type":"SQL","query":"SELECT v.s = w.s AS same_s, v.doc = w.doc AS same_doc, v.num, v.arr, v.tarr, v.nan, v.d + 1 AS next_day, v.u, pg_typeof(v.num)::text AS num_type, pg_typeof(v.tarr)::text AS tarr_type FROM $v.* CROSS JOIN $w.*","bind":null,"next":null,"line":13,"col":8}
     ]$nodes$::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
@@ -111,7 +111,7 @@ BEGIN
         -- line 18: 'SELECT $z AS must_fail'
         RETURN df.sql_step(format('SELECT %s AS must_fail', df.ref(p_instance, 'z')), p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow nullref has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'nullref', p_state, p_instance;
 END;
 $function$;
 
@@ -120,8 +120,8 @@ SELECT df._register_version(
     p_version  => 'b20e47b98ee8fba8',
     p_function => 'df_workflows."nullref@b20e47b98ee8fba8"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT NULL::int AS x","bind":"z","line":17,"col":5},
-                    {"node":2,"type":"SQL","query":"SELECT $z AS must_fail","bind":null,"line":18,"col":8}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT NULL::int AS x","bind":"z","next":2,"line":17,"col":5},
+                    {"node":2,"type":"SQL","query":"SELECT $z AS must_fail","bind":null,"next":null,"line":18,"col":8}]'::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
 COMMIT;
@@ -145,7 +145,7 @@ BEGIN
                                   df.ref_rows(p_instance, 'e'), df.ref(p_instance, 'e', NULL, true), df.ref_rows(p_instance, 'e')),
                            p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow empty has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'empty', p_state, p_instance;
 END;
 $function$;
 
@@ -155,8 +155,8 @@ SELECT df._register_version(
     p_function => 'df_workflows."empty@4e34ea762cffdd04"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
     p_nodes    => $nodes$[
-        {"node":1,"type":"SQL","query":"SELECT 1 AS id, 'x'::text AS name, now() AS at WHERE false","bind":"e","line":22,"col":5},
-        {"node":2,"type":"SQL","query":"SELECT (SELECT count(*) FROM $e.*) AS c, $e? IS NULL AS null_safe, (SELECT pg_typeof(at)::text FROM $e.* UNION ALL SELECT 'none' LIMIT 1) AS t","bind":null,"line":23,"col":8}
+        {"node":1,"type":"SQL","query":"SELECT 1 AS id, 'x'::text AS name, now() AS at WHERE false","bind":"e","next":2,"line":22,"col":5},
+        {"node":2,"type":"SQL","query":"SELECT (SELECT count(*) FROM $e.*) AS c, $e? IS NULL AS null_safe, (SELECT pg_typeof(at)::text FROM $e.* UNION ALL SELECT 'none' LIMIT 1) AS t","bind":null,"next":null,"line":23,"col":8}
     ]$nodes$::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
@@ -166,7 +166,7 @@ BEGIN;
 
 CREATE OR REPLACE FUNCTION df_workflows."failing@f6b0d936b0623a2f"(p_instance text, p_state integer)
 RETURNS df.step
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 -- Generated by dfc from bgworker/test/workflows.dfsql, workflow failing. Do not edit.
@@ -180,7 +180,7 @@ BEGIN
         RETURN df.sql_step('WITH w AS (INSERT INTO effects VALUES (''step2'') RETURNING 1) SELECT 1 / (SELECT count(*) - 1 FROM w)',
                            p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow failing has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'failing', p_state, p_instance;
 END;
 $function$;
 
@@ -190,8 +190,8 @@ SELECT df._register_version(
     p_function => 'df_workflows."failing@f6b0d936b0623a2f"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
     p_nodes    => $nodes$[
-        {"node":1,"type":"SQL","query":"INSERT INTO effects VALUES ('step1')","bind":null,"line":27,"col":5},
-        {"node":2,"type":"SQL","query":"WITH w AS (INSERT INTO effects VALUES ('step2') RETURNING 1) SELECT 1 / (SELECT count(*) - 1 FROM w)","bind":null,"line":28,"col":8}
+        {"node":1,"type":"SQL","query":"INSERT INTO effects VALUES ('step1')","bind":null,"next":2,"line":27,"col":5},
+        {"node":2,"type":"SQL","query":"WITH w AS (INSERT INTO effects VALUES ('step2') RETURNING 1) SELECT 1 / (SELECT count(*) - 1 FROM w)","bind":null,"next":null,"line":28,"col":8}
     ]$nodes$::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
@@ -201,7 +201,7 @@ BEGIN;
 
 CREATE OR REPLACE FUNCTION df_workflows."escape_reset@7097632d284f58ee"(p_instance text, p_state integer)
 RETURNS df.step
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 -- Generated by dfc from bgworker/test/workflows.dfsql, workflow escape_reset. Do not edit.
@@ -211,7 +211,7 @@ BEGIN
         -- line 30: 'RESET ROLE'
         RETURN df.sql_step('RESET ROLE', p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow escape_reset has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'escape_reset', p_state, p_instance;
 END;
 $function$;
 
@@ -220,12 +220,12 @@ SELECT df._register_version(
     p_version  => '7097632d284f58ee',
     p_function => 'df_workflows."escape_reset@7097632d284f58ee"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"RESET ROLE","bind":null,"line":30,"col":36}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"RESET ROLE","bind":null,"next":null,"line":30,"col":36}]'::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."escape_set@f1a39403ce41013a"(p_instance text, p_state integer)
 RETURNS df.step
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 -- Generated by dfc from bgworker/test/workflows.dfsql, workflow escape_set. Do not edit.
@@ -235,7 +235,7 @@ BEGIN
         -- line 31: 'SET ROLE postgres'
         RETURN df.sql_step('SET ROLE postgres', p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow escape_set has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'escape_set', p_state, p_instance;
 END;
 $function$;
 
@@ -244,12 +244,12 @@ SELECT df._register_version(
     p_version  => 'f1a39403ce41013a',
     p_function => 'df_workflows."escape_set@f1a39403ce41013a"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SET ROLE postgres","bind":null,"line":31,"col":34}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SET ROLE postgres","bind":null,"next":null,"line":31,"col":34}]'::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."escape_do@6f64809f1a390377"(p_instance text, p_state integer)
 RETURNS df.step
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 -- Generated by dfc from bgworker/test/workflows.dfsql, workflow escape_do. Do not edit.
@@ -259,7 +259,7 @@ BEGIN
         -- line 32: 'DO $$ BEGIN EXECUTE ''SET SESSION AUTHORIZATION postgres''; END $$'
         RETURN df.sql_step('DO $$ BEGIN EXECUTE ''SET SESSION AUTHORIZATION postgres''; END $$', p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow escape_do has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'escape_do', p_state, p_instance;
 END;
 $function$;
 
@@ -268,12 +268,12 @@ SELECT df._register_version(
     p_version  => '6f64809f1a390377',
     p_function => 'df_workflows."escape_do@6f64809f1a390377"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => $nodes$[{"node":1,"type":"SQL","query":"DO $$ BEGIN EXECUTE 'SET SESSION AUTHORIZATION postgres'; END $$","bind":null,"line":32,"col":33}]$nodes$::jsonb,
+    p_nodes    => $nodes$[{"node":1,"type":"SQL","query":"DO $$ BEGIN EXECUTE 'SET SESSION AUTHORIZATION postgres'; END $$","bind":null,"next":null,"line":32,"col":33}]$nodes$::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."escape_df@4c8edf42162671f1"(p_instance text, p_state integer)
 RETURNS df.step
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 -- Generated by dfc from bgworker/test/workflows.dfsql, workflow escape_df. Do not edit.
@@ -283,7 +283,7 @@ BEGIN
         -- line 33: 'DELETE FROM df._queue'
         RETURN df.sql_step('DELETE FROM df._queue', p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow escape_df has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'escape_df', p_state, p_instance;
 END;
 $function$;
 
@@ -292,12 +292,12 @@ SELECT df._register_version(
     p_version  => '4c8edf42162671f1',
     p_function => 'df_workflows."escape_df@4c8edf42162671f1"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"DELETE FROM df._queue","bind":null,"line":33,"col":33}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"DELETE FROM df._queue","bind":null,"next":null,"line":33,"col":33}]'::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."one@9a8673f2ffd2353d"(p_instance text, p_state integer)
 RETURNS df.step
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 -- Generated by dfc from bgworker/test/workflows.dfsql, workflow one. Do not edit.
@@ -307,7 +307,7 @@ BEGIN
         -- line 34: 'SELECT 42 AS answer, current_user AS who'
         RETURN df.sql_step('SELECT 42 AS answer, current_user AS who', p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow one has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'one', p_state, p_instance;
 END;
 $function$;
 
@@ -316,7 +316,7 @@ SELECT df._register_version(
     p_version  => '9a8673f2ffd2353d',
     p_function => 'df_workflows."one@9a8673f2ffd2353d"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 42 AS answer, current_user AS who","bind":null,"line":34,"col":27}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 42 AS answer, current_user AS who","bind":null,"next":null,"line":34,"col":27}]'::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
 COMMIT;
@@ -341,7 +341,7 @@ BEGIN
                                   df.ref(p_instance, 'first')),
                            p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow leaky has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'leaky', p_state, p_instance;
 END;
 $function$;
 
@@ -351,8 +351,8 @@ SELECT df._register_version(
     p_function => 'df_workflows."leaky@72d0fcf204df2cc1"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
     p_nodes    => $nodes$[
-        {"node":1,"type":"SQL","query":"SET datestyle = 'SQL, DMY'; CREATE TEMP TABLE leak (x int); PREPARE leak_p AS SELECT 1; SELECT pg_advisory_lock(4242); SELECT pg_backend_pid() AS pid","bind":"first","line":38,"col":5},
-        {"node":2,"type":"SQL","query":"SELECT pg_backend_pid() = $first AS same_worker, current_setting('DateStyle') AS datestyle, to_regclass('pg_temp.leak') IS NULL AS no_temp, (SELECT count(*) FROM pg_prepared_statements) AS prepared, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS advisory","bind":null,"line":39,"col":8}
+        {"node":1,"type":"SQL","query":"SET datestyle = 'SQL, DMY'; CREATE TEMP TABLE leak (x int); PREPARE leak_p AS SELECT 1; SELECT pg_advisory_lock(4242); SELECT pg_backend_pid() AS pid","bind":"first","next":2,"line":38,"col":5},
+        {"node":2,"type":"SQL","query":"SELECT pg_backend_pid() = $first AS same_worker, current_setting('DateStyle') AS datestyle, to_regclass('pg_temp.leak') IS NULL AS no_temp, (SELECT count(*) FROM pg_prepared_statements) AS prepared, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS advisory","bind":null,"next":null,"line":39,"col":8}
     ]$nodes$::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
@@ -362,7 +362,7 @@ BEGIN;
 
 CREATE OR REPLACE FUNCTION df_workflows."nested@abf892b9cb5aa193"(p_instance text, p_state integer)
 RETURNS df.step
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 -- Generated by dfc from bgworker/test/workflows.dfsql, workflow nested. Do not edit.
@@ -372,7 +372,7 @@ BEGIN
         -- line 41: 'SELECT df.start(''one'') AS child'
         RETURN df.sql_step('SELECT df.start(''one'') AS child', p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow nested has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'nested', p_state, p_instance;
 END;
 $function$;
 
@@ -381,7 +381,7 @@ SELECT df._register_version(
     p_version  => 'abf892b9cb5aa193',
     p_function => 'df_workflows."nested@abf892b9cb5aa193"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => $nodes$[{"node":1,"type":"SQL","query":"SELECT df.start('one') AS child","bind":null,"line":41,"col":30}]$nodes$::jsonb,
+    p_nodes    => $nodes$[{"node":1,"type":"SQL","query":"SELECT df.start('one') AS child","bind":null,"next":null,"line":41,"col":30}]$nodes$::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
 COMMIT;
@@ -390,7 +390,7 @@ BEGIN;
 
 CREATE OR REPLACE FUNCTION df_workflows."slow@db7c1b2c55b80231"(p_instance text, p_state integer)
 RETURNS df.step
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 -- Generated by dfc from bgworker/test/workflows.dfsql, workflow slow. Do not edit.
@@ -400,7 +400,7 @@ BEGIN
         -- line 43: 'INSERT INTO effects VALUES (''slow''); SELECT pg_sleep(1) AS slept'
         RETURN df.sql_step('INSERT INTO effects VALUES (''slow''); SELECT pg_sleep(1) AS slept', p_next => NULL);
     END CASE;
-    RAISE EXCEPTION 'workflow slow has no state %', p_state;
+    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'slow', p_state, p_instance;
 END;
 $function$;
 
@@ -409,7 +409,7 @@ SELECT df._register_version(
     p_version  => 'db7c1b2c55b80231',
     p_function => 'df_workflows."slow@db7c1b2c55b80231"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => $nodes$[{"node":1,"type":"SQL","query":"INSERT INTO effects VALUES ('slow'); SELECT pg_sleep(1) AS slept","bind":null,"line":43,"col":28}]$nodes$::jsonb,
+    p_nodes    => $nodes$[{"node":1,"type":"SQL","query":"INSERT INTO effects VALUES ('slow'); SELECT pg_sleep(1) AS slept","bind":null,"next":null,"line":43,"col":28}]$nodes$::jsonb,
     p_source   => 'bgworker/test/workflows.dfsql');
 
 COMMIT;
