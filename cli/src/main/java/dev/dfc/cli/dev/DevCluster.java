@@ -123,6 +123,7 @@ public final class DevCluster {
         State state = state();
         if (state == State.RUNNING) {
             progress.accept("dev cluster already running in " + dir);
+            warnIfWorkerIsStale();
         } else {
             Path library = WorkerBuild.ensureBuilt(repoRoot, progress);
             serverUser.ensureOwnedDirectory(dir);
@@ -303,20 +304,70 @@ public final class DevCluster {
         }
     }
 
+    /**
+     * Installs the runtime when database dfc has none, and re-applies it when the bundled script
+     * differs from the one installed last (the script is re-runnable), so runtime-sql/ edits
+     * reach the dev cluster with the next {@code dev start}.
+     */
     private void ensureRuntime() {
+        boolean installed;
         try (Connection c = connect(DATABASE); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT to_regnamespace('df') IS NOT NULL")) {
             rs.next();
-            if (rs.getBoolean(1)) return;
+            installed = rs.getBoolean(1);
         } catch (SQLException e) {
             throw CliException.usage("cannot reach database " + DATABASE + " in the dev cluster: " + e.getMessage(), e);
         }
-        progress.accept("installing the dfc runtime into database " + DATABASE);
+        String script = RuntimeScript.text();
+        String hash = sha256(script);
+        Path marker = dir.resolve("runtime.sha256");
+        if (installed && hash.equals(readQuietly(marker))) return;
+        progress.accept(installed
+                ? "the runtime script changed since it was installed: applying it again"
+                : "installing the dfc runtime into database " + DATABASE);
         StringWriter messages = new StringWriter();
         try {
-            ScriptRunner.withDefaultClient(new PrintWriter(messages, true)).apply(dbUrl(), RuntimeScript.text(), "the runtime script");
+            ScriptRunner.withDefaultClient(new PrintWriter(messages, true)).apply(dbUrl(), script, "the runtime script");
         } catch (CliException e) {
-            throw new CliException(e.exitCode(), e.getMessage() + "\n" + messages.toString().strip(), e);
+            String hint = installed ? "\n(if the runtime changed incompatibly, start afresh: dfc dev destroy && dfc dev start)" : "";
+            throw new CliException(e.exitCode(), e.getMessage() + "\n" + messages.toString().strip() + hint, e);
+        }
+        try {
+            Files.writeString(marker, hash + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            progress.accept("could not record the runtime version in " + marker + ": " + e.getMessage());
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The worker library the running server loaded is older than bgworker/dfc.so or its sources. */
+    private void warnIfWorkerIsStale() {
+        Path running = dir.resolve("lib").resolve("dfc.so");
+        Path built = repoRoot.resolve("bgworker").resolve("dfc.so");
+        try {
+            if (Files.isRegularFile(built) && Files.isRegularFile(running)
+                    && (Files.getLastModifiedTime(built).compareTo(Files.getLastModifiedTime(running)) > 0
+                        || WorkerBuild.needsBuild(repoRoot))) {
+                progress.accept("note: bgworker/ changed since this server started; restart it to load the new worker: dfc dev stop && dfc dev start");
+            }
+        } catch (IOException e) {
+            // only a hint
         }
     }
 

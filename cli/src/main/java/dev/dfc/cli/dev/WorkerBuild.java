@@ -29,6 +29,13 @@ final class WorkerBuild {
         return library;
     }
 
+    /** Whether {@link #ensureBuilt} would run make. */
+    static boolean needsBuild(Path repoRoot) {
+        Path dir = repoRoot.resolve("bgworker");
+        Path library = dir.resolve("dfc.so");
+        return !Files.isRegularFile(library) || olderThanSources(library, dir);
+    }
+
     private static boolean olderThanSources(Path library, Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
             FileTime built = Files.getLastModifiedTime(library);
