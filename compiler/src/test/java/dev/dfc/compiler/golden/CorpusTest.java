@@ -7,6 +7,11 @@ import dev.dfc.compiler.Compilation;
 import dev.dfc.compiler.Compiler;
 import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.diag.TextRenderer;
+import dev.dfc.compiler.ir.IrDump;
+import dev.dfc.compiler.ir.Program;
+import dev.dfc.compiler.ir.Workflow;
+import dev.dfc.compiler.lower.Lowering;
+import dev.dfc.compiler.parse.Parser;
 import dev.dfc.compiler.source.SourceFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,7 +28,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Golden tests over test-corpus/compile: each {@code name.dfsql} is compiled and compared byte for
  * byte with {@code name.sql} (the deploy script) or {@code name.diag} (the rendered diagnostics).
- * A case with errors must have a .diag; a clean case may have both (warnings and SQL).
+ * A case with errors must have a .diag; a clean case may have both (warnings and SQL), and has a
+ * {@code name.ir} with the state-machine IR ({@link IrDump}) so lowering can be reviewed on its own.
  * On mismatch the actual output goes to target/corpus-actual/ and the test fails with a diff;
  * {@code -Ddfc.bless=true} rewrites the expected files instead.
  */
@@ -72,7 +78,17 @@ class CorpusTest {
         List<String> problems = new ArrayList<>();
         compare(input.resolveSibling(base + ".diag"), diag.isEmpty() ? null : diag.toString(), problems);
         compare(input.resolveSibling(base + ".sql"), result.sql(), problems);
+        compare(input.resolveSibling(base + ".ir"), result.sql() == null ? null : irDump(relative, text), problems);
         if (!problems.isEmpty()) fail(String.join("\n", problems));
+    }
+
+    private static String irDump(String path, String text) {
+        Program.Unit unit = Lowering.lower(Parser.parse(new SourceFile(path, text)).script());
+        StringBuilder out = new StringBuilder();
+        for (Program.Item item : unit.items()) {
+            if (item instanceof Workflow wf) out.append(IrDump.dump(wf));
+        }
+        return out.toString();
     }
 
     /** Compares one expected file with actual output (null: the file must not exist). */
