@@ -200,7 +200,7 @@ SEMI     : ';' ;
 
 STRING         : '\'' ( ~'\'' | '\'\'' )* '\'' ;
 ESCAPE_STRING  : 'e\'' ( ~['\\] | '\'\'' | '\\' . )* '\'' ;
-UNICODE_STRING : 'u&\'' ( ~'\'' | '\'\'' )* '\'' ;
+UNICODE_STRING : 'u&\'' ( ~'\'' | '\'\'' )* '\'' ( [ \t\r\n]* 'uescape' [ \t\r\n]* '\'' ~'\'' '\'' )? ;
 DOLLAR_STRING  : '$' DOLLAR_TAG? '$' { dollarQuotedBody(); } ;
 QUOTED_IDENT   : '"' ( ~'"' | '""' )* '"' ;
 

@@ -161,8 +161,12 @@ public final class StringLiteral {
         return b.build();
     }
 
-    /** {@code U&'..'}: {@code \XXXX}, {@code \+XXXXXX} and {@code \\} (the default escape character). */
+    /**
+     * {@code U&'..' [UESCAPE 'c']}: {@code cXXXX}, {@code c+XXXXXX} and {@code cc}, where the escape
+     * character c is a backslash unless a UESCAPE clause names another.
+     */
     private static Decoded unicodeEscaped(String raw) {
+        char escape = uescape(raw);
         Builder b = new Builder();
         int i = 3;
         while (i < raw.length()) {
@@ -175,14 +179,14 @@ public final class StringLiteral {
                 }
                 break;
             }
-            if (c != '\\' || i + 1 >= raw.length()) {
+            if (c != escape || i + 1 >= raw.length()) {
                 b.add(c, i++);
                 continue;
             }
             int at = i;
             char e = raw.charAt(i + 1);
-            if (e == '\\') {
-                b.add('\\', at);
+            if (e == escape) {
+                b.add(escape, at);
                 i += 2;
             } else if (e == '+' && hexDigits(raw, i + 2, 6) == 6) {
                 int cp = Integer.parseInt(raw.substring(i + 2, i + 8), 16);
@@ -196,6 +200,27 @@ public final class StringLiteral {
             }
         }
         return b.build();
+    }
+
+    /** The escape character named by a trailing {@code UESCAPE 'c'} clause, or a backslash. */
+    private static char uescape(String raw) {
+        int i = 3;
+        while (i < raw.length()) {
+            if (raw.charAt(i) == '\'') {
+                if (i + 1 < raw.length() && raw.charAt(i + 1) == '\'') {
+                    i += 2;
+                    continue;
+                }
+                break;
+            }
+            i++;
+        }
+        String rest = raw.substring(Math.min(i + 1, raw.length())).strip();
+        if (rest.regionMatches(true, 0, "uescape", 0, 7)) {
+            String quoted = rest.substring(7).strip();
+            if (quoted.length() == 3 && quoted.charAt(0) == '\'' && quoted.charAt(2) == '\'') return quoted.charAt(1);
+        }
+        return '\\';
     }
 
     /** Number of hex digits (at most {@code max}) starting at {@code from}. */

@@ -140,13 +140,15 @@ class ParserRobustnessTest {
                     int end = Math.min(b.length(), at + 1 + random.nextInt(6));
                     if (at < end) b.delete(at, end);
                 }
-                default -> { // swap two whitespace-separated words
-                    String[] words = b.toString().split(" ", -1);
-                    if (words.length > 2) {
-                        int x = random.nextInt(words.length), y = random.nextInt(words.length);
-                        String w = words[x];
-                        words[x] = words[y];
-                        words[y] = w;
+                default -> { // delete, duplicate or swap whole tokens (whitespace-separated words)
+                    List<String> words = new java.util.ArrayList<>(List.of(b.toString().split(" ", -1)));
+                    if (words.size() > 2) {
+                        int x = random.nextInt(words.size()), y = random.nextInt(words.size());
+                        switch (random.nextInt(3)) {
+                            case 0 -> words.remove(x);
+                            case 1 -> words.add(y, words.get(x));
+                            default -> java.util.Collections.swap(words, x, y);
+                        }
                         b.setLength(0);
                         b.append(String.join(" ", words));
                     }

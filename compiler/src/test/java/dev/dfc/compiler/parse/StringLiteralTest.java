@@ -27,6 +27,8 @@ class StringLiteralTest {
         "E'\\q\\$'              → q$",
         "U&'d\\0061t\\+000061'  → data",
         "u&'\\\\ ok'''          → \\ ok'",
+        "U&'d!0061t!+000061!!\\' UESCAPE '!' → data!\\",
+        "u&'d#0061ta'uescape'#' → data",
     })
     void decodesEveryForm(String raw, String expected) {
         assertEquals(expected.equals("''") ? "" : expected, StringLiteral.decode(raw).value());
@@ -75,6 +77,13 @@ class StringLiteralTest {
         assertEquals("body", StringLiteral.decode("$t$body").value());
         assertEquals("", StringLiteral.decode("").value());
         assertEquals("", StringLiteral.decode("$").value());
+    }
+
+    @Test
+    void uescapeClauseBelongsToTheLiteral() {
+        Expr.Str s = (Expr.Str) body("U&'d!0061ta' UESCAPE '!'");
+        assertEquals("data", s.value());
+        assertEquals("U&'d!0061ta' UESCAPE '!'", s.span().text());
     }
 
     @Test
