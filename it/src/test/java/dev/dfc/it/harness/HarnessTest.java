@@ -21,7 +21,7 @@ class HarnessTest {
         try (Connection c = db.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND datname = 'dfc'")) {
             rs.next();
-            assertEquals(2, rs.getInt(1));
+            assertEquals(TestCluster.WORKERS, rs.getInt(1));
         }
     }
 

@@ -39,6 +39,8 @@ import java.util.stream.Stream;
  */
 public final class TestCluster {
     private static final Pattern ROLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    /** Step workers of the test cluster (dfc.workers). */
+    public static final int WORKERS = 2;
     private static TestCluster instance;
     /** Why the cluster could not be started: every later test fails with it instead of trying again. */
     private static RuntimeException startFailure;
@@ -77,7 +79,7 @@ public final class TestCluster {
         }
         removeAbandonedClusters(root);
         Path dir = Path.of("/tmp", "dfc-it-" + ProcessHandle.current().pid());
-        DevCluster cluster = new DevCluster(dir, root, new DevCluster.Options(0, 2, Map.of()),
+        DevCluster cluster = new DevCluster(dir, root, new DevCluster.Options(0, WORKERS, Map.of()),
                 line -> System.err.println("[dfc-it] " + line));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -94,7 +96,33 @@ public final class TestCluster {
         }
         TestCluster c = new TestCluster(cluster, DbUrl.parse(url), root);
         c.installPlpgsqlCheck();
+        c.awaitWorkers(WORKERS, 30_000);
         return c;
+    }
+
+    /** Polls until the step workers run in database dfc, so no test races their start-up. */
+    private void awaitWorkers(int expected, long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            while (true) {
+                try (ResultSet rs = s.executeQuery(
+                        "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND datname = current_database()")) {
+                    rs.next();
+                    int running = rs.getInt(1);
+                    if (running >= expected) return;
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException(running + " of " + expected + " dfc step workers running after " + millis
+                                + " ms; see the server log in " + (cluster == null ? "the external cluster" : cluster.logFile()));
+                    }
+                }
+                Thread.sleep(50);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot check the step workers: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the step workers", e);
+        }
     }
 
     /** Clusters of test JVMs that were killed before their shutdown hook ran. */
