@@ -9,6 +9,7 @@ import dev.dfc.grammar.DfsqlLexer;
 import dev.dfc.grammar.DfsqlParser;
 import java.nio.CharBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
 import org.antlr.v4.runtime.CodePointBuffer;
@@ -45,7 +46,10 @@ public final class Parser {
         return onLargeStack(file.text().length(), () -> {
             List<Diagnostic> diagnostics = new ArrayList<>();
             try {
-                return new ParseResult(new Script(file, statements(file, diagnostics)), diagnostics);
+                List<Statement> statements = statements(file, diagnostics);
+                // Lexical problems are found before syntax errors; report both in source order.
+                diagnostics.sort(Comparator.comparingInt(d -> d.span().start()));
+                return new ParseResult(new Script(file, statements), diagnostics);
             } catch (RuntimeException | StackOverflowError e) {
                 diagnostics.add(internalError(file, e));
                 return new ParseResult(new Script(file, List.of()), diagnostics);

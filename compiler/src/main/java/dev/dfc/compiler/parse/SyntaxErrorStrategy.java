@@ -112,7 +112,12 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         if (previous != null && previous.getType() == DfsqlParser.BIND && offending.getType() == DfsqlParser.IDENT) {
             hint = "a result name is a string literal: |=> '" + offending.getText() + "'";
         }
-        diagnostics.add(Diagnostic.error("DF1001", span(offending), message).withHint(hint));
+        dev.dfc.compiler.source.Span at = span(offending);
+        if (offending.getType() == Token.EOF && previous != null) {
+            // Point just after the last token rather than at trailing blank lines.
+            at = file.span(base + previous.getStopIndex() + 1, base + previous.getStopIndex() + 1);
+        }
+        diagnostics.add(Diagnostic.error("DF1001", at, message).withHint(hint));
     }
 
     private static int previousVisible(Parser recognizer, int index) {

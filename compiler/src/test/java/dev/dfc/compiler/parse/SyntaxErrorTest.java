@@ -46,6 +46,20 @@ class SyntaxErrorTest {
     }
 
     @Test
+    void endOfInputErrorsPointAfterTheLastToken() {
+        assertEquals("1:30 DF1001 unexpected end of input, expecting expression",
+                describe(parse("CREATE WORKFLOW w() AS 'a' ~> -- then what?\n\n").diagnostics()));
+    }
+
+    @Test
+    void diagnosticsComeInSourceOrder() {
+        assertEquals("""
+                1:24 DF1001 mismatched input ';', expecting expression
+                2:8 DF1002 unterminated string literal""",
+                describe(parse("CREATE WORKFLOW w() AS ;\nSELECT 'x").diagnostics()));
+    }
+
+    @Test
     void unquotedBindNameGetsAHint() {
         Diagnostic d = parse("CREATE WORKFLOW w() AS 'SELECT 1' |=> /* c */ one").diagnostics().get(0);
         assertEquals("a result name is a string literal: |=> 'one'", d.hint());
