@@ -28,8 +28,11 @@ COMMENT ON TABLE df._instances IS 'workflow instances (read through the df.insta
 
 -- Only nodes that have run get a row: a node without one is pending, so
 -- starting an instance writes nothing per node.
+-- No foreign key to df._instances here and in df._results: its check would
+-- cost every step a lookup and a row lock on the instance. Whatever deletes
+-- instances (retention) deletes their node states and results too.
 CREATE TABLE IF NOT EXISTS df._node_states (
-    instance_id text NOT NULL REFERENCES df._instances (id) ON DELETE CASCADE,
+    instance_id text NOT NULL,
     node_id     integer NOT NULL,
     status      text NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'failed')),
     -- json, not jsonb: keys keep the query's column order.
@@ -41,7 +44,7 @@ CREATE TABLE IF NOT EXISTS df._node_states (
 COMMENT ON TABLE df._node_states IS 'state of each node of an instance that has run';
 
 CREATE TABLE IF NOT EXISTS df._results (
-    instance_id text NOT NULL REFERENCES df._instances (id) ON DELETE CASCADE,
+    instance_id text NOT NULL,
     name        text NOT NULL,
     -- {"rows":[...],"row_count":n}, as the step returned it
     value       json NOT NULL,

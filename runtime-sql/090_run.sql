@@ -35,15 +35,17 @@ DECLARE
     v_submitter oid;
     v_timezone  text;
     v_function  text;
+    v_superuser boolean;
     v_step      df.step;
     v_output    json;
     v_result    json;
 BEGIN
-    SELECT q.instance_id, q.state, i.status, i.submitter, i.timezone, v.function_name
-      INTO v_instance, v_state, v_status, v_submitter, v_timezone, v_function
+    SELECT q.instance_id, q.state, i.status, i.submitter, i.timezone, v.function_name, r.rolsuper
+      INTO v_instance, v_state, v_status, v_submitter, v_timezone, v_function, v_superuser
       FROM df._queue q
       JOIN df._instances i ON i.id = q.instance_id
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
+      LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitter
      WHERE q.id = p_item;
     IF NOT FOUND THEN
         RETURN;
@@ -54,8 +56,7 @@ BEGIN
     END IF;
     -- Checked again here, not only at start: the role may have become a
     -- superuser, or the setting may have been turned off, since.
-    -- (Inlined rather than calling df._is_superuser: this runs once per step.)
-    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = v_submitter)
+    IF v_superuser
        AND coalesce(lower(current_setting('dfc.allow_superuser', true)), 'off') NOT IN ('on', 'true', 'yes', '1') THEN
         RAISE EXCEPTION 'steps of instances submitted by a superuser are not allowed'
             USING ERRCODE = 'insufficient_privilege',
