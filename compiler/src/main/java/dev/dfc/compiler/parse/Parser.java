@@ -65,7 +65,9 @@ public final class Parser {
         return onLargeStack(end - start, () -> {
             List<Diagnostic> diagnostics = new ArrayList<>();
             try {
-                return new ExpressionResult(expression(file, start, end, diagnostics), diagnostics);
+                Expr expr = expression(file, start, end, diagnostics);
+                diagnostics.sort(Comparator.comparingInt(d -> d.span().start()));
+                return new ExpressionResult(expr, diagnostics);
             } catch (RuntimeException | StackOverflowError e) {
                 diagnostics.add(internalError(file, e));
                 return new ExpressionResult(null, diagnostics);
@@ -82,12 +84,11 @@ public final class Parser {
             int before = tokens.index();
             try {
                 DfsqlParser.StatementContext ctx = parser.terminatedStatement().statement();
-                if (ctx != null && ctx.passThrough() != null && isCreateOrReplaceWorkflow(ctx.passThrough(), tokens)) {
-                    Token first = ctx.getStart();
-                    int end = tokens.get(nextVisible(tokens, nextVisible(tokens, nextVisible(tokens, first.getTokenIndex())))).getStopIndex() + 1;
-                    diagnostics.add(Diagnostic.error("DF1004", file.span(first.getStartIndex(), end),
-                                    "CREATE OR REPLACE WORKFLOW is not supported")
-                            .withHint("write CREATE WORKFLOW: compiling a changed workflow adds a new version of it"));
+                Diagnostic unsupported = ctx != null && ctx.passThrough() != null
+                        ? createOrReplaceWorkflow(ctx.passThrough(), tokens, file)
+                        : null;
+                if (unsupported != null) {
+                    diagnostics.add(unsupported);
                 } else {
                     Statement s = builder.statement(ctx);
                     if (s != null) statements.add(s);
@@ -102,16 +103,24 @@ public final class Parser {
         return statements;
     }
 
-    /** Without this check the statement would silently pass through to PostgreSQL and fail there. */
-    private static boolean isCreateOrReplaceWorkflow(DfsqlParser.PassThroughContext ctx, CommonTokenStream tokens) {
-        int create = ctx.getStart().getTokenIndex();
-        int or = nextVisible(tokens, create);
+    /**
+     * DF1004 for {@code CREATE OR REPLACE WORKFLOW}, which the grammar reads as pass-through SQL:
+     * without this check it would reach PostgreSQL and fail there with a confusing message.
+     */
+    private static Diagnostic createOrReplaceWorkflow(DfsqlParser.PassThroughContext ctx, CommonTokenStream tokens, SourceFile file) {
+        Token create = ctx.getStart();
+        int or = nextVisible(tokens, create.getTokenIndex());
         int replace = nextVisible(tokens, or);
         int workflow = nextVisible(tokens, replace);
-        return ctx.getStart().getType() == DfsqlParser.CREATE
-                && tokens.get(or).getText().equalsIgnoreCase("or")
-                && tokens.get(replace).getText().equalsIgnoreCase("replace")
-                && tokens.get(workflow).getType() == DfsqlParser.WORKFLOW;
+        if (create.getType() != DfsqlParser.CREATE
+                || !tokens.get(or).getText().equalsIgnoreCase("or")
+                || !tokens.get(replace).getText().equalsIgnoreCase("replace")
+                || tokens.get(workflow).getType() != DfsqlParser.WORKFLOW) {
+            return null;
+        }
+        return Diagnostic.error("DF1004", file.span(create.getStartIndex(), tokens.get(workflow).getStopIndex() + 1),
+                        "CREATE OR REPLACE WORKFLOW is not supported")
+                .withHint("write CREATE WORKFLOW: compiling a changed workflow adds a new version of it");
     }
 
     /** Index of the next default-channel token after {@code index} (the EOF token at the latest). */
