@@ -43,10 +43,11 @@ FAILURES=0
 fail() { echo "FAIL: $*" >&2; FAILURES=$((FAILURES + 1)); }
 pass() { echo "ok   $*"; }
 
-# psql as a given role; -X: no psqlrc, -A -t: bare values, ON_ERROR_STOP.
+# psql as a given role (in database $DB, default postgres); -X: no psqlrc,
+# -A -t: bare values, ON_ERROR_STOP.
 sql_as() {
     local role=$1; shift
-    PGOPTIONS='-c client_min_messages=warning' as_pg "$PG_BIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U "$role" -d postgres "$@"
+    PGOPTIONS='-c client_min_messages=warning' as_pg "$PG_BIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U "$role" -d "${DB:-postgres}" "$@"
 }
 sql() { sql_as postgres "$@"; }
 
@@ -320,6 +321,15 @@ wait_for "terminated worker comes back" \
 id=$(start alice one)
 check "a workflow completes after the restart" "$(await alice "$id")" "completed"
 
+echo "== the runtime without the dfc library"
+sql -c "CREATE DATABASE nolib" >/dev/null
+out=$(PGOPTIONS='-c dynamic_library_path=/nonexistent' as_pg "$PG_BIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 \
+          -h "$WORK" -p "$PORT" -U postgres -d nolib -f "$WORK/runtime.sql" 2>&1)
+check "installs with a notice" "$(grep -c 'dfc library not found' <<<"$out")" "1"
+check "df._run_as is a stub that says why" "$(sql -d nolib -c "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = 'df._run_as(oid,text)'::regprocedure")" "plpgsql"
+DB=nolib check_error "steps cannot run" "the dfc library is not installed in this server" postgres \
+    "SELECT df._run_as(10, 'SELECT 1')"
+
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 if [ -f "$SHAREDIR/extension/dfc.control" ] && cmp -s "$SHAREDIR/extension/dfc--0.1.sql" "$BGWORKER/dfc--0.1.sql"; then
     echo "== CREATE EXTENSION dfc (installed by make install)"
@@ -352,6 +362,7 @@ check "all bench instances completed" "$(sql -c "SELECT count(*) FROM df._instan
 
 echo "== a worker terminated in the middle of a step: the step runs again, once"
 id=$(start alice slow)
+check "await_instance returns the current status at its timeout" "$(sql_as alice -c "SELECT df.await_instance('$id', 0.05) IN ('pending', 'running')")" "t"
 wait_for "the step is running" \
     "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 1
 sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" >/dev/null
