@@ -6,6 +6,7 @@ import dev.dfc.cli.report.DiagnosticFormat;
 import dev.dfc.cli.report.Outcome;
 import dev.dfc.compiler.Compiler;
 import dev.dfc.compiler.diag.Diagnostic;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,8 +50,12 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<Diagnostic> diagnostics = Compiler.check(SourceLoader.load(files));
+        List<String> encodingWarnings = new ArrayList<>();
+        List<Diagnostic> diagnostics = Compiler.check(SourceLoader.load(files, SourceLoader.Malformed.REPLACE_AND_WARN, encodingWarnings::add));
+        for (String w : encodingWarnings) spec.commandLine().getErr().println("dfc: warning: " + w);
+        spec.commandLine().getErr().flush();
         format.write(diagnostics, spec.commandLine().getOut(), color.enabled());
-        return Outcome.exitCode(diagnostics, warningsAsErrors);
+        int code = Outcome.exitCode(diagnostics, warningsAsErrors);
+        return code == ExitCode.OK && warningsAsErrors && !encodingWarnings.isEmpty() ? ExitCode.FAILED : code;
     }
 }

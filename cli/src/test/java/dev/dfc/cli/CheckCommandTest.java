@@ -77,15 +77,29 @@ class CheckCommandTest {
     }
 
     @Test
-    void malformedUtf8IsReportedNotCrashed() throws IOException {
+    void malformedUtf8IsAWarningForCheck() throws IOException {
         Path p = dir.resolve("latin1.dfsql");
         Files.write(p, new byte[] {'-', '-', ' ', 'c', 'a', 'f', (byte) 0xe9, '\n', 'S', 'E', 'L', 'E', 'C', 'T', ' ', '1', ';', '\n'});
 
         CliTesting.Run run = dfc("check", p.toString());
+        CliTesting.Run strict = dfc("check", "--warnings-as-errors", p.toString());
 
-        assertEquals(ExitCode.USAGE, run.exitCode());
-        assertTrue(run.err().contains("not valid UTF-8 at line 1 (byte offset 6)"), run.err());
+        assertEquals(ExitCode.OK, run.exitCode(), run.err());
+        assertEquals("dfc: warning: " + p + ": not valid UTF-8 at line 1 (byte offset 6); read malformed bytes as U+FFFD\n", run.err());
+        assertEquals(ExitCode.FAILED, strict.exitCode());
         assertNoStackTrace(run);
+    }
+
+    @Test
+    void malformedUtf8StillGetsTheOtherDiagnostics() throws IOException {
+        Path p = dir.resolve("mixed.dfsql");
+        Files.write(p, ("CREATE WORKFLOW w () AS 'SELECT \u00ff' ~> ~> 'x';\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+        CliTesting.Run run = dfc("check", p.toString());
+
+        assertEquals(ExitCode.FAILED, run.exitCode());
+        assertTrue(run.err().contains("not valid UTF-8"), run.err());
+        assertTrue(run.out().startsWith(p + ":1:"), run.out());
     }
 
     @Test

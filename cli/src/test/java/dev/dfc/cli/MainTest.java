@@ -93,6 +93,18 @@ class MainTest {
     }
 
     @Test
+    void compileRefusesMalformedUtf8() throws IOException {
+        Path src = dir.resolve("latin1.dfsql");
+        Files.write(src, "CREATE WORKFLOW w () AS 'SELECT ''caf\u00e9''';\n".getBytes(StandardCharsets.ISO_8859_1));
+
+        CliTesting.Run run = dfc("compile", src.toString());
+
+        assertEquals(ExitCode.USAGE, run.exitCode());
+        assertEquals("dfc: error: " + src + ": not valid UTF-8 at line 1 (byte offset 37)\n", run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
     void compileToAMissingDirectoryIsAnIoError() throws IOException {
         Path src = dir.resolve("w.dfsql");
         Files.writeString(src, "CREATE WORKFLOW w () AS 'SELECT 1';\n", StandardCharsets.UTF_8);

@@ -15,23 +15,36 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Reads .dfsql files named on the command line. Paths are kept exactly as the user
  * typed them, so diagnostics point where the user looks. Anything that stops a file
- * from being read (missing, a directory, not UTF-8) is a {@link CliException} with
- * exit code 2 and a one-line message.
+ * from being read (missing, a directory) is a {@link CliException} with exit code 2
+ * and a one-line message.
+ *
+ * <p>Bytes that are not UTF-8: {@code compile} and {@code deploy} refuse the file (exit 2),
+ * since replacing them would silently change the SQL they produce; {@code check} reads them
+ * as U+FFFD with a warning, so it still reports every other problem in the file.
  */
 public final class SourceLoader {
+    /** What to do with bytes that are not UTF-8. */
+    public enum Malformed { REFUSE, REPLACE_AND_WARN }
+
     private SourceLoader() {}
 
+    /** Reads the files strictly: malformed UTF-8 is an exit-2 error. */
     public static List<SourceFile> load(List<String> paths) {
+        return load(paths, Malformed.REFUSE, warning -> { });
+    }
+
+    public static List<SourceFile> load(List<String> paths, Malformed malformed, Consumer<String> warnings) {
         List<SourceFile> files = new ArrayList<>(paths.size());
-        for (String p : paths) files.add(load(p));
+        for (String p : paths) files.add(load(p, malformed, warnings));
         return files;
     }
 
-    public static SourceFile load(String path) {
+    public static SourceFile load(String path, Malformed malformed, Consumer<String> warnings) {
         Path file = Path.of(path);
         if (Files.isDirectory(file)) throw CliException.usage("cannot read " + path + ": is a directory");
         byte[] bytes;
@@ -44,12 +57,27 @@ public final class SourceLoader {
         } catch (IOException e) {
             throw CliException.usage("cannot read " + path + ": " + e.getMessage(), e);
         }
-        return new SourceFile(path, decode(path, bytes));
+        try {
+            return new SourceFile(path, decode(path, bytes));
+        } catch (CliException e) {
+            if (malformed == Malformed.REFUSE) throw e;
+            warnings.accept(e.getMessage() + "; read malformed bytes as U+FFFD");
+            return new SourceFile(path, decodeReplacing(bytes));
+        }
+    }
+
+    private static String decodeReplacing(byte[] bytes) {
+        int start = hasBom(bytes) ? 3 : 0;
+        return new String(bytes, start, bytes.length - start, StandardCharsets.UTF_8);
+    }
+
+    private static boolean hasBom(byte[] bytes) {
+        return bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf;
     }
 
     /** Strict UTF-8: a malformed byte is reported with its position instead of being silently replaced. */
     static String decode(String path, byte[] bytes) {
-        int start = bytes.length >= 3 && (bytes[0] & 0xff) == 0xef && (bytes[1] & 0xff) == 0xbb && (bytes[2] & 0xff) == 0xbf ? 3 : 0;
+        int start = hasBom(bytes) ? 3 : 0;
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
