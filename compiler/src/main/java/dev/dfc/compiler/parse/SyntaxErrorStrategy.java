@@ -111,6 +111,9 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         String hint = null;
         if (previous != null && previous.getType() == DfsqlParser.BIND && offending.getType() == DfsqlParser.IDENT) {
             hint = "a result name is a string literal: |=> '" + offending.getText() + "'";
+        } else if (previous != null && expected.contains("';'") && offending.getType() != Token.EOF
+                && file.line(base + offending.getStartIndex()) > file.line(base + previous.getStopIndex())) {
+            hint = "is a ';' missing at the end of line " + file.line(base + previous.getStopIndex()) + "?";
         }
         dev.dfc.compiler.source.Span at = span(offending);
         if (offending.getType() == Token.EOF && previous != null) {

@@ -60,6 +60,13 @@ class SyntaxErrorTest {
     }
 
     @Test
+    void missingSemicolonBeforeTheNextStatementGetsAHint() {
+        Diagnostic d = parse("CREATE WORKFLOW w() AS 'a' ~> 'b'\nCREATE TABLE t (x int);").diagnostics().get(0);
+        assertEquals("mismatched input 'CREATE', expecting one of: ';', an operator", d.message());
+        assertEquals("is a ';' missing at the end of line 1?", d.hint());
+    }
+
+    @Test
     void unquotedBindNameGetsAHint() {
         Diagnostic d = parse("CREATE WORKFLOW w() AS 'SELECT 1' |=> /* c */ one").diagnostics().get(0);
         assertEquals("a result name is a string literal: |=> 'one'", d.hint());
