@@ -138,7 +138,7 @@ expr
 primary
     : LPAREN expr RPAREN                                # parenthesized
     | string                                            # stringLiteral
-    | qualifiedName LPAREN (arg (COMMA arg)*)? RPAREN   # nodeCall
+    | callName LPAREN (arg (COMMA arg)*)? RPAREN        # nodeCall
     | MINUS? NUMBER                                     # number
     | NULL                                              # null
     | (TRUE | FALSE)                                    # boolean
@@ -160,6 +160,15 @@ qualifiedName
 
 identifier
     : IDENT | QUOTED_IDENT | CREATE | WORKFLOW
+    ;
+
+/** A node function's name: after a dot, keywords are names too ({@code df.as}). */
+callName
+    : identifier (DOT namePart)*
+    ;
+
+namePart
+    : identifier | AS | DEFAULT | NULL | TRUE | FALSE
     ;
 
 /** A whole input that must be exactly one expression (script-mode calls). */

@@ -127,7 +127,7 @@ final class AstBuilder extends DfsqlBaseVisitor<Object> {
     public Expr visitNodeCall(DfsqlParser.NodeCallContext ctx) {
         List<Arg> args = new ArrayList<>();
         for (DfsqlParser.ArgContext a : ctx.arg()) args.add((Arg) visit(a));
-        return new Expr.Call(span(ctx), qualifiedName(ctx.qualifiedName()), span(ctx.qualifiedName()), args, null);
+        return new Expr.Call(span(ctx), callName(ctx.callName()), span(ctx.callName()), args, null);
     }
 
     @Override
@@ -178,6 +178,13 @@ final class AstBuilder extends DfsqlBaseVisitor<Object> {
             if (b.length() > 0) b.append('.');
             b.append(identifier(part));
         }
+        return b.toString();
+    }
+
+    /** A node function's name, folded like an identifier; keywords after a dot are plain names. */
+    private static String callName(DfsqlParser.CallNameContext ctx) {
+        StringBuilder b = new StringBuilder(identifier(ctx.identifier()));
+        for (DfsqlParser.NamePartContext part : ctx.namePart()) b.append('.').append(foldIdentifier(part.getStart().getText()));
         return b.toString();
     }
 

@@ -99,6 +99,12 @@ class ExpressionParsingTest {
     }
 
     @Test
+    void functionFormsWhoseNamesAreKeywordsParse() {
+        assertEquals("(df.seq (df.as 'a' 'x') (df.sql 'b'))", tree("df.seq(df.as('a', 'x'), df.sql('b'))"));
+        assertEquals("(df.if 'c' 'a' 'b')", tree("DF.IF('c', 'a', 'b')"));
+    }
+
+    @Test
     void keywordsAreCaseInsensitive() {
         assertEquals("(df.f null true false)", tree("df.f(Null, tRUE, False)"));
         assertEquals(1, ParseTesting.statements("create Workflow w() as 'a'").size());
