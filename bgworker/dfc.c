@@ -405,7 +405,8 @@ encode_result(SPITupleTable *tuptable, uint64 processed)
  * switch uses SECURITY_LOCAL_USERID_CHANGE, as SECURITY DEFINER functions do,
  * so SET ROLE, RESET ROLE and SET SESSION AUTHORIZATION are refused inside
  * the statement.  The statement sees the database's default search_path,
- * with "$user" meaning the submitter, not the runtime's fixed one.
+ * with "$user" meaning the submitter, not the runtime's fixed one, and
+ * standard_conforming_strings on.
  */
 Datum
 dfc_run_as(PG_FUNCTION_ARGS)
@@ -428,6 +429,16 @@ dfc_run_as(PG_FUNCTION_ARGS)
 	save_nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path",
 							 GetConfigOptionResetString("search_path"),
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	/*
+	 * Referenced values were rendered as '...' literals with quotes doubled,
+	 * which is only safe to parse with standard_conforming_strings on (else a
+	 * backslash in a value could end the literal).  An ALTER DATABASE ...
+	 * SET must not turn that into an injection.
+	 */
+	(void) set_config_option("standard_conforming_strings", "on",
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 

@@ -38,7 +38,15 @@ END;
 $$;
 
 -- A JSON array as the text form of a PostgreSQL array ('{1,2,"a b",NULL}'),
--- nested arrays becoming nested braces.
+-- nested arrays becoming nested braces. Elements are double-quoted with
+-- backslash escapes; chr(92) is the backslash, spelled so that this body
+-- parses the same whatever standard_conforming_strings says.
+CREATE OR REPLACE FUNCTION df._array_element(p_text text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT '"' || replace(replace(p_text, chr(92), chr(92) || chr(92)), '"', chr(92) || '"') || '"' $$;
+
 CREATE OR REPLACE FUNCTION df._array_text(p_value json)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -48,8 +56,8 @@ AS $$
                CASE json_typeof(e.value)
                    WHEN 'null' THEN 'NULL'
                    WHEN 'array' THEN df._array_text(e.value)
-                   WHEN 'string' THEN '"' || replace(replace(e.value #>> '{}', '\', '\\'), '"', '\"') || '"'
-                   WHEN 'object' THEN '"' || replace(replace(e.value::text, '\', '\\'), '"', '\"') || '"'
+                   WHEN 'string' THEN df._array_element(e.value #>> '{}')
+                   WHEN 'object' THEN df._array_element(e.value::text)
                    ELSE e.value::text
                END, ',' ORDER BY e.ordinality), '') || '}'
       FROM json_array_elements(p_value) WITH ORDINALITY AS e(value, ordinality)

@@ -1,9 +1,11 @@
 -- df.start: creates an instance of the newest version of a workflow.
 
 -- One parameter value, cast to its declared type and encoded as a step result
--- would encode it (RUNTIME.md section 3). p_value is SQL text: a JSON argument
--- as a quoted literal, or the default expression written in the workflow.
-CREATE OR REPLACE FUNCTION df._param_json(p_expr text, p_type text)
+-- would encode it (RUNTIME.md section 3). p_expr is SQL: "$1" for an argument
+-- (its text is bound as p_arg, never spliced: df.start runs as the runtime
+-- owner), or the DEFAULT expression written in the workflow, which comes from
+-- the deploy script and is as trusted as the function it deployed.
+CREATE OR REPLACE FUNCTION df._param_json(p_expr text, p_type text, p_arg text DEFAULT NULL)
 RETURNS json
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -13,12 +15,12 @@ DECLARE
     v_json json;
 BEGIN
     IF v_type IN ('numeric'::regtype) THEN
-        EXECUTE format('SELECT pg_catalog.to_json(CAST((%s) AS %s)::text)', p_expr, p_type) INTO v_json;
+        EXECUTE format('SELECT pg_catalog.to_json(CAST((%s) AS %s)::text)', p_expr, p_type) INTO v_json USING p_arg;
     ELSIF v_type IN ('real'::regtype, 'double precision'::regtype) THEN
         EXECUTE format('SELECT CASE WHEN v IN (''NaN'', ''Infinity'', ''-Infinity'') THEN NULL ELSE pg_catalog.to_json(v) END
-                          FROM (SELECT CAST((%s) AS %s) AS v) AS s', p_expr, p_type) INTO v_json;
+                          FROM (SELECT CAST((%s) AS %s) AS v) AS s', p_expr, p_type) INTO v_json USING p_arg;
     ELSE
-        EXECUTE format('SELECT pg_catalog.to_json(CAST((%s) AS %s))', p_expr, p_type) INTO v_json;
+        EXECUTE format('SELECT pg_catalog.to_json(CAST((%s) AS %s))', p_expr, p_type) INTO v_json USING p_arg;
     END IF;
     RETURN v_json;
 END;
@@ -44,6 +46,7 @@ DECLARE
     v_type    text;
     v_arg     jsonb;
     v_expr    text;
+    v_text    text;
     v_value   json;
     v_unknown text;
 BEGIN
@@ -119,11 +122,14 @@ BEGIN
         v_name := v_param ->> 'name';
         v_type := v_param ->> 'type';
         v_arg := start.args -> v_name;
+        v_text := NULL;
         IF v_arg IS NOT NULL THEN
-            v_expr := CASE jsonb_typeof(v_arg)
-                          WHEN 'null' THEN 'NULL'
-                          WHEN 'string' THEN df._quote(v_arg #>> '{}')
-                          ELSE df._quote(v_arg::text)
+            v_expr := '$1';
+            -- JSON strings as their text, other JSON values as their JSON text
+            v_text := CASE jsonb_typeof(v_arg)
+                          WHEN 'null' THEN NULL
+                          WHEN 'string' THEN v_arg #>> '{}'
+                          ELSE v_arg::text
                       END;
         ELSIF v_param ->> 'default' IS NOT NULL THEN
             -- The default is an SQL expression from the workflow source
@@ -135,7 +141,7 @@ BEGIN
                       HINT = format('Pass it: args => ''{"%s": ...}''.', v_name);
         END IF;
         BEGIN
-            v_value := df._param_json(v_expr, v_type);
+            v_value := df._param_json(v_expr, v_type, v_text);
         EXCEPTION WHEN OTHERS THEN
             RAISE EXCEPTION 'argument "%" of workflow % is not a valid %', v_name, start.workflow, v_type
                 USING ERRCODE = 'invalid_parameter_value',
