@@ -406,7 +406,8 @@ encode_result(SPITupleTable *tuptable, uint64 processed)
  * so SET ROLE, RESET ROLE and SET SESSION AUTHORIZATION are refused inside
  * the statement.  The statement sees the database's default search_path,
  * with "$user" meaning the submitter, not the runtime's fixed one, and
- * standard_conforming_strings on.
+ * standard_conforming_strings on.  Meant for the dedicated session of a step
+ * runner: it drops the session's temporary tables afterwards.
  */
 Datum
 dfc_run_as(PG_FUNCTION_ARGS)
@@ -471,14 +472,14 @@ dfc_run_as(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 
 	/*
-	 * The worker's session serves every submitter in turn: what a step left
-	 * in it must not reach the next one.  Settings it changed (even with a
-	 * plain SET) are reverted, as a function's SET clause would on error, and
-	 * its temporary objects are dropped (LISTEN is refused in background
-	 * workers).  On error the
-	 * transaction abort reverts settings and temporary objects itself.
-	 * Prepared statements and advisory locks survive both; the worker
-	 * discards them after each step (discard_step_leftovers).
+	 * A step runner's session serves every submitter in turn: what a step
+	 * left in it must not reach the next one.  Settings it changed (even with
+	 * a plain SET) are reverted, as a function's SET clause would on error,
+	 * and the session's temporary objects are dropped (LISTEN is refused in
+	 * background workers).  On error the transaction abort reverts settings
+	 * and temporary objects itself.  Prepared statements and advisory locks
+	 * survive both; the worker discards them after each step
+	 * (discard_step_leftovers).
 	 */
 	AtEOXact_GUC(false, save_nestlevel);
 	{
