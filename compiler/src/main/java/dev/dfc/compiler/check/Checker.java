@@ -109,11 +109,23 @@ public final class Checker {
             List<Expr> children = children(e);
             for (int i = children.size() - 1; i >= 0; i--) {
                 nodes.push(children.get(i));
-                depths.push(e instanceof Expr.Call ? depth + 1 : depth);
+                depths.push(i == 0 && continuesChain(e, children.get(0)) ? depth : e instanceof Expr.Call ? depth + 1 : depth);
             }
         }
         return null;
     }
+
+    /**
+     * {@code a ~> b ~> c} is one chain to the reader although the left-associative tree nests:
+     * a long sequence (or join, or race) written with operators is not deep nesting.
+     */
+    private static boolean continuesChain(Expr parent, Expr left) {
+        return parent instanceof Expr.Call p && left instanceof Expr.Call l
+                && p.operator() != null && l.operator() != null && p.function().equals(l.function())
+                && CHAINS.contains(p.function());
+    }
+
+    private static final List<String> CHAINS = List.of("df.seq", "df.join", "df.race");
 
     private static List<Expr> children(Expr e) {
         if (e instanceof Expr.Call c) {

@@ -12,18 +12,21 @@ import dev.dfc.compiler.source.Span;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** 10,000 levels of nesting must be a DF4002 diagnostic, never a StackOverflowError. */
+/**
+ * 10,000 levels of nesting must be a DF4002 diagnostic, never a StackOverflowError; a chain of
+ * 10,000 steps written with operators is a long workflow, not deep nesting, and compiles.
+ */
 class DeepNestingTest {
     private static final int LEVELS = 10_000;
 
     @Test
-    void tenThousandChainedStepsFromSource() {
+    void tenThousandChainedStepsCompile() {
         StringBuilder text = new StringBuilder("CREATE WORKFLOW deep AS 'SELECT 0'");
         for (int i = 1; i < LEVELS; i++) text.append("\n    ~> 'SELECT ").append(i).append('\'');
         text.append(";\n");
         Compilation c = Compiler.compile(List.of(new SourceFile("deep.dfsql", text.toString())));
-        assertNull(c.sql());
-        assertEquals(List.of("DF4002"), c.diagnostics().stream().map(Diagnostic::code).toList(), c.diagnostics().toString());
+        assertEquals(List.of(), c.diagnostics(), c.diagnostics().toString());
+        assertEquals(true, c.sql().contains("WHEN " + LEVELS + " THEN"), "one state per step");
     }
 
     @Test
@@ -41,7 +44,7 @@ class DeepNestingTest {
         Span span = file.span(0, file.text().length());
         Expr body = new Expr.Str(span, "SELECT 1");
         for (int i = 0; i < LEVELS; i++) {
-            body = TestAst.call("df.seq", span, "~>", body, new Expr.Str(span, "SELECT 1"));
+            body = TestAst.call("df.seq", span, null, new Expr.Str(span, "SELECT 1"), body);
         }
         TestAst t = new TestAst("deep.dfsql", "'SELECT 1'");
         List<Diagnostic> ds = Checker.check(List.of(t.script(t.workflow("deep", span, List.of(), body))),
