@@ -398,6 +398,14 @@ encode_result(SPITupleTable *tuptable, uint64 processed)
 	return buf.data;
 }
 
+/* Settings every step runs with, whatever the database or session says. */
+static const char *const step_settings[][2] = {
+	{"standard_conforming_strings", "on"},
+	{"datestyle", "ISO"},		/* the output style only: keeps the order */
+	{"intervalstyle", "postgres"},
+	{"extra_float_digits", "1"},
+};
+
 /*
  * df._run_as(role oid, sql text) returns json
  *
@@ -406,7 +414,7 @@ encode_result(SPITupleTable *tuptable, uint64 processed)
  * so SET ROLE, RESET ROLE and SET SESSION AUTHORIZATION are refused inside
  * the statement.  The statement sees the database's default search_path,
  * with "$user" meaning the submitter, not the runtime's fixed one, and
- * standard_conforming_strings on.  Meant for the dedicated session of a step
+ * the step_settings above.  Meant for the dedicated session of a step
  * runner: it drops the session's temporary tables afterwards.
  */
 Datum
@@ -436,12 +444,14 @@ dfc_run_as(PG_FUNCTION_ARGS)
 	/*
 	 * Referenced values were rendered as '...' literals with quotes doubled,
 	 * which is only safe to parse with standard_conforming_strings on (else a
-	 * backslash in a value could end the literal).  An ALTER DATABASE ...
-	 * SET must not turn that into an injection.
+	 * backslash in a value could end the literal): an ALTER DATABASE ... SET
+	 * must not turn that into an injection.  The others keep the encoding of
+	 * results (ISO dates, exact floats) independent of such settings too.
 	 */
-	(void) set_config_option("standard_conforming_strings", "on",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	for (int i = 0; i < lengthof(step_settings); i++)
+		(void) set_config_option(step_settings[i][0], step_settings[i][1],
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);

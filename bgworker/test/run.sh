@@ -146,7 +146,7 @@ EOF
 ) >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
 sql -f "$WORK/workflows.sql" >/dev/null
-check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "13"
+check "re-deploying registers nothing new" "$(sql -c "SELECT count(*) FROM df._versions")" "14"
 
 # start ROLE WORKFLOW [ARGS-JSON]: prints the new instance id (committed).
 start() {
@@ -313,10 +313,13 @@ id=$(start alice one)
 check "a workflow completes after SIGHUP" "$(await alice "$id")" "completed"
 check "workers survived SIGHUP" "$(sql -c "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE backend_type = 'dfc step worker'")" "$pids"
 
-echo "== killed workers are restarted; standard_conforming_strings = off cannot break quoting"
-# Workers read database settings when they connect: this one is unsafe for
-# '...' literals with backslashes unless the runtime forces it back on.
+echo "== killed workers are restarted; database settings cannot break quoting or encoding"
+# Workers read database settings when they connect: standard_conforming_strings
+# off is unsafe for '...' literals with backslashes, the others change how
+# results are encoded, unless the runtime forces them for steps.
 sql -c "ALTER DATABASE postgres SET standard_conforming_strings = off" >/dev/null
+sql -c "ALTER DATABASE postgres SET datestyle = 'SQL, DMY'" >/dev/null
+sql -c "ALTER DATABASE postgres SET extra_float_digits = -10" >/dev/null
 sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'dfc step worker'" >/dev/null
 wait_for "terminated workers come back" \
     "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND pid NOT IN ($pids)" 2 20
@@ -327,7 +330,10 @@ check "literals still round-trip" "$(await alice "$id"; sql_as alice -c "SELECT 
 id=$(sql_as alice -c "SELECT df.start('demo', args => \$j\${\"tag\": \"a\\\\'b\", \"n\": 2}\$j\$)")
 check "an argument with a backslash and a quote, from a session with it off" "$(await alice "$id"; sql -c "SELECT count(*) FROM app.items WHERE tag = \$t\$a\\'b\$t\$")" \
     $'completed\n2'
-sql -c "ALTER DATABASE postgres RESET standard_conforming_strings" >/dev/null
+id=$(start alice one_float)
+check "dates in ISO form, floats exact" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')")" \
+    $'completed\n{"rows":[{"d":"2024-02-29","third":0.3333333333333333,"ts":"2024-02-29 13:45:00"}],"row_count":1}'
+sql -c "ALTER DATABASE postgres RESET ALL" >/dev/null
 
 echo "== the runtime without the dfc library"
 sql -c "CREATE DATABASE nolib" >/dev/null
