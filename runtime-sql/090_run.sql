@@ -68,7 +68,11 @@ BEGIN
     END IF;
 
     EXECUTE format('SELECT * FROM %s($1, $2)', v_function) INTO v_step USING v_instance, v_state;
-    IF v_step.kind IS DISTINCT FROM 'sql' THEN
+    IF v_step.kind = 'sql' AND v_step.sql IS NULL THEN
+        RAISE EXCEPTION 'workflow function % rendered no SQL for state %', v_function, v_state
+            USING ERRCODE = 'data_exception',
+                  HINT = 'Recompile and redeploy the workflow.';
+    ELSIF v_step.kind IS DISTINCT FROM 'sql' THEN
         RAISE EXCEPTION 'step kind "%" is not supported by this runtime', v_step.kind
             USING ERRCODE = 'feature_not_supported',
                   HINT = 'Upgrade the dfc runtime.';
