@@ -83,7 +83,7 @@ public final class ScriptRunner {
         }
         switch (code) {
             case 0 -> { }
-            case 3 -> throw CliException.failed(what + " failed: the database rejected a statement (psql's message above)");
+            case 3 -> throw CliException.failed(what + " failed: the database rejected a statement (psql's message above)" + hint(messages, url));
             default -> throw CliException.usage("cannot apply " + what + " to " + url.redacted()
                     + (messages.isBlank() ? ": psql exited with code " + code : " (psql's message above)"));
         }
@@ -105,12 +105,20 @@ public final class ScriptRunner {
                     // closing the connection rolls back whatever transaction the script had open
                     CliException failure = Database.error(what + " failed", e);
                     throw failure.exitCode() == ExitCode.USAGE ? failure
-                            : CliException.failed(what + " failed: the database rejected a statement (message above)");
+                            : CliException.failed(what + " failed: the database rejected a statement (message above)" + hint(e.getMessage(), url));
                 }
             }
         } catch (SQLException e) {
             throw Database.error("cannot apply " + what, e);
         }
+    }
+
+    /** The one failure with an obvious fix: a compiled script applied where the runtime is missing. */
+    private static String hint(String messages, DbUrl url) {
+        if (messages != null && messages.contains("schema \"df\" does not exist")) {
+            return "\nhint: the dfc runtime is not installed in this database; install it with: dfc runtime --install --db " + url.redacted();
+        }
+        return "";
     }
 
     private static String abbreviate(String sql) {

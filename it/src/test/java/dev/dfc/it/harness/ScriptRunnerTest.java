@@ -81,6 +81,23 @@ class ScriptRunnerTest {
         assertEquals(ExitCode.USAGE, e.exitCode());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clients")
+    void missingRuntimeGetsAHint(String client, Optional<Path> psql, TestCluster db) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'runner_no_runtime'")) {
+            if (!rs.next()) s.execute("CREATE DATABASE runner_no_runtime");
+        }
+        DbUrl noRuntime = DbUrl.parse(db.url().replaceFirst("/dfc$", "/runner_no_runtime"));
+
+        CliException e = assertThrows(CliException.class, () -> new ScriptRunner(new PrintWriter(new StringWriter()), psql)
+                .apply(noRuntime, "SELECT df._require_runtime('0.1');\n", "deploy of x.dfsql"));
+
+        assertEquals(ExitCode.FAILED, e.exitCode());
+        assertTrue(e.getMessage().contains("hint: the dfc runtime is not installed in this database; install it with: dfc runtime --install --db "),
+                e.getMessage());
+    }
+
     private static int count(TestCluster db, String table) throws SQLException {
         try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
             rs.next();
