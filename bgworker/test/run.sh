@@ -372,6 +372,8 @@ wait_for "500 three-step instances drained" \
 sql -c "SELECT format('     %s three-step instances: %s steps/s with 2 workers',
                       count(*), round(3 * count(*) / extract(epoch FROM max(completed_at) - min(created_at))))
           FROM df._instances WHERE workflow = 'demo' AND label IS NULL AND created_at >= to_timestamp($t0)"
+check "no step ran twice (5 items per instance)" "$(sql -c "SELECT count(*) || ' ' || count(*) FILTER (WHERE n = 5) FROM (SELECT tag, count(*) AS n FROM app.items WHERE tag LIKE 'bench%' GROUP BY tag) t")" \
+    "500 500"
 check "all bench instances completed" "$(sql -c "SELECT count(*) FROM df._instances WHERE status <> 'completed' AND workflow IN ('one', 'demo') AND created_at >= to_timestamp($t0)")" "0"
 
 echo "== a worker terminated in the middle of a step: the step runs again, once"
