@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = {
             "Examples:",
-            "  dfc deploy examples/quickstart.dfsql --db postgresql://postgres@127.0.0.1:54329/dfc",
+            "  dfc deploy examples/quickstart.dfsql --db postgresql://postgres@127.0.0.1/dfc",
             "  dfc deploy flows/*.dfsql --db \"$DATABASE_URL\"",
             "",
             "Compiles the files and applies the script to the database (which needs the runtime: dfc runtime --install). Uses psql -v ON_ERROR_STOP=1 when psql is installed, JDBC otherwise; either way statement by statement, so the script's own transactions hold: a failed workflow deployment changes nothing. Re-deploying unchanged files is a no-op.",

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Examples:",
             "  dfc runtime --print > dfc-runtime.sql",
-            "  dfc runtime --install --db postgresql://postgres@db.example:5432/app",
+            "  dfc runtime --install --db postgresql://postgres@db.example/app",
             "",
             "The runtime (schema df: tables, queue, management API) that compiled workflows run on. Its step functions live in the worker library, so the server must load dfc.so (shared_preload_libraries = 'dfc', see docs/operations.md) before --install.",
             ""

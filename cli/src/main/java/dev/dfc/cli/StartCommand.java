@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Examples:",
             "  dfc start quickstart --db \"$URL\"",
-            "  dfc start ingest_documents --db \"$URL\" --args '{\"batch_size\": 50}' --label nightly",
+            "  dfc start ingest --db \"$URL\" --args '{\"batch_size\": 50}' --label nightly",
             "  dfc start quickstart --db \"$URL\" --wait --timeout 120",
             "",
             "Starts an instance of the newest deployed version of WORKFLOW as the connecting role and prints its id. With --wait, waits for it to end and prints its final status on one line and its result (JSON) on the next; a failed or cancelled instance's error goes to stderr.",
