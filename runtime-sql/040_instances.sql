@@ -62,7 +62,11 @@ CREATE TABLE IF NOT EXISTS df._queue (
     -- The next step keeps its item and its place: moving to the next state
     -- only changes "state", an unindexed column, so the update stays HOT.
     ready_at    timestamptz NOT NULL DEFAULT now()
-);
+)
+-- Room on each page for those HOT updates; vacuum early, since every claim
+-- walks the index from its head, where the finished items' entries pile up.
+WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
+      autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000);
 CREATE INDEX IF NOT EXISTS _queue_claim ON df._queue (ready_at, id);
 CREATE INDEX IF NOT EXISTS _queue_instance ON df._queue (instance_id);
 COMMENT ON TABLE df._queue IS 'runnable work: one item per instance branch that has a step to run';

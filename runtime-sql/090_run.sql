@@ -4,10 +4,16 @@
 -- the hot path: it touches one queue row, one node row, at most one result
 -- row and the instance row only when the instance starts or ends.
 
+-- The plan of the claim is cached for the worker's session, possibly from when
+-- the queue was empty, when a sequential scan and a sort looked cheapest: with
+-- a deep queue that costs milliseconds per claim. Only the index walk in
+-- (ready_at, id) order stays cheap at every depth, so it is the only one allowed.
 CREATE OR REPLACE FUNCTION df._claim()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
+SET enable_bitmapscan = off
 AS $$
 DECLARE
     v_item bigint;

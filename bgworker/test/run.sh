@@ -357,7 +357,7 @@ else
 fi
 
 echo "== throughput (figures only, nothing asserted)"
-N=${BENCH_N:-2000}
+N=${BENCH_N:-5000}
 t0=$(sql -c "SELECT extract(epoch FROM clock_timestamp())")
 sql_as alice -c "SELECT count(df.start('one')) FROM generate_series(1, $N)" >/dev/null
 wait_for "$N one-step instances drained" \
