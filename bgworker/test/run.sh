@@ -389,6 +389,16 @@ if grep -q -E "PANIC|TRAP|server process .* was terminated by signal" "$LOG"; th
     fail "server log has crashes: $(grep -E 'PANIC|TRAP|terminated by signal' "$LOG" | head -3)"
 fi
 
+echo "== a worker killed with SIGKILL mid-step: crash recovery, then the step runs again, once"
+sql -c "DELETE FROM effects WHERE what = 'slow'" >/dev/null
+id=$(start alice slow)
+wait_for "the step is running" \
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 1
+kill -KILL "$(sql -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'")"
+# (connections fail while the server reinitializes: wait_for retries them)
+wait_for "the instance completes after crash recovery" "SELECT status FROM df._instances WHERE id = '$id'" completed 60
+check "its effect is there exactly once" "$(sql -c "SELECT count(*) FROM effects WHERE what = 'slow'")" "1"
+
 echo
 if [ "$FAILURES" -gt 0 ]; then
     echo "$FAILURES check(s) failed (log: $LOG)"
