@@ -17,7 +17,9 @@ COMMENT ON TYPE df.step IS 'one rendered workflow step: kind, SQL, bind name, ne
 
 CREATE OR REPLACE FUNCTION df.sql_step(p_sql text, p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
 RETURNS df.step
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT ROW('sql', p_sql, p_bind, p_next)::df.step $$;
+-- PL/pgSQL rather than SQL: called once per step, and a non-inlined SQL
+-- function is parsed and planned again in every transaction.
+AS $$ BEGIN RETURN ROW('sql', p_sql, p_bind, p_next)::df.step; END; $$;
 COMMENT ON FUNCTION df.sql_step(text, text, integer) IS 'builds the df.step of a SQL step (used by compiled workflows)';

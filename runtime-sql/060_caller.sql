@@ -7,34 +7,40 @@
 -- Inside a running step the session is the worker's (a superuser) while
 -- current_user is the submitter; df._step_role() (kept in C memory, not in a
 -- setting a user could change) says who that submitter is.
+-- These helpers are PL/pgSQL rather than SQL: a SQL function that cannot be
+-- inlined (SET clause) is parsed and planned again in every transaction.
 CREATE OR REPLACE FUNCTION df._caller()
 RETURNS oid
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(
+BEGIN
+    RETURN coalesce(
         df._step_role(),
         (SELECT r.oid
            FROM pg_catalog.pg_roles r
           WHERE r.rolname = CASE pg_catalog.current_setting('role')
                                 WHEN 'none' THEN session_user
                                 ELSE pg_catalog.current_setting('role')
-                            END))
+                            END));
+END;
 $$;
 COMMENT ON FUNCTION df._caller() IS 'OID of the role calling the df API (see the comment in 060_caller.sql)';
 
 CREATE OR REPLACE FUNCTION df._is_superuser(p_role oid)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = p_role), false) $$;
+AS $$ BEGIN RETURN coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = p_role), false); END; $$;
 
 -- dfc.allow_superuser is defined by the library; without it, it reads as off.
 CREATE OR REPLACE FUNCTION df._superuser_allowed()
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(lower(pg_catalog.current_setting('dfc.allow_superuser', true)), 'off')
-           IN ('on', 'true', 'yes', '1')
+BEGIN
+    RETURN coalesce(lower(pg_catalog.current_setting('dfc.allow_superuser', true)), 'off')
+           IN ('on', 'true', 'yes', '1');
+END;
 $$;

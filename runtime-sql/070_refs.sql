@@ -7,9 +7,9 @@
 -- so backslashes are data.
 CREATE OR REPLACE FUNCTION df._quote(p_text text)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT '''' || pg_catalog.replace(p_text, '''', '''''') || '''' $$;
+AS $$ BEGIN RETURN '''' || pg_catalog.replace(p_text, '''', '''''') || ''''; END; $$;
 
 -- A JSON value (as stored in results) as an untyped SQL literal.
 CREATE OR REPLACE FUNCTION df._literal(p_value json)

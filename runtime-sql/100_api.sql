@@ -3,13 +3,19 @@
 
 CREATE OR REPLACE FUNCTION df._visible_instance(p_id text)
 RETURNS df._instances
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT i.*
+DECLARE
+    v_caller   oid := df._caller();
+    v_instance df._instances;
+BEGIN
+    SELECT i.* INTO v_instance
       FROM df._instances i
      WHERE i.id = p_id
-       AND (i.submitter = df._caller() OR df._is_superuser(df._caller()))
+       AND (i.submitter = v_caller OR df._is_superuser(v_caller));
+    RETURN v_instance;
+END;
 $$;
 
 CREATE OR REPLACE FUNCTION df.status(p_id text)
