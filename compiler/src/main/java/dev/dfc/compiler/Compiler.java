@@ -7,6 +7,7 @@ import dev.dfc.compiler.ir.Program;
 import dev.dfc.compiler.lower.Lowering;
 import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.parse.Parser;
+import dev.dfc.compiler.parse.ScriptMode;
 import dev.dfc.compiler.parse.StringLiteral;
 import dev.dfc.compiler.source.SourceFile;
 import dev.dfc.compiler.source.Span;
@@ -111,6 +112,15 @@ public final class Compiler {
                     internalErrors.accept(e);
                     diagnostics.add(internalError(file.span(0, 0), e));
                 }
+            }
+            try {
+                ScriptMode.Expansion expanded = ScriptMode.expand(scripts);
+                diagnostics.addAll(expanded.diagnostics());
+                scripts = expanded.scripts();
+            } catch (RuntimeException | StackOverflowError e) {
+                internalErrors.accept(e);
+                diagnostics.add(internalError(files.isEmpty() ? null : files.get(0).span(0, 0), e));
+                return new Compilation(sorted(diagnostics, files), null);
             }
             return compileScripts(scripts, diagnostics, files, emit, internalErrors);
         }

@@ -10,15 +10,39 @@ public sealed interface Statement {
     /**
      * {@code CREATE WORKFLOW name (params) AS body;}
      *
-     * @param name canonical name: identifier parts folded as PostgreSQL does (unquoted to lower case,
-     *             quoted kept), joined with '.', e.g. "etl.ingest_documents"
+     * @param name       canonical name: identifier parts folded as PostgreSQL does (unquoted to lower
+     *                   case, quoted kept), joined with '.', e.g. "etl.ingest_documents"
+     * @param scriptMode true for an anonymous workflow made from a script-mode call's expression
+     *                   (its span is the expression's, inside a pass-through statement)
      */
-    record WorkflowDef(Span span, String name, Span nameSpan, List<Param> params, Expr body) implements Statement {
+    record WorkflowDef(Span span, String name, Span nameSpan, List<Param> params, Expr body, boolean scriptMode)
+            implements Statement {
         public WorkflowDef {
             params = List.copyOf(params);
         }
+
+        public WorkflowDef(Span span, String name, Span nameSpan, List<Param> params, Expr body) {
+            this(span, name, nameSpan, params, body, false);
+        }
     }
 
-    /** Any other SQL statement, copied to the output as written (without its terminating ';'). */
-    record PassThrough(Span span, String sql) implements Statement {}
+    /**
+     * Any other SQL statement, copied to the output as written (without its terminating ';'),
+     * except that the first argument of each script-mode call is replaced by its anonymous
+     * workflow's name.
+     *
+     * @param rewrites in source order, not overlapping
+     */
+    record PassThrough(Span span, String sql, List<Rewrite> rewrites) implements Statement {
+        public PassThrough {
+            rewrites = List.copyOf(rewrites);
+        }
+
+        public PassThrough(Span span, String sql) {
+            this(span, sql, List.of());
+        }
+    }
+
+    /** {@code sql[start, end)} is replaced by {@code workflow} as a string literal. */
+    record Rewrite(int start, int end, String workflow) {}
 }

@@ -34,8 +34,8 @@ public final class Emitter {
 
     // Models read by the templates (public so ST's reflection can reach their accessors).
 
-    public record WorkflowModel(String name, String version, String functionName, String source,
-            List<StateModel> states, boolean usesInstance, String paramsJson, String nodesJson) {}
+    public record WorkflowModel(String name, String version, String functionName, String source, int line,
+            boolean scriptMode, List<StateModel> states, boolean usesInstance, String paramsJson, String nodesJson) {}
 
     public record StateModel(int id, int line, String excerpt, String bind, Integer next, boolean hasRefs,
             String pattern, String query, List<RefModel> refs) {}
@@ -44,8 +44,11 @@ public final class Emitter {
 
     public record UnitModel(boolean oneTransaction, List<String> deployments, List<ItemModel> items) {}
 
-    /** Either a rendered workflow deployment or a pass-through statement. */
-    public record ItemModel(String deployment, String passThrough, boolean semicolonOnOwnLine) {}
+    /** Either a rendered workflow deployment or a pass-through statement (as segments). */
+    public record ItemModel(String deployment, List<SegmentModel> passThrough, boolean semicolonOnOwnLine) {}
+
+    /** A piece of a pass-through statement: text as written, or a workflow name to quote. */
+    public record SegmentModel(String text, String workflow) {}
 
     /** The whole deploy script for a program. */
     public String script(Program program) {
@@ -61,7 +64,7 @@ public final class Emitter {
                     deployments.add(d);
                     items.add(new ItemModel(d, null, false));
                 } else if (item instanceof Program.PassThrough p) {
-                    items.add(new ItemModel(null, p.sql(), SqlScanner.endsInLineComment(p.sql())));
+                    items.add(new ItemModel(null, segments(p), SqlScanner.endsInLineComment(p.sql())));
                 }
             }
             boolean oneTransaction = !unit.hasPassThrough() && !deployments.isEmpty();
@@ -72,6 +75,19 @@ public final class Emitter {
         st.add("sources", String.join(", ", sources));
         st.add("units", units);
         return render(st);
+    }
+
+    /** The statement's text cut around its rewrites, each rewrite a workflow name. */
+    private static List<SegmentModel> segments(Program.PassThrough p) {
+        List<SegmentModel> out = new ArrayList<>();
+        int at = 0;
+        for (Program.Rewrite r : p.rewrites()) {
+            if (r.start() > at) out.add(new SegmentModel(p.sql().substring(at, r.start()), null));
+            out.add(new SegmentModel(null, r.workflow()));
+            at = r.end();
+        }
+        if (at < p.sql().length() || out.isEmpty()) out.add(new SegmentModel(p.sql().substring(at), null));
+        return out;
     }
 
     /** One workflow's function and registration, without a transaction around them. */
@@ -117,7 +133,8 @@ public final class Emitter {
         for (Workflow.Parameter p : wf.params()) {
             params.add(Json.object().field("name", p.name()).field("type", p.type()).field("default", p.defaultSql()).build());
         }
-        return new WorkflowModel(wf.name(), wf.version(), functionName(wf), wf.sourcePath(), states, usesInstance,
+        return new WorkflowModel(wf.name(), wf.version(), functionName(wf), wf.sourcePath(), wf.line(),
+                wf.scriptMode(), states, usesInstance,
                 Json.array(params, ","), Json.array(nodes, NODE_SEPARATOR));
     }
 

@@ -21,6 +21,20 @@ public record Program(List<Unit> units) {
 
     public sealed interface Item permits Workflow, PassThrough {}
 
-    /** A SQL statement copied to the output as written (without its terminating ';'). */
-    public record PassThrough(String sql) implements Item {}
+    /**
+     * A SQL statement copied to the output as written (without its terminating ';'), except for
+     * its rewrites: the expressions of script-mode calls, replaced by their workflows' names.
+     */
+    public record PassThrough(String sql, List<Rewrite> rewrites) implements Item {
+        public PassThrough {
+            rewrites = List.copyOf(rewrites);
+        }
+
+        public PassThrough(String sql) {
+            this(sql, List.of());
+        }
+    }
+
+    /** {@code sql[start, end)} becomes {@code workflow} as a string literal. */
+    public record Rewrite(int start, int end, String workflow) {}
 }

@@ -6,13 +6,19 @@ import java.util.List;
  * One workflow version as a state machine: numbered states in source order, state 1 the entry.
  *
  * @param name    canonical name, e.g. "etl.ingest"
- * @param version first 16 hex characters of the SHA-256 of the workflow's canonical source
+ * @param version    first 16 hex characters of the SHA-256 of the workflow's canonical source
+ * @param scriptMode true for an anonymous workflow compiled from a script-mode call at {@code line}
  */
 public record Workflow(String name, String version, String sourcePath, int line, List<Parameter> params,
-        List<State> states) implements Program.Item {
+        List<State> states, boolean scriptMode) implements Program.Item {
     public Workflow {
         params = List.copyOf(params);
         states = List.copyOf(states);
+    }
+
+    public Workflow(String name, String version, String sourcePath, int line, List<Parameter> params,
+            List<State> states) {
+        this(name, version, sourcePath, line, params, states, false);
     }
 
     /** A workflow parameter; {@code defaultSql} is the default's SQL text as written, or null. */

@@ -32,7 +32,7 @@ public final class Lowering {
         List<Program.Item> items = new ArrayList<>();
         for (Statement st : script.statements()) {
             if (st instanceof Statement.WorkflowDef wf) items.add(workflow(wf, script.file().path()));
-            else if (st instanceof Statement.PassThrough p) items.add(new Program.PassThrough(p.sql()));
+            else if (st instanceof Statement.PassThrough p) items.add(passThrough(p));
         }
         return new Program.Unit(script.file().path(), items);
     }
@@ -44,7 +44,14 @@ public final class Lowering {
         for (Pending p : lowering.states) states.add(p.freeze());
         List<Workflow.Parameter> params = new ArrayList<>();
         for (Param p : wf.params()) params.add(new Workflow.Parameter(p.name(), p.type(), p.defaultSql()));
-        return new Workflow(wf.name(), Canonical.version(wf), sourcePath, wf.span().line(), params, states);
+        return new Workflow(wf.name(), Canonical.version(wf), sourcePath, wf.span().line(), params, states,
+                wf.scriptMode());
+    }
+
+    private static Program.PassThrough passThrough(Statement.PassThrough p) {
+        List<Program.Rewrite> rewrites = new ArrayList<>();
+        for (Statement.Rewrite r : p.rewrites()) rewrites.add(new Program.Rewrite(r.start(), r.end(), r.workflow()));
+        return new Program.PassThrough(p.sql(), rewrites);
     }
 
     /** A state under construction: {@code next} and {@code bind} are patched as fragments are joined. */

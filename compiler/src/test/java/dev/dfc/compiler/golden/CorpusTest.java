@@ -11,7 +11,9 @@ import dev.dfc.compiler.ir.IrDump;
 import dev.dfc.compiler.ir.Program;
 import dev.dfc.compiler.ir.Workflow;
 import dev.dfc.compiler.lower.Lowering;
+import dev.dfc.compiler.ast.Script;
 import dev.dfc.compiler.parse.Parser;
+import dev.dfc.compiler.parse.ScriptMode;
 import dev.dfc.compiler.source.SourceFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,7 +85,8 @@ class CorpusTest {
     }
 
     private static String irDump(String path, String text) {
-        Program.Unit unit = Lowering.lower(Parser.parse(new SourceFile(path, text)).script());
+        Script script = Parser.parse(new SourceFile(path, text)).script();
+        Program.Unit unit = Lowering.lower(ScriptMode.expand(List.of(script)).scripts().get(0));
         StringBuilder out = new StringBuilder();
         for (Program.Item item : unit.items()) {
             if (item instanceof Workflow wf) out.append(IrDump.dump(wf));

@@ -1,0 +1,115 @@
+package dev.dfc.compiler.parse;
+
+import dev.dfc.compiler.ast.Expr;
+import dev.dfc.compiler.ast.Script;
+import dev.dfc.compiler.ast.Statement;
+import dev.dfc.compiler.diag.Diagnostic;
+import dev.dfc.compiler.source.SourceFile;
+import dev.dfc.compiler.source.Span;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Script mode (LANGUAGE.md §1): turns the workflow expression of each {@code df.start(<expr>, …)}
+ * and {@code df.explain(<expr>)} call in pass-through SQL into an anonymous workflow, and the call
+ * into one that names it.
+ *
+ * <p>The result is an ordinary AST: each anonymous workflow is a {@link Statement.WorkflowDef}
+ * (flagged {@code scriptMode}) placed just before the first pass-through statement that uses it,
+ * so the checker, lowering and emitter treat it like a named workflow, and the statement carries
+ * {@link Statement.Rewrite}s for the emitter. The name is {@code anon_} and 12 hex characters of
+ * the SHA-256 of the expression's text, so the same text gets the same name in any file and in
+ * any compilation; a workflow used several times is defined once per compilation.
+ */
+public final class ScriptMode {
+    private static final String PREFIX = "anon_";
+
+    private ScriptMode() {}
+
+    /** The scripts with script-mode calls expanded, and the problems found in those calls. */
+    public record Expansion(List<Script> scripts, List<Diagnostic> diagnostics) {
+        public Expansion {
+            scripts = List.copyOf(scripts);
+            diagnostics = List.copyOf(diagnostics);
+        }
+    }
+
+    public static Expansion expand(List<Script> scripts) {
+        Set<String> defined = new HashSet<>(); // membership only: never iterated
+        List<Diagnostic> diagnostics = new ArrayList<>();
+        List<Script> out = new ArrayList<>();
+        for (Script script : scripts) {
+            List<Statement> statements = new ArrayList<>();
+            for (Statement st : script.statements()) {
+                if (st instanceof Statement.PassThrough p) passThrough(script.file(), p, defined, statements, diagnostics);
+                else statements.add(st);
+            }
+            out.add(new Script(script.file(), statements));
+        }
+        return new Expansion(out, diagnostics);
+    }
+
+    /** The anonymous workflow name for an expression's text. */
+    public static String anonymousName(String expressionText) {
+        String text = expressionText.replace("\r\n", "\n");
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            StringBuilder name = new StringBuilder(PREFIX);
+            for (int i = 0; i < 6; i++) name.append(String.format("%02x", hash[i] & 0xff));
+            return name.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static void passThrough(SourceFile file, Statement.PassThrough p, Set<String> defined,
+            List<Statement> statements, List<Diagnostic> diagnostics) {
+        int base = p.span().start();
+        List<Statement.Rewrite> rewrites = new ArrayList<>();
+        for (ScriptCalls.Call call : ScriptCalls.find(p.sql())) {
+            if (call.kind() == ScriptCalls.Kind.NAME) continue;
+            if (call.context() == ScriptCalls.Context.SINGLE_QUOTED_BODY) {
+                diagnostics.add(Diagnostic.error("DF6002", file.span(base + call.nameStart(), base + call.nameEnd()),
+                                "cannot compile a workflow expression inside a single-quoted function body")
+                        .withHint("write the body dollar-quoted (AS $$ … $$ or DO $$ … $$), where the call can be rewritten"));
+                continue;
+            }
+            if (call.kind() == ScriptCalls.Kind.RUNTIME_VALUE) {
+                diagnostics.add(runtimeValue(file, base, call));
+                continue;
+            }
+            int start = base + call.argStart();
+            int end = base + call.argEnd();
+            Parser.ExpressionResult parsed = Parser.parseExpression(file, start, end);
+            diagnostics.addAll(parsed.diagnostics());
+            if (parsed.expr() == null) continue;
+            String name = anonymousName(file.text().substring(start, end));
+            if (defined.add(name)) {
+                Span span = file.span(start, end);
+                Expr body = parsed.expr();
+                statements.add(new Statement.WorkflowDef(span, name, span, List.of(), body, true));
+            }
+            rewrites.add(new Statement.Rewrite(call.argStart(), call.argEnd(), name));
+        }
+        statements.add(new Statement.PassThrough(p.span(), p.sql(), rewrites));
+    }
+
+    private static Diagnostic runtimeValue(SourceFile file, int base, ScriptCalls.Call call) {
+        String how = call.culprit().equals("'||'") ? "is built with '||'"
+                : call.culprit().endsWith("()") ? "is built with " + call.culprit()
+                : "uses " + call.culprit() + ", a value known only at run time";
+        String byName = call.function().equals("df.start")
+                ? "df.start('name', args => '{…}'); a name held in a variable is passed as df.start(workflow => v_name)"
+                : "df.explain('name')";
+        return Diagnostic.error("DF6001", file.span(base + call.culpritStart(), base + call.culpritEnd()),
+                        "the workflow expression given to " + call.function() + " " + how
+                                + ", so it cannot be compiled ahead of time")
+                .withHint("define the workflow with CREATE WORKFLOW (parameters for what varies) and start it by name: "
+                        + byName);
+    }
+}
