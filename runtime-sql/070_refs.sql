@@ -144,8 +144,9 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     -- PostgreSQL arrays travel as JSON arrays: give them back their type, so
-    -- "= ANY($a)" works.
-    IF right(v_type, 2) = '[]' AND json_typeof(v_value) = 'array' THEN
+    -- "= ANY($a)" works. A json/jsonb column keeps its type too: its value may
+    -- be a JSON string or number, which must not turn into text or a number.
+    IF (right(v_type, 2) = '[]' AND json_typeof(v_value) = 'array') OR v_type IN ('json', 'jsonb') THEN
         RETURN df._typed_literal(v_value, v_type);
     END IF;
     RETURN df._literal(v_value);
