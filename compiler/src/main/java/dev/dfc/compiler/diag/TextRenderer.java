@@ -64,17 +64,43 @@ public final class TextRenderer {
         return width;
     }
 
+    /**
+     * The line as displayed: tabs expanded, and control characters (a lone CR, NUL, line and
+     * paragraph separators...) shown as their Unicode control pictures, one column each, so the
+     * excerpt stays one line and the carets stay aligned.
+     */
     static String expandTabs(String line) {
         StringBuilder sb = new StringBuilder();
+        int width = 0;
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
-            if (c == '\t') sb.append(" ".repeat(TAB_WIDTH - sb.length() % TAB_WIDTH));
-            else sb.append(c);
+            if (c == '\t') {
+                int spaces = TAB_WIDTH - width % TAB_WIDTH;
+                sb.append(" ".repeat(spaces));
+                width += spaces;
+                continue;
+            }
+            sb.append(visible(c));
+            if (!Character.isLowSurrogate(c)) width++;
         }
         return sb.toString();
     }
 
+    /** A character that would break or hide part of a one-line message, made visible. */
+    private static char visible(char c) {
+        if (c < 0x20) return (char) (0x2400 + c);
+        if (c == 0x7f) return '\u2421';
+        if (c == '\u0085' || c == '\u2028' || c == '\u2029') return '\u2424';
+        return c;
+    }
+
     private static String oneLine(String s) {
-        return s.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
+        String flat = s.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
+        StringBuilder sb = new StringBuilder(flat.length());
+        for (int i = 0; i < flat.length(); i++) {
+            char c = flat.charAt(i);
+            sb.append(c == '\t' ? ' ' : visible(c));
+        }
+        return sb.toString();
     }
 }

@@ -24,6 +24,16 @@ class TextRendererTest {
     }
 
     @Test
+    void controlCharactersAreShownAsPicturesAndKeepCaretsAligned() {
+        dev.dfc.compiler.source.SourceFile f = new dev.dfc.compiler.source.SourceFile("x.dfsql", "a\rb\u0000c\u2028 $z\n");
+        int at = f.text().indexOf("$z");
+        Diagnostic d = Diagnostic.error("DF2001", f.span(at, at + 2), "bad \u0001 input");
+        assertEquals("x.dfsql:1:8: error[DF2001]: bad \u2401 input\n"
+                + "    1 | a\u240db\u2400c\u2424 $z\n"
+                + "      |        ^^\n", TextRenderer.render(d));
+    }
+
+    @Test
     void emptySpanGetsOneCaretAndWarningsSayWarning() {
         Diagnostic d = Diagnostic.warning("DF2101", FILE.span(2, 2), "something");
         assertEquals("""
