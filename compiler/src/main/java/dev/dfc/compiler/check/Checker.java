@@ -260,6 +260,7 @@ public final class Checker {
             case "df.race":
                 return intersection(a, bound);
             case "df.if": {
+                sqlCondition(a[0]);
                 Set<String> afterCondition = run(a[0], bound);
                 return intersection(new Expr[] {a[1], a[2]}, afterCondition);
             }
@@ -267,6 +268,7 @@ public final class Checker {
                 if (a[0] instanceof Expr.Str name) reference(name.value(), name.span(), bound);
                 return intersection(new Expr[] {a[1], a[2]}, bound);
             case "df.loop": {
+                sqlCondition(a[1]);
                 Set<String> afterBody = run(a[0], bound);
                 run(a[1], afterBody);
                 return bound;
@@ -303,11 +305,23 @@ public final class Checker {
         return out;
     }
 
+    /** True when a step where {@code e} can end already binds its result (the last of a sequence, an if's arms). */
     private static boolean resultAlreadyBound(Expr e) {
         if (!(e instanceof Expr.Call c)) return false;
         if (c.function().equals("df.as")) return true;
         if (c.function().equals("df.seq") && c.args().size() == 2) return resultAlreadyBound(c.args().get(1).value());
+        if (c.function().equals("df.if") || c.function().equals("df.if_rows")) {
+            for (int i = 1; i < c.args().size(); i++) if (resultAlreadyBound(c.args().get(i).value())) return true;
+        }
         return false;
+    }
+
+    /** Lowering runs a condition as one cond step: it must be SQL text (a string or df.sql). */
+    private void sqlCondition(Expr condition) {
+        if (!(condition instanceof Expr.Call c) || c.function().equals("df.sql")) return;
+        if (NodeFunctions.lookup(c.function()) == null) return; // reported as unknown
+        diagnostics.add(Diagnostic.error("DF3900", c.span(), "a condition that is not a single SQL step is not supported yet")
+                .withHint("compute the condition in one SQL statement, e.g. 'SELECT $a.n > 0' after binding what it needs"));
     }
 
     private void literal(Expr e, Signature sig, int position) {

@@ -35,10 +35,20 @@ public final class Emitter {
     // Models read by the templates (public so ST's reflection can reach their accessors).
 
     public record WorkflowModel(String name, String version, String functionName, String source, int line,
-            boolean scriptMode, List<StateModel> states, boolean usesInstance, String paramsJson, String nodesJson) {}
+            boolean scriptMode, List<StateModel> states, boolean usesInstance, String paramsJson, String nodesJson,
+            boolean declaresStep) {}
 
-    public record StateModel(int id, int line, String excerpt, String bind, Integer next, boolean hasRefs,
-            String pattern, String query, List<RefModel> refs) {}
+    /**
+     * One state; {@code template} names the template rendering its df.*_step call. A cond, if_rows
+     * or break state with a bind sets it on the returned record ({@code bindOnRecord}): their
+     * constructors take no p_bind.
+     */
+    public record StateModel(int id, int line, String excerpt, String template, String bind, boolean bindOnRecord,
+            Integer next, Integer elseNext, SqlModel sql, String text, String seconds, List<Integer> branches,
+            String mode, String value, int unwind) {}
+
+    /** SQL text with its references: a format() pattern and its arguments, or the query as is. */
+    public record SqlModel(boolean hasRefs, String pattern, String query, List<RefModel> refs) {}
 
     public record RefModel(String name, String column, boolean nullsafe, boolean rows) {}
 
@@ -113,21 +123,17 @@ public final class Emitter {
         List<StateModel> states = new ArrayList<>();
         List<String> nodes = new ArrayList<>();
         boolean usesInstance = false;
+        boolean declaresStep = false;
         for (State s : wf.states()) {
-            State.Sql sql = (State.Sql) s;
-            List<RefModel> refs = new ArrayList<>();
-            for (State.Part p : sql.parts()) {
-                if (p instanceof State.Ref r) {
-                    refs.add(new RefModel(r.name(), r.column(), r.kind() == SqlRef.Kind.NULLSAFE,
-                            r.kind() == SqlRef.Kind.ROWS));
-                }
-            }
-            usesInstance |= !refs.isEmpty();
-            states.add(new StateModel(sql.id(), sql.line(), sql.excerpt(), sql.bind(), sql.next(), !refs.isEmpty(),
-                    SqlQuoting.formatPattern(sql.parts()), sql.query(), refs));
-            nodes.add(Json.object().field("node", sql.id()).field("type", sql.nodeType()).field("query", sql.query())
-                    .field("bind", sql.bind()).field("next", sql.next()).field("line", sql.line())
-                    .field("col", sql.column()).build());
+            StateModel st = stateModel(s);
+            usesInstance |= st.sql() != null && st.sql().hasRefs();
+            declaresStep |= st.bindOnRecord();
+            states.add(st);
+            String query = s instanceof State.Sql q ? q.query() : s instanceof State.Cond c ? c.query() : null;
+            nodes.add(Json.object().field("node", s.id()).field("type", s.nodeType()).field("query", query)
+                    .field("bind", s.bind()).field("next", s.next()).field("else_next", elseNext(s))
+                    .field("branches", s instanceof State.Fork f ? f.branches() : null)
+                    .field("line", s.line()).field("col", s.column()).build());
         }
         List<String> params = new ArrayList<>();
         for (Workflow.Parameter p : wf.params()) {
@@ -135,7 +141,49 @@ public final class Emitter {
         }
         return new WorkflowModel(wf.name(), wf.version(), functionName(wf), wf.sourcePath(), wf.line(),
                 wf.scriptMode(), states, usesInstance,
-                Json.array(params, ","), Json.array(nodes, NODE_SEPARATOR));
+                Json.array(params, ","), Json.array(nodes, NODE_SEPARATOR), declaresStep);
+    }
+
+    private static StateModel stateModel(State s) {
+        if (s instanceof State.Sql q) return model(s, "sqlStep", sql(q.parts(), q.query()), null, null, List.of(), null, null, 0);
+        if (s instanceof State.Cond c) return model(s, "condStep", sql(c.parts(), c.query()), null, null, List.of(), null, null, 0);
+        if (s instanceof State.IfRows r) return model(s, "ifRowsStep", null, r.name(), null, List.of(), null, null, 0);
+        if (s instanceof State.Fork f) return model(s, "forkStep", null, null, null, f.branches(), f.mode().sqlName(), null, 0);
+        if (s instanceof State.Sleep z) return model(s, "sleepStep", null, null, z.seconds(), List.of(), null, null, 0);
+        if (s instanceof State.Schedule c) return model(s, "scheduleStep", null, c.cron(), null, List.of(), null, null, 0);
+        if (s instanceof State.Signal g) return model(s, "signalStep", null, g.name(), g.timeout(), List.of(), null, null, 0);
+        State.Break b = (State.Break) s;
+        return model(s, "breakStep", null, null, null, List.of(), null, json(b.value()), b.unwind());
+    }
+
+    private static StateModel model(State s, String template, SqlModel sql, String text, String seconds,
+            List<Integer> branches, String mode, String value, int unwind) {
+        boolean bindOnRecord = s.bind() != null
+                && (s instanceof State.Cond || s instanceof State.IfRows || s instanceof State.Break);
+        return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, s.next(), elseNext(s),
+                sql, text, seconds, branches, mode, value, unwind);
+    }
+
+    private static Integer elseNext(State s) {
+        if (s instanceof State.Cond c) return c.elseNext();
+        if (s instanceof State.IfRows r) return r.elseNext();
+        return null;
+    }
+
+    private static SqlModel sql(List<State.Part> parts, String query) {
+        List<RefModel> refs = new ArrayList<>();
+        for (State.Part p : parts) {
+            if (p instanceof State.Ref r) {
+                refs.add(new RefModel(r.name(), r.column(), r.kind() == SqlRef.Kind.NULLSAFE, r.kind() == SqlRef.Kind.ROWS));
+            }
+        }
+        return new SqlModel(!refs.isEmpty(), SqlQuoting.formatPattern(parts), query, refs);
+    }
+
+    /** A break value as JSON text, or null. */
+    private static String json(State.Value v) {
+        if (v == null) return null;
+        return v.type() == State.ValueType.STRING ? Json.string(v.text()) : v.text();
     }
 
     /** $function$, or $function_N$ when the body happens to contain that tag. */

@@ -22,6 +22,13 @@ final class Json {
             return raw(key, value == null ? "null" : value.toString());
         }
 
+        Obj field(String key, List<Integer> values) {
+            if (values == null) return raw(key, "null");
+            StringBuilder out = new StringBuilder("[");
+            for (int i = 0; i < values.size(); i++) out.append(i == 0 ? "" : ",").append(values.get(i));
+            return raw(key, out.append(']').toString());
+        }
+
         private Obj raw(String key, String json) {
             if (out.length() > 1) out.append(',');
             out.append(string(key)).append(':').append(json);

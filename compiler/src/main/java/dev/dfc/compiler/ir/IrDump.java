@@ -1,5 +1,8 @@
 package dev.dfc.compiler.ir;
 
+import java.util.List;
+import java.util.Locale;
+
 /** A stable, readable text form of the IR, for golden tests and debugging. */
 public final class IrDump {
     private IrDump() {}
@@ -16,22 +19,59 @@ public final class IrDump {
         for (State s : wf.states()) {
             out.append("  state ").append(s.id()).append(' ').append(s.nodeType())
                     .append(" at ").append(s.line()).append(':').append(s.column());
-            if (s instanceof State.Sql sql && sql.bind() != null) out.append(" bind ").append(sql.bind());
-            out.append(" next ").append(s.next() == null ? "done" : s.next()).append('\n');
-            if (s instanceof State.Sql sql) {
-                for (State.Part part : sql.parts()) {
-                    if (part instanceof State.Text t) {
-                        out.append("    text ").append(quote(t.text())).append('\n');
-                    } else if (part instanceof State.Ref r) {
-                        out.append("    ref ").append(r.kind().name().toLowerCase(java.util.Locale.ROOT))
-                                .append(' ').append(r.name());
-                        if (r.column() != null) out.append('.').append(r.column());
-                        out.append('\n');
-                    }
-                }
-            }
+            attributes(out, s);
+            if (s.bind() != null) out.append(" bind ").append(s.bind());
+            out.append(" next ").append(target(s.next()));
+            if (s instanceof State.Cond c) out.append(" else ").append(target(c.elseNext()));
+            if (s instanceof State.IfRows r) out.append(" else ").append(target(r.elseNext()));
+            out.append('\n');
+            if (s instanceof State.Sql sql) parts(out, sql.parts());
+            if (s instanceof State.Cond c) parts(out, c.parts());
         }
         return out.toString();
+    }
+
+    /** What a state needs besides bind and next, in one line. */
+    private static void attributes(StringBuilder out, State s) {
+        if (s instanceof State.IfRows r) {
+            out.append(" rows of ").append(r.name());
+        } else if (s instanceof State.Fork f) {
+            out.append(" branches");
+            String sep = " ";
+            for (int b : f.branches()) {
+                out.append(sep).append(b);
+                sep = ",";
+            }
+        } else if (s instanceof State.Sleep sl) {
+            out.append(" seconds ").append(sl.seconds());
+        } else if (s instanceof State.Schedule sc) {
+            out.append(" cron ").append(quote(sc.cron()));
+        } else if (s instanceof State.Signal sg) {
+            out.append(" signal ").append(quote(sg.name()));
+            if (sg.timeout() != null) out.append(" timeout ").append(sg.timeout());
+        } else if (s instanceof State.Break b) {
+            if (b.value() != null) {
+                out.append(" value ").append(b.value().type().name().toLowerCase(Locale.ROOT)).append(' ')
+                        .append(b.value().type() == State.ValueType.STRING ? quote(b.value().text()) : b.value().text());
+            }
+            out.append(" unwind ").append(b.unwind());
+        }
+    }
+
+    private static String target(Integer state) {
+        return state == null ? "done" : state.toString();
+    }
+
+    private static void parts(StringBuilder out, List<State.Part> parts) {
+        for (State.Part part : parts) {
+            if (part instanceof State.Text t) {
+                out.append("    text ").append(quote(t.text())).append('\n');
+            } else if (part instanceof State.Ref r) {
+                out.append("    ref ").append(r.kind().name().toLowerCase(Locale.ROOT)).append(' ').append(r.name());
+                if (r.column() != null) out.append('.').append(r.column());
+                out.append('\n');
+            }
+        }
     }
 
     private static String quote(String s) {

@@ -3,15 +3,22 @@ package dev.dfc.compiler.ir;
 import dev.dfc.compiler.check.SqlRef;
 import java.util.List;
 
-/** One step of a workflow: what the runtime runs in one transaction, and where it goes next. */
+/**
+ * One state of a workflow: what the runtime does in one transaction, and where the thread goes
+ * next (docs/internals.md, "Control flow, waits and cancellation"). Each variant maps to one
+ * {@code df.step} kind.
+ */
 public sealed interface State {
     /** 1-based state number; 1 is the entry. */
     int id();
 
-    /** The state after this one, or null when the workflow is done. */
+    /** The name the state's result (or, for a cond or break, the thread's result) is bound to, or null. */
+    String bind();
+
+    /** The state after this one (for a condition: when truthy), or null when the thread ends. */
     Integer next();
 
-    /** Node type as shown by df.instance_nodes, e.g. "SQL". */
+    /** Node type as shown by df.instance_nodes, e.g. "SQL", "IF", "JOIN". */
     String nodeType();
 
     /** Source position of the step (1-based). */
@@ -27,7 +34,6 @@ public sealed interface State {
      *
      * @param query the SQL text with references as written
      * @param parts the same text split into literal text and references
-     * @param bind  the name the result is bound to, or null
      */
     record Sql(int id, String query, List<Part> parts, String bind, Integer next, int line, int column,
             String excerpt) implements State {
@@ -38,6 +44,78 @@ public sealed interface State {
         @Override
         public String nodeType() { return "SQL"; }
     }
+
+    /**
+     * A condition: runs SQL, goes to {@code next} when its result is truthy, else to {@code elseNext}
+     * (null: the thread ends). The condition of an if ({@code nodeType} "IF") or of a loop ("LOOP").
+     */
+    record Cond(int id, String nodeType, String query, List<Part> parts, String bind, Integer next,
+            Integer elseNext, int line, int column, String excerpt) implements State {
+        public Cond {
+            parts = List.copyOf(parts);
+        }
+    }
+
+    /** df.if_rows: truthy when the result {@code name} has at least one row; no SQL runs. */
+    record IfRows(int id, String name, String bind, Integer next, Integer elseNext, int line, int column,
+            String excerpt) implements State {
+        @Override
+        public String nodeType() { return "IF_ROWS"; }
+    }
+
+    /** A join or race: each branch runs as its own thread from its entry state. */
+    record Fork(int id, List<Integer> branches, ForkMode mode, String bind, Integer next, int line, int column,
+            String excerpt) implements State {
+        public Fork {
+            branches = List.copyOf(branches);
+        }
+
+        @Override
+        public String nodeType() { return mode == ForkMode.JOIN ? "JOIN" : "RACE"; }
+    }
+
+    enum ForkMode {
+        JOIN, RACE;
+
+        /** The mode as the runtime spells it. */
+        public String sqlName() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
+    /** df.sleep; {@code seconds} is a numeric literal's text. */
+    record Sleep(int id, String seconds, String bind, Integer next, int line, int column, String excerpt)
+            implements State {
+        @Override
+        public String nodeType() { return "SLEEP"; }
+    }
+
+    /** df.wait_for_schedule with a 5-field cron expression. */
+    record Schedule(int id, String cron, String bind, Integer next, int line, int column, String excerpt)
+            implements State {
+        @Override
+        public String nodeType() { return "WAIT_SCHEDULE"; }
+    }
+
+    /** df.wait_for_signal; {@code timeout} is a numeric literal's text, or null for none. */
+    record Signal(int id, String name, String timeout, String bind, Integer next, int line, int column,
+            String excerpt) implements State {
+        @Override
+        public String nodeType() { return "SIGNAL"; }
+    }
+
+    /**
+     * df.break: leaves {@code unwind} enclosing forks and continues at {@code next}, the innermost
+     * loop's exit, with {@code value} (null when none) as the thread's result.
+     */
+    record Break(int id, Value value, int unwind, String bind, Integer next, int line, int column, String excerpt)
+            implements State {
+        @Override
+        public String nodeType() { return "BREAK"; }
+    }
+
+    /** A literal value given to df.break; {@code text} is a number's or JSON's text, or a string's value. */
+    record Value(ValueType type, String text) {}
+
+    enum ValueType { STRING, NUMBER, BOOLEAN, JSON }
 
     /** A piece of SQL text. */
     sealed interface Part {}

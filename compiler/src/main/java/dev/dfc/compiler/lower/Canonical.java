@@ -54,6 +54,17 @@ public final class Canonical {
         if (e instanceof Expr.Str s) {
             if (nodePosition) out.append("df.sql(").append(quote(s.value())).append(')');
             else out.append(quote(s.value()));
+        } else if (e instanceof Expr.Call c && c.operator() != null
+                && (c.function().equals("df.join") || c.function().equals("df.race"))) {
+            // a & b & c is one fork of three branches, as lowered: df.join(a, b, c)
+            out.append(c.function()).append('(');
+            String sep = "";
+            for (Expr branch : Lowering.branches(c)) {
+                out.append(sep);
+                sep = ", ";
+                expr(out, branch, true);
+            }
+            out.append(')');
         } else if (e instanceof Expr.Call c) {
             out.append(c.function()).append('(');
             NodeFunctions.Signature sig = NodeFunctions.lookup(c.function());

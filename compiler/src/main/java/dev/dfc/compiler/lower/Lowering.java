@@ -9,8 +9,12 @@ import dev.dfc.compiler.check.SqlScanner;
 import dev.dfc.compiler.ir.Program;
 import dev.dfc.compiler.ir.State;
 import dev.dfc.compiler.ir.Workflow;
+import java.math.BigDecimal;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Turns a checked AST into the state-machine IR; the one place that decides how control flow maps
@@ -22,6 +26,9 @@ import java.util.List;
 public final class Lowering {
     private final String sourcePath;
     private final List<Pending> states = new ArrayList<>();
+    private final Deque<LoopScope> loops = new ArrayDeque<>();
+    /** Forks entered (branches being lowered) at this point of the lowering. */
+    private int forks;
 
     private Lowering(String sourcePath) {
         this.sourcePath = sourcePath;
@@ -54,72 +61,288 @@ public final class Lowering {
         return new Program.PassThrough(p.sql(), rewrites);
     }
 
-    /** A state under construction: {@code next} and {@code bind} are patched as fragments are joined. */
+    /** A state under construction: {@code next}, {@code elseNext} and {@code bind} are patched as fragments are joined. */
     private static final class Pending {
         final int id;
-        final Expr.Str query;
+        final Kind kind;
         final Expr origin;
         String excerpt;
         String bind;
         Integer next;
+        Integer elseNext;
+        // kind-specific facts, set once by the lowering of the node
+        String text;
+        String number;
+        List<Integer> branches = List.of();
+        State.Value value;
+        int unwind;
 
-        Pending(int id, Expr.Str query, Expr origin) {
+        Pending(int id, Kind kind, Expr origin) {
             this.id = id;
-            this.query = query;
+            this.kind = kind;
             this.origin = origin;
             this.excerpt = origin.span().text();
         }
 
         State freeze() {
-            return new State.Sql(id, query.value(), parts(query.value()), bind, next,
-                    origin.span().line(), origin.span().column(), excerpt);
+            int line = origin.span().line();
+            int col = origin.span().column();
+            return switch (kind) {
+                case SQL -> new State.Sql(id, text, parts(text), bind, next, line, col, excerpt);
+                case IF, LOOP -> new State.Cond(id, kind.name(), text, parts(text), bind, next, elseNext, line, col, excerpt);
+                case IF_ROWS -> new State.IfRows(id, text, bind, next, elseNext, line, col, excerpt);
+                case JOIN -> new State.Fork(id, branches, State.ForkMode.JOIN, bind, next, line, col, excerpt);
+                case RACE -> new State.Fork(id, branches, State.ForkMode.RACE, bind, next, line, col, excerpt);
+                case SLEEP -> new State.Sleep(id, number, bind, next, line, col, excerpt);
+                case SCHEDULE -> new State.Schedule(id, text, bind, next, line, col, excerpt);
+                case SIGNAL -> new State.Signal(id, text, number, bind, next, line, col, excerpt);
+                case BREAK -> new State.Break(id, value, unwind, bind, next, line, col, excerpt);
+            };
         }
     }
 
-    /** Entry state and the states whose successor is whatever follows the fragment. */
-    private record Fragment(Pending entry, List<Pending> exits) {}
+    private enum Kind { SQL, IF, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK }
+
+    /**
+     * A way out of a fragment: a state's {@code next}, or the {@code elseNext} of a condition whose
+     * falsy path leaves the fragment (an if without else).
+     */
+    private record Exit(Pending state, boolean elseEdge) {
+        void patch(int target) {
+            if (elseEdge) state.elseNext = target;
+            else state.next = target;
+        }
+    }
+
+    /** Entry state and the exits whose successor is whatever follows the fragment. */
+    private record Fragment(Pending entry, List<Exit> exits) {}
+
+    /** A loop being lowered: its breaks become its exits; {@code forks} counts the forks around it. */
+    private record LoopScope(int forks, List<Pending> breaks) {}
 
     private Fragment node(Expr e) {
-        if (e instanceof Expr.Str s) return step(s, s);
+        if (e instanceof Expr.Str s) return single(Kind.SQL, s, s.value());
         Expr.Call call = (Expr.Call) e;
         switch (call.function()) {
             case "df.sql":
-                return step((Expr.Str) call.args().get(0).value(), call);
+                return single(Kind.SQL, call, ((Expr.Str) arg(call, 0, "query")).value());
             case "df.seq": {
                 Fragment first = node(arg(call, 0, "first"));
                 Fragment then = node(arg(call, 1, "then"));
-                for (Pending exit : first.exits()) exit.next = then.entry().id;
+                for (Exit exit : first.exits()) exit.patch(then.entry().id);
                 return new Fragment(first.entry(), then.exits());
             }
             case "df.as": {
                 Expr inner = arg(call, 0, "node");
                 Fragment f = node(inner);
                 String name = ((Expr.Str) arg(call, 1, "name")).value();
-                for (Pending exit : f.exits()) {
-                    exit.bind = name;
-                    if (exit.origin == inner) exit.excerpt = call.span().text();
+                for (Exit exit : f.exits()) {
+                    exit.state().bind = name;
+                    if (exit.state().origin == inner) exit.state().excerpt = call.span().text();
                 }
                 return f;
+            }
+            case "df.if": {
+                Expr test = condition(arg(call, 0, "condition"));
+                return arms(condition(Kind.IF, test), call);
+            }
+            case "df.if_rows": {
+                Pending test = add(Kind.IF_ROWS, call);
+                test.text = ((Expr.Str) arg(call, 0, "name")).value();
+                return arms(test, call);
+            }
+            case "df.join", "df.join3":
+                return fork(Kind.JOIN, call);
+            case "df.race":
+                return fork(Kind.RACE, call);
+            case "df.loop":
+                return loop(call);
+            case "df.break":
+                return breakOut(call);
+            case "df.sleep":
+                return wait(Kind.SLEEP, call, null, number(arg(call, 0, "seconds")));
+            case "df.wait_for_schedule":
+                return wait(Kind.SCHEDULE, call, ((Expr.Str) arg(call, 0, "cron")).value(), null);
+            case "df.wait_for_signal": {
+                Expr timeout = optionalArg(call, 1, "timeout_s");
+                return wait(Kind.SIGNAL, call, ((Expr.Str) arg(call, 0, "name")).value(),
+                        timeout == null || timeout instanceof Expr.Null ? null : number(timeout));
             }
             default:
                 throw new IllegalStateException("cannot lower " + call.function() + " (the checker should have refused it)");
         }
     }
 
-    private Fragment step(Expr.Str query, Expr origin) {
-        Pending p = new Pending(states.size() + 1, query, origin);
+    /** A one-state fragment that continues at its own {@code next}. */
+    private Fragment single(Kind kind, Expr origin, String text) {
+        Pending p = add(kind, origin);
+        p.text = text;
+        return new Fragment(p, List.of(new Exit(p, false)));
+    }
+
+    private Fragment wait(Kind kind, Expr.Call call, String text, String number) {
+        Fragment f = single(kind, call, text);
+        f.entry().number = number;
+        return f;
+    }
+
+    /**
+     * The arms of an if after its condition state, in order. Without an else arm the condition's
+     * falsy path is itself an exit of the if.
+     */
+    private Fragment arms(Pending cond, Expr.Call call) {
+        List<Exit> exits = new ArrayList<>();
+        Fragment then = node(arg(call, 1, "then"));
+        cond.next = then.entry().id;
+        exits.addAll(then.exits());
+        Expr otherwise = optionalArg(call, 2, "else");
+        if (otherwise == null) {
+            exits.add(new Exit(cond, true));
+        } else {
+            Fragment other = node(otherwise);
+            cond.elseNext = other.entry().id;
+            exits.addAll(other.exits());
+        }
+        return new Fragment(cond, exits);
+    }
+
+    /** A condition state running the SQL of {@code test} (a string or a df.sql call). */
+    private Pending condition(Kind kind, Expr test) {
+        Pending cond = add(kind, test);
+        cond.text = test instanceof Expr.Str s ? s.value() : ((Expr.Str) arg((Expr.Call) test, 0, "query")).value();
+        return cond;
+    }
+
+    /** The condition of an if: SQL text written as a string or as df.sql (the checker refuses others). */
+    private static Expr condition(Expr e) {
+        if (e instanceof Expr.Str) return e;
+        if (e instanceof Expr.Call c && c.function().equals("df.sql")) return c;
+        throw new IllegalStateException("a condition must be a SQL step (the checker should have refused it)");
+    }
+
+    /** The fork state first, then each branch; a branch's exits stay open: its thread ends there. */
+    private Fragment fork(Kind kind, Expr.Call call) {
+        Pending fork = add(kind, call);
+        List<Integer> entries = new ArrayList<>();
+        forks++;
+        for (Expr branch : branches(call)) entries.add(node(branch).entry().id);
+        forks--;
+        fork.branches = List.copyOf(entries);
+        return new Fragment(fork, List.of(new Exit(fork, false)));
+    }
+
+    /**
+     * The branches of a join or race: the arguments in order, with a chain written with the
+     * operator ({@code a & b & c}, parsed as {@code (a & b) & c}) flattened into one fork, unless
+     * the inner operand was parenthesized.
+     */
+    static List<Expr> branches(Expr.Call call) {
+        List<Expr> out = new ArrayList<>();
+        if (call.operator() == null) {
+            for (var a : call.args()) out.add(a.value());
+            return out;
+        }
+        Deque<Expr> rights = new ArrayDeque<>();
+        Expr.Call at = call;
+        while (true) {
+            rights.push(at.args().get(1).value());
+            Expr left = at.args().get(0).value();
+            if (left instanceof Expr.Call l && l.operator() != null && l.function().equals(call.function())
+                    && l.span().start() == at.span().start()) {
+                at = l;
+            } else {
+                out.add(left);
+                break;
+            }
+        }
+        out.addAll(rights);
+        return out;
+    }
+
+    /**
+     * The body (back-edge from its exits to its entry), or the body then a LOOP condition whose
+     * truthy path is the back-edge. The loop's exits: the condition's falsy path and its breaks.
+     */
+    private Fragment loop(Expr.Call call) {
+        LoopScope scope = new LoopScope(forks, new ArrayList<>());
+        loops.push(scope);
+        Fragment body = node(arg(call, 0, "body"));
+        loops.pop();
+        List<Exit> exits = new ArrayList<>();
+        Expr test = optionalArg(call, 1, "condition");
+        if (test == null) {
+            for (Exit exit : body.exits()) exit.patch(body.entry().id);
+        } else {
+            Pending cond = condition(Kind.LOOP, condition(test));
+            for (Exit exit : body.exits()) exit.patch(cond.id);
+            cond.next = body.entry().id;
+            exits.add(new Exit(cond, true));
+        }
+        for (Pending b : scope.breaks()) exits.add(new Exit(b, false));
+        return new Fragment(body.entry(), exits);
+    }
+
+    /** A break has no exit of its own: it is an exit of its innermost loop. */
+    private Fragment breakOut(Expr.Call call) {
+        LoopScope scope = loops.peek();
+        if (scope == null) throw new IllegalStateException("df.break outside a loop (the checker should have refused it)");
+        Pending p = add(Kind.BREAK, call);
+        Expr v = optionalArg(call, 0, "value");
+        p.value = v == null ? null : value(v);
+        p.unwind = forks - scope.forks();
+        scope.breaks().add(p);
+        return new Fragment(p, List.of());
+    }
+
+    private Pending add(Kind kind, Expr origin) {
+        Pending p = new Pending(states.size() + 1, kind, origin);
         states.add(p);
-        return new Fragment(p, List.of(p));
+        return p;
+    }
+
+    /** A break value as JSON-typed literal; NULL is no value. */
+    private static State.Value value(Expr e) {
+        if (e instanceof Expr.Str s) return new State.Value(State.ValueType.STRING, s.value());
+        if (e instanceof Expr.Num n) return new State.Value(State.ValueType.NUMBER, new BigDecimal(n.text()).toString());
+        if (e instanceof Expr.Bool b) return new State.Value(State.ValueType.BOOLEAN, Boolean.toString(b.value()));
+        if (e instanceof Expr.Null) return null;
+        if (e instanceof Expr.Cast c && c.value() instanceof Expr.Str s) {
+            String type = c.type().toLowerCase(Locale.ROOT);
+            boolean json = type.equals("json") || type.equals("jsonb");
+            return new State.Value(json ? State.ValueType.JSON : State.ValueType.STRING, s.value());
+        }
+        if (e instanceof Expr.Cast c) return value(c.value());
+        throw new IllegalStateException("df.break value is not a literal (the checker should have refused it)");
+    }
+
+    /** Seconds as numeric text: a number, or a string holding one. */
+    private static String number(Expr e) {
+        if (e instanceof Expr.Cast c) return number(c.value());
+        String text = e instanceof Expr.Num n ? n.text() : e instanceof Expr.Str s ? s.value().strip() : null;
+        try {
+            if (text != null) return new BigDecimal(text).toString();
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalStateException("expected a number of seconds, found " + e.span().text()
+                + " (the checker should have refused it)");
     }
 
     /** The argument at a position, or given by name. */
     private static Expr arg(Expr.Call call, int position, String name) {
+        Expr e = optionalArg(call, position, name);
+        if (e == null) throw new IllegalStateException(call.function() + " lacks argument " + name);
+        return e;
+    }
+
+    /** The argument at a position, or given by name; null when absent. */
+    private static Expr optionalArg(Expr.Call call, int position, String name) {
         for (var a : call.args()) if (name.equals(a.name())) return a.value();
         int i = 0;
         for (var a : call.args()) {
             if (a.name() == null && i++ == position) return a.value();
         }
-        throw new IllegalStateException(call.function() + " lacks argument " + name);
+        return null;
     }
 
     /** Splits SQL text into literal text and references. */
