@@ -51,7 +51,7 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<String> encodingWarnings = new ArrayList<>();
-        List<Diagnostic> diagnostics = Compiler.check(SourceLoader.load(files, SourceLoader.Malformed.REPLACE_AND_WARN, encodingWarnings::add));
+        List<Diagnostic> diagnostics = Compiler.check(SourceLoader.load(files, SourceLoader.Malformed.REPLACE_AND_WARN, encodingWarnings::add), Main.internalErrors(spec));
         for (String w : encodingWarnings) spec.commandLine().getErr().println("dfc: warning: " + w);
         spec.commandLine().getErr().flush();
         format.write(diagnostics, spec.commandLine().getOut(), color.enabled());

@@ -55,7 +55,7 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Compilation compilation = Compiler.compile(SourceLoader.load(files));
+        Compilation compilation = Compiler.compile(SourceLoader.load(files), Main.internalErrors(spec));
         DiagnosticFormat.text.write(compilation.diagnostics(), spec.commandLine().getErr(), color.enabled());
         int code = Outcome.exitCode(compilation.diagnostics(), warningsAsErrors);
         if (code != ExitCode.OK) return code;

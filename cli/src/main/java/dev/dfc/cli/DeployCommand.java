@@ -51,7 +51,7 @@ final class DeployCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         DbUrl url = DbUrl.parse(db);
-        Compilation compilation = Compiler.compile(SourceLoader.load(files));
+        Compilation compilation = Compiler.compile(SourceLoader.load(files), Main.internalErrors(spec));
         DiagnosticFormat.text.write(compilation.diagnostics(), spec.commandLine().getErr(), color.enabled());
         int code = Outcome.exitCode(compilation.diagnostics(), warningsAsErrors);
         if (code != ExitCode.OK) return code;

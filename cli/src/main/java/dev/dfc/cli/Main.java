@@ -127,6 +127,19 @@ public final class Main implements Runnable {
         return ExitCode.INTERNAL;
     }
 
+    /**
+     * Where the compiler reports the exception behind a DF9001 diagnostic: printed to the
+     * command's error stream when {@code --stacktrace} was given, dropped otherwise.
+     */
+    static java.util.function.Consumer<Throwable> internalErrors(CommandSpec command) {
+        return t -> {
+            if (wantsStacktrace(command.root().commandLine().getParseResult())) {
+                t.printStackTrace(command.commandLine().getErr());
+                command.commandLine().getErr().flush();
+            }
+        };
+    }
+
     private static boolean wantsStacktrace(ParseResult parseResult) {
         for (ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
             if (pr.hasMatchedOption("--stacktrace")) return true;
