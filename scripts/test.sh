@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Everything CI runs: dependencies, then unit, golden and integration tests (the integration
-# tests start their own throwaway PostgreSQL cluster with the worker; see it/).
+# tests start their own throwaway PostgreSQL cluster with the worker; see it/), then the
+# runtime and worker's own end-to-end script (bgworker/test/run.sh, its own cluster too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 ./mvnw -B -ntp verify "$@"
+BENCH_N="${BENCH_N:-500}" bgworker/test/run.sh
