@@ -7,4 +7,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 ./mvnw -B -ntp verify "$@"
-BENCH_N="${BENCH_N:-500}" bgworker/test/run.sh
+case " $* " in
+    *" -DskipITs "*|*" -DskipITs=true "*) echo "test.sh: -DskipITs: skipping bgworker/test/run.sh" ;;
+    *) BENCH_N="${BENCH_N:-500}" bgworker/test/run.sh ;;
+esac
