@@ -85,6 +85,16 @@ class ScriptModeCompileTest {
         assertEquals(c.diagnostics(), Compiler.check(List.of(f)));
     }
 
+    @Test
+    void explainOfAnInstanceKnownAtRunTimeIsLeftAlone() {
+        String text = "SELECT df.explain(id) FROM df.instances;\nDO $$ DECLARE v text := '0a1b2c3d'; BEGIN RAISE NOTICE '%', df.explain(v); END $$;\n"
+                + "SELECT df.explain(:'id'), df.explain('0a1b2c3d');\n";
+        Compilation c = compile(new SourceFile("s.sql", text));
+        assertEquals(List.of(), c.diagnostics());
+        assertFalse(c.sql().contains("df._register_version"), c.sql());
+        assertTrue(c.sql().contains("\nSELECT df.explain(:'id'), df.explain('0a1b2c3d');\n"), c.sql());
+    }
+
     private static String version(String sql) {
         Matcher m = Pattern.compile("p_version  => '([0-9a-f]{16})'").matcher(sql);
         assertTrue(m.find(), sql);

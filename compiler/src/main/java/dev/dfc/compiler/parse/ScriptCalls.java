@@ -23,16 +23,21 @@ public final class ScriptCalls {
     /** A name is a single literal holding an identifier, optionally schema-qualified. */
     private static final String IDENT = "(?:[\\p{L}_][\\p{L}\\p{N}_$]*|\"(?:[^\"]|\"\")+\")";
     private static final Pattern WORKFLOW_NAME = Pattern.compile(IDENT + "(?:\\." + IDENT + ")?");
+    /** df.explain also takes an instance id: 8 lowercase hex characters. */
+    private static final Pattern INSTANCE_ID = Pattern.compile("[0-9a-f]{8}");
 
     private ScriptCalls() {}
 
     /** What the first argument is. */
     public enum Kind {
-        /** A single string literal holding a workflow name: left alone. */
+        /** A single string literal holding a workflow name (for df.explain, or an instance id): left alone. */
         NAME,
         /** A workflow expression written as literal text: compiled into an anonymous workflow. */
         EXPRESSION,
-        /** Built at run time (a variable, a parameter, {@code ||}, a non-node function): cannot be compiled. */
+        /**
+         * Built at run time (a variable, a {@code $1} or psql {@code :'v'} parameter, {@code ||}, a
+         * function other than a node function): cannot be compiled.
+         */
         RUNTIME_VALUE
     }
 
@@ -49,7 +54,7 @@ public final class ScriptCalls {
      * @param argEnd       end of the first argument's last token
      * @param culpritStart for RUNTIME_VALUE: start of the first token that is only known at run time
      * @param culpritEnd   its end
-     * @param culprit      for RUNTIME_VALUE: what it is, e.g. "'||'", "format()", "'v_sql'"
+     * @param culprit      for RUNTIME_VALUE: what it is, e.g. "'||'", "format()", "'v_sql'", "the parameter $1"
      */
     public record Call(String function, Context context, int nameStart, int nameEnd, int argStart, int argEnd,
             Kind kind, int culpritStart, int culpritEnd, String culprit) {}
@@ -91,6 +96,10 @@ public final class ScriptCalls {
         return WORKFLOW_NAME.matcher(value).matches();
     }
 
+    private static boolean isName(String function, String value) {
+        return isWorkflowName(value) || (function.equals("df.explain") && INSTANCE_ID.matcher(value).matches());
+    }
+
     private static void scan(String text, List<Token> tokens, int base, Context context, List<Call> calls) {
         for (int i = 0; i + 3 < tokens.size(); i++) {
             String function = callee(tokens, i);
@@ -108,8 +117,7 @@ public final class ScriptCalls {
             Token z = arg.get(arg.size() - 1);
             Token culprit = runtimeValue(arg);
             Kind kind = culprit != null ? Kind.RUNTIME_VALUE
-                    : arg.size() == 1 && isStringToken(a)
-                            && isWorkflowName(StringLiteral.decode(a.text()).value()) ? Kind.NAME
+                    : arg.size() == 1 && isStringToken(a) && isName(function, StringLiteral.decode(a.text()).value()) ? Kind.NAME
                     : Kind.EXPRESSION;
             calls.add(new Call(function, context, base + tokens.get(i).start(), base + tokens.get(i + 2).end(),
                     base + a.start(), base + z.end(), kind,
@@ -152,7 +160,7 @@ public final class ScriptCalls {
     private static Token runtimeValue(List<Token> arg) {
         for (int k = 0; k < arg.size(); k++) {
             Token t = arg.get(k);
-            if (t.type() == Type.PARAM) return t;
+            if (t.type() == Type.PARAM || t.type() == Type.PSQL_VARIABLE) return t;
             if (t.type() == Type.OPERATOR && t.text().contains("||")) return t;
             if (t.is("::")) {
                 k = skipTypeName(arg, k + 1) - 1;
@@ -196,6 +204,8 @@ public final class ScriptCalls {
 
     private static String describe(List<Token> arg, Token culprit) {
         if (culprit.type() == Type.OPERATOR) return "'||'";
+        if (culprit.type() == Type.PSQL_VARIABLE) return "the psql variable " + culprit.text();
+        if (culprit.type() == Type.PARAM) return "the parameter " + culprit.text();
         int k = arg.indexOf(culprit);
         StringBuilder name = new StringBuilder(culprit.text());
         while (k + 2 < arg.size() && arg.get(k + 1).is(".") && arg.get(k + 2).isIdentifier()) {
@@ -258,7 +268,7 @@ public final class ScriptCalls {
 
     // ---- a lexer for pass-through SQL ------------------------------------------------------------
 
-    enum Type { WORD, QUOTED_IDENT, STRING, DOLLAR_STRING, PARAM, NUMBER, OPERATOR, PUNCT, OTHER }
+    enum Type { WORD, QUOTED_IDENT, STRING, DOLLAR_STRING, PARAM, PSQL_VARIABLE, NUMBER, OPERATOR, PUNCT, OTHER }
 
     /** A token; {@code text} is the raw text. */
     record Token(Type type, int start, int end, String text) {
@@ -339,6 +349,9 @@ public final class ScriptCalls {
                 } else if (Character.isDigit(c) || (c == '.' && i + 1 < n && Character.isDigit(s.charAt(i + 1)))) {
                     while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.')) i++;
                     type = Type.NUMBER;
+                } else if (c == ':' && psqlVariableEnd(s, i) > 0) {
+                    i = psqlVariableEnd(s, i);
+                    type = Type.PSQL_VARIABLE;
                 } else if (OPERATOR_CHARS.indexOf(c) >= 0) {
                     while (i < n && OPERATOR_CHARS.indexOf(s.charAt(i)) >= 0
                             && !s.startsWith("--", i) && !s.startsWith("/*", i)) i++;
@@ -385,6 +398,21 @@ public final class ScriptCalls {
                 }
             }
             return s.length();
+        }
+
+        /** End of a psql variable {@code :name}, {@code :'name'} or {@code :"name"} at {@code i}, or -1 ({@code ::}, {@code :=}). */
+        private static int psqlVariableEnd(String s, int i) {
+            if (i > 0 && s.charAt(i - 1) == ':') return -1;
+            int k = i + 1;
+            if (k >= s.length()) return -1;
+            char c = s.charAt(k);
+            if (c == '\'' || c == '"') {
+                int close = s.indexOf(c, k + 1);
+                return close < 0 ? -1 : close + 1;
+            }
+            if (!(Character.isLetter(c) || c == '_')) return -1;
+            while (k < s.length() && (Character.isLetterOrDigit(s.charAt(k)) || s.charAt(k) == '_')) k++;
+            return k;
         }
 
         /** End of the opening delimiter {@code $tag$} at {@code i}, or -1 when there is none. */

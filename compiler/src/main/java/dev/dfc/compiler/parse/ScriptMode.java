@@ -73,14 +73,16 @@ public final class ScriptMode {
         List<Statement.Rewrite> rewrites = new ArrayList<>();
         for (ScriptCalls.Call call : ScriptCalls.find(p.sql())) {
             if (call.kind() == ScriptCalls.Kind.NAME) continue;
+            // df.explain(v_id) explains an instance whose id is known at run time: not a workflow expression
+            if (call.kind() == ScriptCalls.Kind.RUNTIME_VALUE && call.function().equals("df.explain")) continue;
+            if (call.kind() == ScriptCalls.Kind.RUNTIME_VALUE) {
+                diagnostics.add(runtimeValue(file, base, call));
+                continue;
+            }
             if (call.context() == ScriptCalls.Context.SINGLE_QUOTED_BODY) {
                 diagnostics.add(Diagnostic.error("DF6002", file.span(base + call.nameStart(), base + call.nameEnd()),
                                 "cannot compile a workflow expression inside a single-quoted function body")
                         .withHint("write the body dollar-quoted (AS $$ … $$ or DO $$ … $$), where the call can be rewritten"));
-                continue;
-            }
-            if (call.kind() == ScriptCalls.Kind.RUNTIME_VALUE) {
-                diagnostics.add(runtimeValue(file, base, call));
                 continue;
             }
             int start = base + call.argStart();

@@ -131,11 +131,25 @@ class ScriptCallsTest {
         assertEquals(List.of("df.start RUNTIME_VALUE [format('SELECT %s', 1)] format()@format"),
                 calls("SELECT df.start(format('SELECT %s', 1))"));
         assertEquals(List.of("df.start RUNTIME_VALUE ['SELECT ' || n] '||'@||"), calls("SELECT df.start('SELECT ' || n)"));
-        assertEquals(List.of("df.start RUNTIME_VALUE [$1] '$1'@$1"), calls("PREPARE p AS SELECT df.start($1)"));
+        assertEquals(List.of("df.start RUNTIME_VALUE [$1] the parameter $1@$1"), calls("PREPARE p AS SELECT df.start($1)"));
         assertEquals(List.of("df.explain RUNTIME_VALUE [v_sql] 'v_sql'@v_sql"), calls("SELECT df.explain(v_sql)"));
         assertEquals(List.of("df.start RUNTIME_VALUE ['SELECT 1' ~> t.col] 't.col'@t"), calls("SELECT df.start('SELECT 1' ~> t.col)"));
         assertEquals(List.of("df.start RUNTIME_VALUE [pg_catalog.concat('a')] pg_catalog.concat()@pg_catalog"),
                 calls("SELECT df.start(pg_catalog.concat('a'))"));
+    }
+
+    @Test
+    void psqlVariablesAreRuntimeValuesButCastsAndAssignmentsAreNot() {
+        assertEquals(List.of("df.start RUNTIME_VALUE [:'wf'] the psql variable :'wf'@:'wf'"), calls("SELECT df.start(:'wf', 'l')"));
+        assertEquals(List.of("df.explain RUNTIME_VALUE [:id] the psql variable :id@:id"), calls("SELECT df.explain(:id)"));
+        assertEquals(List.of("df.start EXPRESSION ['SELECT 1'::text] in DOLLAR_QUOTED_BODY"),
+                calls("DO $$ DECLARE v text; BEGIN v:=df.start('SELECT 1'::text); END $$"));
+    }
+
+    @Test
+    void explainTakesAnInstanceIdToo() {
+        assertEquals(List.of("df.explain NAME ['0a1b2c3d']"), calls("SELECT df.explain('0a1b2c3d')"));
+        assertEquals(List.of("df.start EXPRESSION ['0a1b2c3d']"), calls("SELECT df.start('0a1b2c3d')"));
     }
 
     @Test
