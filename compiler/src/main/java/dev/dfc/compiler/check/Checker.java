@@ -77,6 +77,7 @@ public final class Checker {
             }
         }
         paramNames = params.keySet();
+        Parameters.check(wf.params(), diagnostics);
         Expr tooDeep = firstTooDeep(wf.body());
         if (tooDeep != null) {
             Span at = tooDeep instanceof Expr.Call c ? c.nameSpan() : tooDeep.span();
@@ -88,6 +89,7 @@ public final class Checker {
         collectBindSites(wf.body());
         Set<String> bound = new TreeSet<>(params.keySet());
         node(wf.body(), Collections.unmodifiableSet(bound));
+        ControlFlow.check(wf.body(), diagnostics);
         for (Param p : params.values()) {
             if (!used.contains(p.name())) {
                 diagnostics.add(Diagnostic.warning("DF2101", p.nameSpan(),
@@ -177,6 +179,8 @@ public final class Checker {
         for (int i = 0; i < args.length; i++) {
             if (args[i] != null && sig.kindAt(i) != Kind.NODE) literal(args[i], sig, i);
         }
+        Literals.check(sig.name(), args, this::inside, diagnostics);
+        for (Expr.Str text : Literals.substitutedTexts(sig.name(), args)) text(text, bound);
         return flow(call, sig, args, bound);
     }
 
@@ -249,6 +253,10 @@ public final class Checker {
                 if (a[0] != null && resultAlreadyBound(a[0])) {
                     diagnostics.add(Diagnostic.error("DF3900", call.nameSpan(),
                             "binding one result to two names is not supported yet"));
+                }
+                if (Parameters.isReserved(name.value())) {
+                    diagnostics.add(Diagnostic.error("DF2006", name.span(), "bind name '" + name.value() + "' is reserved")
+                            .withHint("names starting with 'sys_' belong to the runtime's system variables; choose another name"));
                 }
                 return with(after, name.value());
             }
@@ -347,6 +355,7 @@ public final class Checker {
 
     /** Checks the references of a SQL string against the names bound before it. */
     private void sql(Expr.Str s, Set<String> bound) {
+        variables(s, SqlScanner.variables(s.value()));
         List<SqlRef> refs = SqlScanner.references(s.value());
         if (refs.isEmpty()) return;
         int[] raw = rawOffsets(s);
@@ -392,5 +401,40 @@ public final class Checker {
         } catch (RuntimeException e) {
             return null;
         }
+    }
+    /** Checks the references and variables of a URL, body or headers string (no SQL quoting applies). */
+    private void text(Expr.Str s, Set<String> bound) {
+        for (SqlRef r : TextRefs.references(s.value())) {
+            reference(r.name(), inside(s, r.start(), r.end()), bound, s.value().substring(r.start(), r.end()));
+        }
+        variables(s, TextRefs.variables(s.value()));
+    }
+
+    /** {name} must be a parameter or a system variable, or else come from df.setvar (a warning: dfc cannot know). */
+    private void variables(Expr.Str s, List<VarRef> vars) {
+        for (VarRef v : vars) {
+            if (SYSTEM_VARIABLES.contains(v.name())) continue;
+            if (paramNames.contains(v.name())) {
+                used.add(v.name());
+                continue;
+            }
+            diagnostics.add(Diagnostic.warning("DF2102", inside(s, v.start(), v.end()),
+                    "'{" + v.name() + "}' is not a parameter or system variable: it must come from df.setvar")
+                    .withHint("the step fails if '" + v.name() + "' is not set with df.setvar before df.start; "
+                            + "the system variables are {sys_instance_id} and {sys_label}"));
+        }
+    }
+
+    private static final Set<String> SYSTEM_VARIABLES = Set.of("sys_instance_id", "sys_label");
+
+    /** The span of value characters [from, to) of a string literal; the whole literal when unknown. */
+    private Span inside(Expr.Str s, int from, int to) {
+        int[] raw = rawOffsets(s);
+        if (raw == null || from < 0 || to > raw.length || from > to) return s.span();
+        if (from == to) {
+            int at = from < raw.length ? raw[from] : s.span().end() - s.span().start() - 1;
+            return new Span(s.span().file(), s.span().start() + at, s.span().start() + at);
+        }
+        return new Span(s.span().file(), s.span().start() + raw[from], s.span().start() + raw[to - 1] + 1);
     }
 }

@@ -8,12 +8,13 @@ import java.util.List;
  * a quoted string, quoted identifier, comment or dollar-quoted string is text, not a reference.
  * Positional parameters ({@code $1}), dollar-quote tags and '$' inside identifiers ({@code a$b})
  * are not references either. The longest form wins: {@code $n.*}, {@code $n.c?}, {@code $n.c},
- * {@code $n?}, {@code $n}.
+ * {@code $n?}, {@code $n}. It also finds {@code {name}} variables outside those.
  */
 public final class SqlScanner {
     private final String sql;
     private int pos;
     private final List<SqlRef> refs = new ArrayList<>();
+    private final List<VarRef> vars = new ArrayList<>();
     private boolean inLineComment;
 
     private SqlScanner(String sql) {
@@ -25,6 +26,17 @@ public final class SqlScanner {
         SqlScanner s = new SqlScanner(sql);
         s.scan();
         return List.copyOf(s.refs);
+    }
+
+    /**
+     * The {@code {name}} variables in a SQL text, in order: only those in the SQL itself, not inside
+     * its string literals, quoted identifiers, comments or dollar-quoted bodies, where braces are
+     * JSON ('{"a":1}') or array literals ('{a,b}') far more often than variables.
+     */
+    public static List<VarRef> variables(String sql) {
+        SqlScanner s = new SqlScanner(sql);
+        s.scan();
+        return List.copyOf(s.vars);
     }
 
     /** True when the text ends inside a {@code --} comment, so a ';' appended to it would be commented out. */
@@ -53,6 +65,10 @@ public final class SqlScanner {
                 while (pos < sql.length() && isIdentCont(sql.charAt(pos))) pos++;
                 boolean escapeString = pos - start == 1 && (c == 'e' || c == 'E') && peek(0) == '\'';
                 if (escapeString) quoted('\'', true);
+            } else if (c == '{') {
+                VarRef v = TextRefs.variableAt(sql, pos);
+                if (v != null) vars.add(v);
+                pos = v != null ? v.end() : pos + 1;
             } else if (isDigit(c)) {
                 // a number; '$' right after digits is not a reference start in PostgreSQL either
                 while (pos < sql.length() && (isIdentCont(sql.charAt(pos)) || sql.charAt(pos) == '.')) pos++;
