@@ -46,4 +46,43 @@ class EmitterTest {
         String two = new Emitter().script(new Program(List.of(Lowering.lower(demo()))));
         assertEquals(one, two);
     }
+
+    private static String emit(String text) {
+        var parsed = dev.dfc.compiler.parse.Parser.parse(new dev.dfc.compiler.source.SourceFile("f.dfsql", text));
+        assertEquals(List.of(), parsed.diagnostics());
+        return new Emitter().script(new Program(List.of(Lowering.lower(parsed.script()))));
+    }
+
+    @Test
+    void controlFlowStatesUseTheRuntimeConstructorsWithNamedArguments() {
+        String sql = emit("""
+                CREATE WORKFLOW w AS
+                    ('SELECT 1 AS a' |=> 'a' & df.sleep(2)) |=> 'both'
+                    ~> ('SELECT $a > 0' ?> df.wait_for_schedule('0 2 * * *') !> df.wait_for_signal('go', 60))
+                    ~> df.if_rows('a', 'SELECT 2', 'SELECT 3');
+                """);
+        assertTrue(sql.contains("RETURN df.fork_step(ARRAY[2, 3], p_mode => 'join', p_bind => 'both', p_next => 4);"), sql);
+        assertTrue(sql.contains("RETURN df.sleep_step(2, p_next => NULL);"), sql);
+        assertTrue(sql.contains("RETURN df.cond_step(format('SELECT %s > 0', df.ref(p_instance, 'a')), p_next => 5, p_else_next => 6);"), sql);
+        assertTrue(sql.contains("RETURN df.schedule_step('0 2 * * *', p_next => 7);"), sql);
+        assertTrue(sql.contains("RETURN df.signal_step('go', p_timeout => 60, p_next => 7);"), sql);
+        assertTrue(sql.contains("RETURN df.if_rows_step('a', p_next => 8, p_else_next => 9);"), sql);
+        assertTrue(sql.contains("\"type\":\"JOIN\",\"query\":null,\"bind\":\"both\",\"next\":4,\"else_next\":null,\"branches\":[2,3]"), sql);
+        assertTrue(!sql.contains("v_step"), sql);
+    }
+
+    @Test
+    void aBindOnACondOrBreakIsSetOnTheRecord() {
+        String sql = emit("CREATE WORKFLOW w AS (@> ('SELECT 1' & df.break('x'))) |=> 'r' ~> df.loop('SELECT 2', 'SELECT false') |=> 's';");
+        assertTrue(sql.contains("DECLARE\n    v_step df.step;\nBEGIN"), sql);
+        assertTrue(sql.contains("""
+                        v_step := df.break_step('"x"'::json, p_unwind => 1, p_next => 4);
+                        v_step.bind := 'r';
+                        RETURN v_step;
+                """), sql);
+        assertTrue(sql.contains("""
+                        v_step := df.cond_step('SELECT false', p_next => 4, p_else_next => NULL);
+                        v_step.bind := 's';
+                """), sql);
+    }
 }
