@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.parse.ScriptMode;
 import dev.dfc.compiler.source.SourceFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -93,6 +97,16 @@ class ScriptModeCompileTest {
         assertEquals(List.of(), c.diagnostics());
         assertFalse(c.sql().contains("df._register_version"), c.sql());
         assertTrue(c.sql().contains("\nSELECT df.explain(:'id'), df.explain('0a1b2c3d');\n"), c.sql());
+    }
+
+    /** The end-to-end example (run against a cluster by it/ScriptModeTest) compiles without a diagnostic. */
+    @Test
+    void pgDurableExampleCompilesCleanly() throws IOException {
+        Path example = Paths.get("..", "examples", "pg_durable_script.sql");
+        Compilation c = compile(new SourceFile("examples/pg_durable_script.sql", Files.readString(example)));
+        assertEquals(List.of(), c.diagnostics());
+        assertEquals(5, count(c.sql(), "SELECT df._register_version("), c.sql());
+        assertFalse(c.sql().contains("df.start('SELECT"), c.sql());
     }
 
     private static String version(String sql) {
