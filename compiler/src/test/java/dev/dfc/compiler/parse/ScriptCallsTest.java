@@ -161,6 +161,23 @@ class ScriptCallsTest {
                 calls("SELECT df.start(df.http('u', 'POST', '{}'::double precision))"));
     }
 
+    /** Every prefix of tricky text (unterminated strings, comments, bodies, calls cut short) is read without failing. */
+    @Test
+    void neverFailsOnTruncatedText() {
+        String text = "DO $b$ DECLARE v text := df.start(E'SELECT \\'x\\'' ~> $q$SELECT 1$q$, \"l\"); BEGIN "
+                + "PERFORM df.explain(:'id' || df.start(format('%s', $1))); /* df.start( /* */ */ END $b$;"
+                + " CREATE FUNCTION f() LANGUAGE sql AS 'SELECT df.start(''SELECT 1'' ~> ''x'')'; SELECT df.start(('a'), 'b')::text";
+        for (int end = 0; end <= text.length(); end++) {
+            String sql = text.substring(0, end);
+            int previous = -1;
+            for (Call c : ScriptCalls.find(sql)) {
+                assertTrue(c.nameStart() >= previous && c.nameStart() < c.nameEnd() && c.argStart() <= c.argEnd()
+                        && c.argEnd() <= sql.length(), sql + " -> " + c);
+                previous = c.nameStart();
+            }
+        }
+    }
+
     @Test
     void anonymousNamesAreStableAndDependOnTheText() {
         String a = ScriptMode.anonymousName("'SELECT 1' ~> 'SELECT 2'");
