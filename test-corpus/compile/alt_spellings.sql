@@ -21,8 +21,9 @@ BEGIN
     WHEN 3 THEN
         -- line 6: 'SELECT $r % $divisor'
         RETURN df.sql_step(format('SELECT %s %% %s', df.ref(p_instance, 'r'), df.ref(p_instance, 'divisor')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'Alt "Spellings"', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'Alt "Spellings"', p_state, p_instance;
 END;
 $function_1$;
 

@@ -34,8 +34,9 @@ BEGIN
     WHEN 6 THEN
         -- line 5: 'SELECT $answer'
         RETURN df.sql_step(format('SELECT %s', df.ref(p_instance, 'answer')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_break_in_join', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_break_in_join', p_state, p_instance;
 END;
 $function$;
 

@@ -30,8 +30,9 @@ BEGIN
     WHEN 6 THEN
         -- line 10: 'SELECT $review.id AS done'
         RETURN df.sql_step(format('SELECT %s AS done', df.ref(p_instance, 'review', 'id')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_if', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_if', p_state, p_instance;
 END;
 $function$;
 

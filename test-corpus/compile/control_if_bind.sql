@@ -40,8 +40,9 @@ BEGIN
     WHEN 8 THEN
         -- line 7: 'SELECT $coin? AS coin, $pick.a AS pick'
         RETURN df.sql_step(format('SELECT %s AS coin, %s AS pick', df.ref(p_instance, 'coin', NULL, true), df.ref(p_instance, 'pick', 'a')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_if_bind', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_if_bind', p_state, p_instance;
 END;
 $function$;
 

@@ -69,8 +69,9 @@ BEGIN
     WHEN 19 THEN
         -- line 9: 'SELECT $first'
         RETURN df.sql_step(format('SELECT %s', df.ref(p_instance, 'first')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_join_race', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_join_race', p_state, p_instance;
 END;
 $function$;
 

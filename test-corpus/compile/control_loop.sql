@@ -45,8 +45,9 @@ BEGIN
     WHEN 9 THEN
         -- line 11: 'SELECT $outcome? AS outcome'
         RETURN df.sql_step(format('SELECT %s AS outcome', df.ref(p_instance, 'outcome', NULL, true)), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_loop', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_loop', p_state, p_instance;
 END;
 $function$;
 

@@ -42,8 +42,9 @@ BEGIN
     WHEN 10 THEN
         -- line 9: 'SELECT 4'
         RETURN df.sql_step('SELECT 4', p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_loop_in_race', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_loop_in_race', p_state, p_instance;
 END;
 $function$;
 

@@ -33,8 +33,9 @@ BEGIN
     WHEN 7 THEN
         -- line 8: df.wait_for_signal('override')
         RETURN df.signal_step('override', p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_waits', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'control_waits', p_state, p_instance;
 END;
 $function$;
 

@@ -19,8 +19,9 @@ BEGIN
     WHEN 2 THEN
         -- line 5: 'SELECT $x.b'
         RETURN df.sql_step(format('SELECT %s', df.ref(p_instance, 'x', 'b')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'crlf', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'crlf', p_state, p_instance;
 END;
 $function$;
 

@@ -15,8 +15,9 @@ BEGIN
     WHEN 1 THEN
         -- line 2: 'SELECT $used'
         RETURN df.sql_step(format('SELECT %s', df.ref(p_instance, 'used')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'unused_param', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'unused_param', p_state, p_instance;
 END;
 $function$;
 

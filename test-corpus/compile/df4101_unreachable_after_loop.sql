@@ -21,8 +21,9 @@ BEGIN
     WHEN 3 THEN
         -- line 5: 'SELECT cleanup()'
         RETURN df.sql_step('SELECT cleanup()', p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'endless', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'endless', p_state, p_instance;
 END;
 $function$;
 
@@ -54,8 +55,9 @@ BEGIN
     WHEN 3 THEN
         -- line 7: 'SELECT 2'
         RETURN df.sql_step('SELECT 2', p_next => 1);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'after_break', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'after_break', p_state, p_instance;
 END;
 $function$;
 
@@ -93,8 +95,9 @@ BEGIN
     WHEN 5 THEN
         -- line 11: 'SELECT 3'
         RETURN df.sql_step('SELECT 3', p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'ends', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'ends', p_state, p_instance;
 END;
 $function$;
 

@@ -18,8 +18,9 @@ BEGIN
     WHEN 2 THEN
         -- line 3: 'SELECT $a + 1'
         RETURN df.sql_step(format('SELECT %s + 1', df.ref(p_instance, 'a')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'first_flow', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'first_flow', p_state, p_instance;
 END;
 $function$;
 
@@ -47,8 +48,9 @@ BEGIN
     WHEN 2 THEN
         -- line 6: 'SELECT $shout'
         RETURN df.sql_step(format('SELECT %s', df.ref(p_instance, 'shout')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'second_flow', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'second_flow', p_state, p_instance;
 END;
 $function$;
 

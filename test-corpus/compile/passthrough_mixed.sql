@@ -20,8 +20,9 @@ BEGIN
     WHEN 2 THEN
         -- line 7: 'SELECT body FROM events WHERE id = $ev.id'
         RETURN df.sql_step(format('SELECT body FROM events WHERE id = %s', df.ref(p_instance, 'ev', 'id')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'record_event', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'record_event', p_state, p_instance;
 END;
 $function$;
 
@@ -56,8 +57,9 @@ BEGIN
     WHEN 1 THEN
         -- line 13: 'SELECT 2'
         RETURN df.sql_step('SELECT 2', p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'second', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'second', p_state, p_instance;
 END;
 $function$;
 

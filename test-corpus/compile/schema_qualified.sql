@@ -18,8 +18,9 @@ BEGIN
     WHEN 2 THEN
         -- line 3: 'UPDATE documents SET processed = true WHERE id IN (SELECT id FROM $b...
         RETURN df.sql_step(format('UPDATE documents SET processed = true WHERE id IN (SELECT id FROM %s)', df.ref_rows(p_instance, 'batch')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'etl.ingest_documents', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'etl.ingest_documents', p_state, p_instance;
 END;
 $function$;
 

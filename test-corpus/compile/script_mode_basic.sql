@@ -22,8 +22,9 @@ BEGIN
     WHEN 2 THEN
         -- line 9: 'SELECT $a + 1'
         RETURN df.sql_step(format('SELECT %s + 1', df.ref(p_instance, 'a')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_8d4b06f8048d', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_8d4b06f8048d', p_state, p_instance;
 END;
 $function$;
 
@@ -58,8 +59,9 @@ BEGIN
     WHEN 1 THEN
         -- line 16: 'SELECT 1'
         RETURN df.sql_step('SELECT 1', p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_61fb4a3047a1', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_61fb4a3047a1', p_state, p_instance;
 END;
 $function$;
 
@@ -90,8 +92,9 @@ BEGIN
     WHEN 2 THEN
         -- line 16: 'SELECT 3'
         RETURN df.sql_step('SELECT 3', p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_4690c8f79a1d', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_4690c8f79a1d', p_state, p_instance;
 END;
 $function$;
 
@@ -125,8 +128,9 @@ BEGIN
     WHEN 2 THEN
         -- line 17: 'SELECT 5'
         RETURN df.sql_step('SELECT 5', p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_2ca002e096fa', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_2ca002e096fa', p_state, p_instance;
 END;
 $function$;
 
@@ -164,8 +168,9 @@ BEGIN
     WHEN 2 THEN
         -- line 27: 'SELECT $r * 2 AS doubled'
         RETURN df.sql_step(format('SELECT %s * 2 AS doubled', df.ref(p_instance, 'r')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_dc55f68e20d9', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_dc55f68e20d9', p_state, p_instance;
 END;
 $function$;
 
@@ -205,8 +210,9 @@ BEGIN
     WHEN 2 THEN
         -- line 38: 'SELECT $twelve'
         RETURN df.sql_step(format('SELECT %s', df.ref(p_instance, 'twelve')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_61f3f117a475', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'anon_61f3f117a475', p_state, p_instance;
 END;
 $function$;
 

@@ -22,8 +22,9 @@ BEGIN
     WHEN 3 THEN
         -- line 7: 'INSERT INTO order_summaries (customer_id, n) VALUES ($customer_id, $...
         RETURN df.sql_step(format('INSERT INTO order_summaries (customer_id, n) VALUES (%s, %s)', df.ref(p_instance, 'customer_id'), df.ref(p_instance, 'summary', 'n')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'seq3', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'seq3', p_state, p_instance;
 END;
 $function$;
 

@@ -25,8 +25,9 @@ BEGIN
     WHEN 4 THEN
         -- line 7: $body$DO $inner$ BEGIN PERFORM '$a'; END $inner$; SELECT 100 % 7, $a....
         RETURN df.sql_step(format('DO $inner$ BEGIN PERFORM ''$a''; END $inner$; SELECT 100 %% 7, %s', df.ref(p_instance, 'a', 'uni')), p_next => NULL);
+    ELSE
+        RAISE EXCEPTION 'workflow % has no state % (instance %)', 'string_forms', p_state, p_instance;
     END CASE;
-    RAISE EXCEPTION 'workflow % has no state % (instance %)', 'string_forms', p_state, p_instance;
 END;
 $function$;
 
