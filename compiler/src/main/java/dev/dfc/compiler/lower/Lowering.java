@@ -4,6 +4,7 @@ import dev.dfc.compiler.ast.Expr;
 import dev.dfc.compiler.ast.Param;
 import dev.dfc.compiler.ast.Script;
 import dev.dfc.compiler.ast.Statement;
+import dev.dfc.compiler.check.NodeFunctions;
 import dev.dfc.compiler.check.SqlRef;
 import dev.dfc.compiler.check.SqlScanner;
 import dev.dfc.compiler.ir.Program;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.TreeMap;
 
 /**
  * Turns a checked AST into the state-machine IR; the one place that decides how control flow maps
@@ -237,11 +239,15 @@ public final class Lowering {
      * the inner operand was parenthesized.
      */
     static List<Expr> branches(Expr.Call call) {
-        List<Expr> out = new ArrayList<>();
         if (call.operator() == null) {
-            for (var a : call.args()) out.add(a.value());
-            return out;
+            // in parameter order, so df.join(branch2 => y, branch1 => x) still lists x first
+            NodeFunctions.Signature sig = NodeFunctions.lookup(call.function());
+            TreeMap<Integer, Expr> byPosition = new TreeMap<>();
+            int position = 0;
+            for (var a : call.args()) byPosition.put(a.name() == null ? position++ : sig.positionOf(a.name()), a.value());
+            return new ArrayList<>(byPosition.values());
         }
+        List<Expr> out = new ArrayList<>();
         Deque<Expr> rights = new ArrayDeque<>();
         Expr.Call at = call;
         while (true) {

@@ -234,4 +234,15 @@ class LoweringTest {
                     ~> df.wait_for_signal('stop');
                 """));
     }
+
+    @Test
+    void namedBranchesKeepTheirParameterOrder() {
+        assertEquals("""
+                  state 1 JOIN at 1:22 branches 2,3 next done
+                  state 2 SQL at 1:64 next done
+                    text "SELECT 1"
+                  state 3 SQL at 1:41 next done
+                    text "SELECT 2"
+                """, states("CREATE WORKFLOW w AS df.join(branch2 => 'SELECT 2', branch1 => 'SELECT 1');"));
+    }
 }
