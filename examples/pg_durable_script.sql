@@ -32,6 +32,11 @@ SELECT df.start(
     ~> 'SELECT count(*) AS n, sum(amount) AS total FROM $orders.*',
     label => 'sm-rows');
 
+-- started in a transaction that rolls back: as in pg_durable, the instance is discarded
+BEGIN;
+SELECT df.start('SELECT 1 AS never', 'sm-rolled-back');
+ROLLBACK;
+
 -- a single SQL string is a one-step workflow; a function that starts one from its body
 CREATE OR REPLACE FUNCTION sm_start_count(p_label text) RETURNS text
 LANGUAGE plpgsql AS $fn$
@@ -99,6 +104,9 @@ BEGIN
              ORDER BY label, created_at DESC) newest;
     IF cardinality(v_workflows) IS DISTINCT FROM 1 OR v_workflows[1] NOT LIKE 'anon\_%' THEN
         RAISE EXCEPTION 'the same expression should start the same anonymous workflow, found %', v_workflows;
+    END IF;
+    IF EXISTS (SELECT FROM df.instances WHERE label = 'sm-rolled-back') THEN
+        RAISE EXCEPTION 'an instance started in a rolled-back transaction exists';
     END IF;
     IF (SELECT status FROM sm_orders WHERE id = 2) IS DISTINCT FROM 'paid' THEN
         RAISE EXCEPTION 'order 2 was not paid';

@@ -105,7 +105,7 @@ class ScriptModeCompileTest {
         Path example = Paths.get("..", "examples", "pg_durable_script.sql");
         Compilation c = compile(new SourceFile("examples/pg_durable_script.sql", Files.readString(example)));
         assertEquals(List.of(), c.diagnostics());
-        assertEquals(5, count(c.sql(), "SELECT df._register_version("), c.sql());
+        assertEquals(6, count(c.sql(), "SELECT df._register_version("), c.sql());
         assertFalse(c.sql().contains("df.start('SELECT"), c.sql());
     }
 

@@ -83,6 +83,33 @@ public final class ScriptCalls {
         return calls;
     }
 
+    /** What a top-level statement does to the script's transaction block. */
+    public enum TransactionControl { OPEN, CLOSE, NONE }
+
+    /**
+     * BEGIN / START TRANSACTION open a block; COMMIT, END, ROLLBACK, ABORT and PREPARE TRANSACTION
+     * close it, except ROLLBACK TO (a savepoint) and COMMIT / ROLLBACK AND CHAIN, which keep it open.
+     */
+    public static TransactionControl transactionControl(String sql) {
+        List<Token> t = SqlLexer.tokens(sql);
+        if (t.isEmpty()) return TransactionControl.NONE;
+        Token first = t.get(0);
+        Token second = t.size() > 1 ? t.get(1) : null;
+        if (first.isName("begin") || (first.isName("start") && second != null && second.isName("transaction"))) {
+            return TransactionControl.OPEN;
+        }
+        boolean chain = false;
+        for (int i = 0; i + 1 < t.size(); i++) {
+            if (t.get(i).isName("and") && t.get(i + 1).isName("chain")) chain = true;
+        }
+        if (first.isName("commit") || first.isName("end") || first.isName("abort")
+                || (first.isName("rollback") && !(second != null && second.isName("to")))
+                || (first.isName("prepare") && second != null && second.isName("transaction"))) {
+            return chain ? TransactionControl.NONE : TransactionControl.CLOSE;
+        }
+        return TransactionControl.NONE;
+    }
+
     /** DROP, ALTER, COMMENT ON, GRANT and REVOKE mention df.start(text, …) as a signature, never call it. */
     private static boolean namesRoutines(List<Token> tokens) {
         if (tokens.isEmpty()) return false;

@@ -22,7 +22,9 @@ import java.util.Set;
  * <p>The result is an ordinary AST: each anonymous workflow is a {@link Statement.WorkflowDef}
  * (flagged {@code scriptMode}) placed just before the first pass-through statement that uses it,
  * so the checker, lowering and emitter treat it like a named workflow, and the statement carries
- * {@link Statement.Rewrite}s for the emitter. The name is {@code anon_} and 12 hex characters of
+ * {@link Statement.Rewrite}s for the emitter. Inside a transaction block the script opens itself
+ * ({@code BEGIN; … COMMIT;}), the workflow goes before the block instead, so its deployment's own
+ * transaction neither commits nor joins the script's. The name is {@code anon_} and 12 hex characters of
  * the SHA-256 of the expression's text, so the same text gets the same name in any file and in
  * any compilation; a workflow used several times is defined once per compilation.
  */
@@ -45,9 +47,21 @@ public final class ScriptMode {
         List<Script> out = new ArrayList<>();
         for (Script script : scripts) {
             List<Statement> statements = new ArrayList<>();
+            int blockStart = -1; // index of the script's own BEGIN while its transaction block is open
             for (Statement st : script.statements()) {
-                if (st instanceof Statement.PassThrough p) passThrough(script.file(), p, defined, statements, diagnostics);
-                else statements.add(st);
+                if (st instanceof Statement.PassThrough p) {
+                    int inserted = passThrough(script.file(), p, defined, statements, blockStart, diagnostics);
+                    if (blockStart >= 0) blockStart += inserted;
+                    switch (ScriptCalls.transactionControl(p.sql())) {
+                        case OPEN -> {
+                            if (blockStart < 0) blockStart = statements.size() - 1;
+                        }
+                        case CLOSE -> blockStart = -1;
+                        default -> { }
+                    }
+                } else {
+                    statements.add(st);
+                }
             }
             out.add(new Script(script.file(), statements));
         }
@@ -67,8 +81,15 @@ public final class ScriptMode {
         }
     }
 
-    private static void passThrough(SourceFile file, Statement.PassThrough p, Set<String> defined,
-            List<Statement> statements, List<Diagnostic> diagnostics) {
+    /**
+     * Adds the statement, rewritten, to {@code statements}, and before it (or, inside the script's
+     * own transaction block, before the block's BEGIN at {@code blockStart}, so that the deployment
+     * does not commit the script's transaction) the anonymous workflows it is the first to use.
+     * Returns how many workflows were inserted at {@code blockStart}.
+     */
+    private static int passThrough(SourceFile file, Statement.PassThrough p, Set<String> defined,
+            List<Statement> statements, int blockStart, List<Diagnostic> diagnostics) {
+        int inserted = 0;
         int base = p.span().start();
         List<Statement.Rewrite> rewrites = new ArrayList<>();
         for (ScriptCalls.Call call : ScriptCalls.find(p.sql())) {
@@ -94,11 +115,14 @@ public final class ScriptMode {
             if (defined.add(name)) {
                 Span span = file.span(start, end);
                 Expr body = parsed.expr();
-                statements.add(new Statement.WorkflowDef(span, name, span, List.of(), body, true));
+                Statement.WorkflowDef anonymous = new Statement.WorkflowDef(span, name, span, List.of(), body, true);
+                if (blockStart >= 0) statements.add(blockStart + inserted++, anonymous);
+                else statements.add(anonymous);
             }
             rewrites.add(new Statement.Rewrite(call.argStart(), call.argEnd(), name));
         }
         statements.add(new Statement.PassThrough(p.span(), p.sql(), rewrites));
+        return inserted;
     }
 
     private static Diagnostic runtimeValue(SourceFile file, int base, ScriptCalls.Call call) {

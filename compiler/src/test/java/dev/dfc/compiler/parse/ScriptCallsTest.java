@@ -161,6 +161,20 @@ class ScriptCallsTest {
                 calls("SELECT df.start(df.http('u', 'POST', '{}'::double precision))"));
     }
 
+    @Test
+    void transactionControlOfTopLevelStatements() {
+        for (String open : List.of("BEGIN", "begin transaction isolation level serializable", "START TRANSACTION")) {
+            assertEquals(ScriptCalls.TransactionControl.OPEN, ScriptCalls.transactionControl(open), open);
+        }
+        for (String close : List.of("COMMIT", "end", "ROLLBACK", "abort", "rollback work", "PREPARE TRANSACTION 'x'")) {
+            assertEquals(ScriptCalls.TransactionControl.CLOSE, ScriptCalls.transactionControl(close), close);
+        }
+        for (String none : List.of("ROLLBACK TO SAVEPOINT s", "rollback to s", "COMMIT AND CHAIN", "SAVEPOINT s",
+                "SELECT 'BEGIN'", "-- BEGIN\nSELECT 1", "DO $$ BEGIN END $$", "")) {
+            assertEquals(ScriptCalls.TransactionControl.NONE, ScriptCalls.transactionControl(none), none);
+        }
+    }
+
     /** Every prefix of tricky text (unterminated strings, comments, bodies, calls cut short) is read without failing. */
     @Test
     void neverFailsOnTruncatedText() {
