@@ -106,10 +106,11 @@ class CheckCommandTest {
     void unknownFormatIsAUsageError() throws IOException {
         String path = file("ok.dfsql", "SELECT 1;\n");
 
-        CliTesting.Run run = dfc("check", "--format", "sarif", path);
+        CliTesting.Run run = dfc("check", "--format", "yaml", path);
 
         assertEquals(ExitCode.USAGE, run.exitCode());
         assertTrue(run.err().contains("--format"), run.err());
+        assertTrue(run.err().contains("text, json, sarif, github"), run.err());
     }
 
     @Test

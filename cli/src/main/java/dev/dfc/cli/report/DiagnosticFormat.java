@@ -6,8 +6,9 @@ import java.io.PrintWriter;
 import java.util.List;
 
 /**
- * How {@code dfc check}, {@code compile} and {@code deploy} print diagnostics. Only text exists
- * today; json, sarif and github (LANGUAGE.md §5) become further constants here.
+ * How {@code dfc check} prints diagnostics (LANGUAGE.md §5; {@code compile} and {@code deploy}
+ * always use text). Colour applies to text only; the other formats are for machines, documented
+ * in docs/cli.md, and byte-identical for the same diagnostics.
  */
 public enum DiagnosticFormat {
     text {
@@ -20,6 +21,30 @@ public enum DiagnosticFormat {
             long errors = diagnostics.stream().filter(Diagnostic::isError).count();
             long warnings = diagnostics.size() - errors;
             if (!diagnostics.isEmpty()) out.println(summary(errors, warnings));
+            out.flush();
+        }
+    },
+    /** dfc's own JSON: one object with a diagnostics array and summary counts. */
+    json {
+        @Override
+        public void write(List<Diagnostic> diagnostics, PrintWriter out, boolean color) {
+            out.print(MachineReports.json(diagnostics));
+            out.flush();
+        }
+    },
+    /** SARIF 2.1.0, for GitHub code scanning and other SARIF viewers. */
+    sarif {
+        @Override
+        public void write(List<Diagnostic> diagnostics, PrintWriter out, boolean color) {
+            out.print(MachineReports.sarif(diagnostics));
+            out.flush();
+        }
+    },
+    /** GitHub Actions workflow commands (::error file=…::message), shown as annotations. */
+    github {
+        @Override
+        public void write(List<Diagnostic> diagnostics, PrintWriter out, boolean color) {
+            out.print(MachineReports.github(diagnostics));
             out.flush();
         }
     };
