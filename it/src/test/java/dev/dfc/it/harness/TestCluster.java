@@ -39,8 +39,8 @@ import java.util.stream.Stream;
  */
 public final class TestCluster {
     private static final Pattern ROLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-    /** Step workers of the test cluster (dfc.workers). */
-    public static final int WORKERS = 2;
+    /** Step workers of the test cluster (dfc.workers): three, so a join of three branches runs them all at once. */
+    public static final int WORKERS = 3;
     private static TestCluster instance;
     /** Why the cluster could not be started: every later test fails with it instead of trying again. */
     private static RuntimeException startFailure;
