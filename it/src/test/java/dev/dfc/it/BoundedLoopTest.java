@@ -1,0 +1,111 @@
+package dev.dfc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dfc.it.harness.ClusterExtension;
+import dev.dfc.it.harness.TestCluster;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A loop with a short sleep runs 100,000 iterations (-Ddfc.loop.iterations to change) in bounded
+ * space: the live rows of every table of schema df are the same after 1,000 iterations and at
+ * the end, and the tables' total size does not grow with the number of iterations.
+ */
+@ClusterExtension.WithCluster
+class BoundedLoopTest {
+    private static final int ITERATIONS = Integer.getInteger("dfc.loop.iterations", 100_000);
+    private static final int EARLY = Math.min(1_000, ITERATIONS / 2);
+
+    @Test
+    void aLoopRunsForeverInBoundedSpace(TestCluster db) throws Exception {
+        db.deploy("bounded_loop.dfsql", """
+                CREATE TABLE IF NOT EXISTS bounded_counter (run text PRIMARY KEY, n bigint NOT NULL);
+
+                CREATE WORKFLOW bounded_loop (run text, upto int) AS
+                    'INSERT INTO bounded_counter VALUES ($run, 0)'
+                    ~> (@> ('UPDATE bounded_counter SET n = n + 1 WHERE run = $run RETURNING n' |=> 'n'
+                            ~> df.sleep(0.001)
+                            ~> ('SELECT $n >= $upto' ?> df.break('done'))));
+                """);
+        String run = "bounded-" + System.nanoTime();
+        String id = db.start("bounded_loop", "{\"run\": \"" + run + "\", \"upto\": " + ITERATIONS + "}");
+
+        awaitCounter(db, run, EARLY, TimeUnit.MINUTES.toNanos(5));
+        Map<String, Long> early = liveRows(db, id);
+        long earlySize = dfSize(db);
+
+        awaitCounter(db, run, ITERATIONS, TimeUnit.MINUTES.toNanos(40));
+        assertEquals("completed", db.awaitInstance(id));
+        assertEquals("\"done\"", db.result(id).replace(" ", ""));
+        Map<String, Long> end = liveRows(db, id);
+        long endSize = dfSize(db);
+
+        // Per-instance rows of every df table: the same after 1,000 iterations as after all of them
+        // (the queue item is gone at the end: the instance completed).
+        end.remove("_queue");
+        early.remove("_queue");
+        assertEquals(early, end, "rows of the instance in df's tables grew with iterations");
+        // Total size of df's relations: dead row versions are reused (HOT, vacuum); a runtime that
+        // kept a row per iteration would need far more than this for 100,000 iterations.
+        long allowed = earlySize * 2 + 4L * 1024 * 1024;
+        assertTrue(endSize <= allowed, "df's relations grew from " + earlySize + " to " + endSize + " bytes over "
+                + ITERATIONS + " iterations (allowed " + allowed + ")");
+        System.err.printf("[bounded-loop] %d iterations: df relations %d bytes after %d iterations, %d bytes at the end; rows %s%n",
+                ITERATIONS, earlySize, EARLY, endSize, end);
+    }
+
+    private static void awaitCounter(TestCluster db, String run, long atLeast, long timeoutNanos) throws Exception {
+        long deadline = System.nanoTime() + timeoutNanos;
+        try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement("SELECT n FROM bounded_counter WHERE run = ?")) {
+            s.setString(1, run);
+            while (true) {
+                try (ResultSet rs = s.executeQuery()) {
+                    if (rs.next() && rs.getLong(1) >= atLeast) return;
+                }
+                if (System.nanoTime() > deadline) throw new AssertionError("the loop did not reach " + atLeast + " iterations in time");
+                Thread.sleep(200); // poll interval, bounded by the deadline
+            }
+        }
+    }
+
+    /** Rows per df table that has an instance_id column, for this instance. */
+    private static Map<String, Long> liveRows(TestCluster db, String id) throws SQLException {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet tables = s.executeQuery("""
+                     SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'instance_id' AND NOT a.attisdropped
+                      WHERE n.nspname = 'df' AND c.relkind = 'r' ORDER BY 1""")) {
+            while (tables.next()) {
+                String table = tables.getString(1);
+                try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM df.\"" + table.replace("\"", "\"\"") + "\" WHERE instance_id = ?")) {
+                    count.setString(1, id);
+                    try (ResultSet rs = count.executeQuery()) {
+                        rs.next();
+                        rows.put(table, rs.getLong(1));
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static long dfSize(TestCluster db) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("""
+                     SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = 'df' AND c.relkind = 'r'""")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
