@@ -18,6 +18,10 @@
  *				exactly its privileges (dfc_run_as)
  *	wake		setting the latches of the step workers of a database when a
  *				transaction that created work commits (dfc_wake)
+ *	interrupt	cancelling the statement of the step worker that runs a given
+ *				queue item, at the commit of the transaction that asked
+ *				(dfc_interrupt); a worker that no longer runs that item
+ *				ignores it
  *
  * Copyright (c) the dfc authors
  *
@@ -26,6 +30,7 @@
 #include "postgres.h"
 
 #include <math.h>
+#include <signal.h>
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -53,6 +58,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 PG_MODULE_MAGIC;
 
@@ -61,8 +67,13 @@ PGDLLEXPORT void dfc_step_worker_main(Datum main_arg);
 PG_FUNCTION_INFO_V1(dfc_run_as);
 PG_FUNCTION_INFO_V1(dfc_wake);
 PG_FUNCTION_INFO_V1(dfc_step_role);
+PG_FUNCTION_INFO_V1(dfc_interrupt);
 
 #define DFC_MAX_WORKERS 64
+/* interrupts one transaction can ask for (more than the running steps) */
+#define DFC_MAX_INTERRUPTS 256
+/* longest idle sleep between looks at the queue (ms) */
+#define DFC_NAPTIME_MS 1000L
 
 /* Settings (documented in docs/settings.md) */
 static char *dfc_database = NULL;
@@ -78,6 +89,9 @@ typedef struct DfcWorkerSlot
 {
 	Oid			database;		/* InvalidOid while the slot is unused */
 	int			pgprocno;
+	pid_t		pid;
+	pg_atomic_uint64 current_item;	/* queue item whose step runs, or 0 */
+	pg_atomic_uint64 cancel_item;	/* the item an interrupt was sent for */
 } DfcWorkerSlot;
 
 typedef struct DfcShared
@@ -98,13 +112,18 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr run_plan = NULL;
 static SPIPlanPtr fail_plan = NULL;
+static SPIPlanPtr next_due_plan = NULL;
 
 /* Per-backend state */
 static bool wake_at_commit = false;
 static bool xact_callback_registered = false;
 static Oid	current_step_role = InvalidOid;
+static int64 interrupt_items[DFC_MAX_INTERRUPTS];
+static int	interrupt_count = 0;
+static DfcWorkerSlot *my_slot = NULL;	/* in a step worker */
 
 void		_PG_init(void);
+static void register_xact_callback(void);
 
 static Size
 dfc_shmem_size(void)
@@ -138,6 +157,9 @@ dfc_shmem_startup(void)
 		{
 			dfc_shared->slots[i].database = InvalidOid;
 			dfc_shared->slots[i].pgprocno = -1;
+			dfc_shared->slots[i].pid = 0;
+			pg_atomic_init_u64(&dfc_shared->slots[i].current_item, 0);
+			pg_atomic_init_u64(&dfc_shared->slots[i].cancel_item, 0);
 		}
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -210,6 +232,35 @@ _PG_init(void)
  * ---------------------------------------------------------------------
  */
 
+/*
+ * Sends the interrupts asked for by the committing transaction: to every
+ * step worker of this database whose current item is one of them.  The
+ * worker's SIGINT handler checks again that it still runs that item.
+ */
+static void
+send_interrupts(void)
+{
+	for (int i = 0; i < dfc_shared->nslots; i++)
+	{
+		DfcWorkerSlot *slot = &dfc_shared->slots[i];
+		uint64		current = pg_atomic_read_u64(&slot->current_item);
+		pid_t		pid = slot->pid;
+
+		if (slot->database != MyDatabaseId || current == 0 || pid == 0)
+			continue;
+		for (int j = 0; j < interrupt_count; j++)
+		{
+			if ((uint64) interrupt_items[j] == current)
+			{
+				pg_atomic_write_u64(&slot->cancel_item, current);
+				if (kill(pid, SIGINT) != 0)
+					elog(DEBUG1, "dfc could not interrupt process %d: %m", (int) pid);
+				break;
+			}
+		}
+	}
+}
+
 static void
 dfc_xact_callback(XactEvent event, void *arg)
 {
@@ -217,6 +268,9 @@ dfc_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
+			if (interrupt_count > 0 && dfc_shared != NULL)
+				send_interrupts();
+			interrupt_count = 0;
 			if (wake_at_commit && dfc_shared != NULL)
 			{
 				for (int i = 0; i < dfc_shared->nslots; i++)
@@ -235,6 +289,7 @@ dfc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 			/* a prepared transaction's work is found by the idle re-check */
 			wake_at_commit = false;
+			interrupt_count = 0;
 			break;
 		default:
 			break;
@@ -248,13 +303,39 @@ dfc_xact_callback(XactEvent event, void *arg)
 Datum
 dfc_wake(PG_FUNCTION_ARGS)
 {
+	register_xact_callback();
+	wake_at_commit = true;
+	Async_Notify("df_wake", "");
+	PG_RETURN_VOID();
+}
+
+static void
+register_xact_callback(void)
+{
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(dfc_xact_callback, NULL);
 		xact_callback_registered = true;
 	}
-	wake_at_commit = true;
-	Async_Notify("df_wake", "");
+}
+
+/*
+ * df._interrupt(item bigint): at commit, cancel the statement of the step
+ * worker running this queue item (df.cancel, a decided race).  Only at
+ * commit: the interrupted step then fails in a new transaction that sees
+ * why (the instance cancelled, the fork decided), and is just removed.
+ */
+Datum
+dfc_interrupt(PG_FUNCTION_ARGS)
+{
+	int64		item = PG_GETARG_INT64(0);
+
+	register_xact_callback();
+	if (interrupt_count < DFC_MAX_INTERRUPTS)
+		interrupt_items[interrupt_count++] = item;
+	else
+		ereport(DEBUG1,
+				(errmsg("dfc: too many interrupts in one transaction, queue item " INT64_FORMAT " runs to its end", item)));
 	PG_RETURN_VOID();
 }
 
@@ -515,8 +596,43 @@ dfc_detach_slot(int code, Datum arg)
 	int			index = DatumGetInt32(arg);
 
 	dfc_shared->slots[index].pgprocno = -1;
+	dfc_shared->slots[index].pid = 0;
+	pg_atomic_write_u64(&dfc_shared->slots[index].current_item, 0);
 	pg_write_barrier();
 	dfc_shared->slots[index].database = InvalidOid;
+}
+
+/*
+ * SIGINT: an interrupt sent by dfc_interrupt.  It cancels the running
+ * statement only if this worker still runs the item it was meant for.
+ */
+static void
+dfc_sigint_handler(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	if (my_slot != NULL)
+	{
+		uint64		current = pg_atomic_read_u64(&my_slot->current_item);
+
+		if (current != 0 && current == pg_atomic_read_u64(&my_slot->cancel_item))
+		{
+			InterruptPending = true;
+			QueryCancelPending = true;
+		}
+	}
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+/* The worker no longer runs a step: later interrupts are not for it. */
+static void
+clear_current_item(void)
+{
+	if (my_slot != NULL)
+		pg_atomic_write_u64(&my_slot->current_item, 0);
+	/* one that arrived too late to stop the step must not hit the next */
+	QueryCancelPending = false;
 }
 
 static SPIPlanPtr
@@ -559,9 +675,12 @@ runtime_installed(void)
 
 /*
  * Claims one queue item and runs its step, in one transaction.  Returns
- * false when there was nothing to do.  *item is set as soon as an item is
- * claimed, so that the caller knows what failed if this raises.
+ * false when there was nothing to do, having then set next_due to when the
+ * earliest parked item comes due (0: none).  *item is set as soon as an item
+ * is claimed, so that the caller knows what failed if this raises.
  */
+static TimestampTz next_due = 0;
+
 static bool
 run_one_step(int64 *item)
 {
@@ -585,6 +704,8 @@ run_one_step(int64 *item)
 	if (!isnull)
 	{
 		*item = DatumGetInt64(claimed);
+		pg_atomic_write_u64(&my_slot->cancel_item, 0);
+		pg_atomic_write_u64(&my_slot->current_item, (uint64) *item);
 		pgstat_report_activity(STATE_RUNNING, "dfc: running a workflow step");
 		args[0] = Int64GetDatum(*item);
 		ret = SPI_execute_plan(kept_plan(&run_plan, "SELECT df._run($1)", 1, argtypes),
@@ -592,10 +713,23 @@ run_one_step(int64 *item)
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "SELECT df._run() failed: %s", SPI_result_code_string(ret));
 	}
+	else
+	{
+		bool		dueisnull;
+		Datum		due;
+
+		ret = SPI_execute_plan(kept_plan(&next_due_plan, "SELECT df._next_due()", 0, NULL),
+							   NULL, NULL, false, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "SELECT df._next_due() failed: %s", SPI_result_code_string(ret));
+		due = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &dueisnull);
+		next_due = dueisnull ? 0 : DatumGetTimestampTz(due);
+	}
 
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	clear_current_item();
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return !isnull;
@@ -664,6 +798,7 @@ run_guarded(bool (*step) (int64 *), int64 *item, bool *did_work,
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		clear_current_item();
 		*did_work = true;
 	}
 	PG_END_TRY();
@@ -680,10 +815,14 @@ dfc_step_worker_main(Datum main_arg)
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGINT, dfc_sigint_handler);
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnection(dfc_database, NULL, 0);
 
+	my_slot = &dfc_shared->slots[index];
+	pg_atomic_write_u64(&my_slot->current_item, 0);
+	my_slot->pid = MyProcPid;
 	dfc_shared->slots[index].pgprocno = MyProc->pgprocno;
 	pg_write_barrier();
 	dfc_shared->slots[index].database = MyDatabaseId;
@@ -780,10 +919,22 @@ dfc_step_worker_main(Datum main_arg)
 			continue;
 		}
 
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 1000L,
-						 PG_WAIT_EXTENSION);
+		/* Idle: until woken, the next timer is due, or a nap has passed. */
+		{
+			long		timeout = DFC_NAPTIME_MS;
+
+			if (runtime_ready && next_due != 0)
+			{
+				long		until = (long) ((next_due - GetCurrentTimestamp()) / 1000);
+
+				timeout = Max(1L, Min(timeout, until + 1));
+			}
+			next_due = 0;
+			(void) WaitLatch(MyLatch,
+							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 timeout,
+							 PG_WAIT_EXTENSION);
+		}
 		ResetLatch(MyLatch);
 	}
 }

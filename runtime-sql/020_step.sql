@@ -1,25 +1,178 @@
 -- The value a compiled state-machine function returns for one state: what to
--- run and how to checkpoint it (docs/internals.md, "df.step").
+-- run and how to checkpoint it (docs/internals.md, "df.step" and "Control
+-- flow, waits and cancellation").
 
+-- Created on a fresh database; on an existing install the attributes added
+-- since are appended in order, so the type always ends up the same shape.
+-- (Compiled functions only ever build it through the constructors below.)
 DO $$
+DECLARE
+    v_attribute record;
 BEGIN
     IF to_regtype('df.step') IS NULL THEN
-        CREATE TYPE df.step AS (
-            kind text,      -- 'sql' for now; later 'sleep', 'signal', 'fork', 'join', ...
-            sql  text,      -- kind 'sql': the statement, references already substituted
-            bind text,      -- name the step's result is bound to, or NULL
-            next integer    -- state that runs after this one; NULL when the workflow is done
-        );
+        CREATE TYPE df.step AS (kind text, sql text, bind text, next integer);
     END IF;
+    FOR v_attribute IN
+        SELECT a.name, a.type
+          FROM (VALUES (1, 'else_next', 'integer'), (2, 'branches', 'integer[]'), (3, 'mode', 'text'),
+                       (4, 'seconds', 'double precision'), (5, 'cron', 'text'), (6, 'name', 'text'),
+                       (7, 'value', 'json'), (8, 'unwind', 'integer')) AS a(ord, name, type)
+         WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute pa
+                            WHERE pa.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = 'df.step'::regtype)
+                              AND pa.attname = a.name AND NOT pa.attisdropped)
+         ORDER BY a.ord
+    LOOP
+        EXECUTE format('ALTER TYPE df.step ADD ATTRIBUTE %I %s', v_attribute.name, v_attribute.type);
+    END LOOP;
 END;
 $$;
-COMMENT ON TYPE df.step IS 'one rendered workflow step: kind, SQL, bind name, next state';
+COMMENT ON TYPE df.step IS 'one rendered workflow step: kind, SQL, bind name, next state, and the facts of control-flow kinds';
 
+-- The constructors are PL/pgSQL rather than SQL: called once per step, and a
+-- non-inlined SQL function is parsed and planned again in every transaction.
 CREATE OR REPLACE FUNCTION df.sql_step(p_sql text, p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
 RETURNS df.step
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
--- PL/pgSQL rather than SQL: called once per step, and a non-inlined SQL
--- function is parsed and planned again in every transaction.
-AS $$ BEGIN RETURN ROW('sql', p_sql, p_bind, p_next)::df.step; END; $$;
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'sql';
+    v_step.sql := p_sql;
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
 COMMENT ON FUNCTION df.sql_step(text, text, integer) IS 'builds the df.step of a SQL step (used by compiled workflows)';
+
+CREATE OR REPLACE FUNCTION df.cond_step(p_sql text, p_next integer, p_else_next integer)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'cond';
+    v_step.sql := p_sql;
+    v_step.next := p_next;
+    v_step.else_next := p_else_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.cond_step(text, integer, integer)
+    IS 'builds a condition step: runs the SQL, goes to p_next when its first value is truthy, else to p_else_next';
+
+CREATE OR REPLACE FUNCTION df.if_rows_step(p_name text, p_next integer, p_else_next integer)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'if_rows';
+    v_step.name := p_name;
+    v_step.next := p_next;
+    v_step.else_next := p_else_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.if_rows_step(text, integer, integer)
+    IS 'builds a df.if_rows step: goes to p_next when result p_name has rows, else to p_else_next';
+
+CREATE OR REPLACE FUNCTION df.fork_step(p_branches integer[], p_mode text, p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    IF p_mode IS NULL OR p_mode NOT IN ('join', 'race') THEN
+        RAISE EXCEPTION 'fork mode must be ''join'' or ''race'', not %', coalesce(p_mode, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_step.kind := 'fork';
+    v_step.branches := p_branches;
+    v_step.mode := p_mode;
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.fork_step(integer[], text, text, integer)
+    IS 'builds a fork step: runs the branches (entry states) as threads, joined (all) or raced (first wins)';
+
+CREATE OR REPLACE FUNCTION df.sleep_step(p_seconds double precision, p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'sleep';
+    v_step.seconds := p_seconds;
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.sleep_step(double precision, text, integer) IS 'builds a df.sleep step';
+
+CREATE OR REPLACE FUNCTION df.schedule_step(p_cron text, p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'schedule';
+    v_step.cron := p_cron;
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.schedule_step(text, text, integer) IS 'builds a df.wait_for_schedule step';
+
+CREATE OR REPLACE FUNCTION df.signal_step(p_name text, p_timeout double precision DEFAULT NULL,
+                                          p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'signal';
+    v_step.name := p_name;
+    v_step.seconds := p_timeout;
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.signal_step(text, double precision, text, integer) IS 'builds a df.wait_for_signal step';
+
+CREATE OR REPLACE FUNCTION df.break_step(p_value json, p_unwind integer, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'break';
+    v_step.value := p_value;
+    v_step.unwind := coalesce(p_unwind, 0);
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.break_step(json, integer, integer)
+    IS 'builds a df.break step: leaves p_unwind enclosing forks and continues at the loop exit with p_value';

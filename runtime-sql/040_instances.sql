@@ -70,3 +70,40 @@ WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_thr
 CREATE INDEX IF NOT EXISTS _queue_claim ON df._queue (ready_at, id);
 CREATE INDEX IF NOT EXISTS _queue_instance ON df._queue (instance_id);
 COMMENT ON TABLE df._queue IS 'runnable work: one item per instance branch that has a step to run';
+
+-- Threads (docs/internals.md, "Threads"): a queue item is one sequential path
+-- through an instance's states. Columns added after 0.1's first release are
+-- added here, so re-running the script over an older install upgrades it.
+ALTER TABLE df._queue
+    -- the forking thread of a branch thread, its branch number (1-based) and
+    -- the fork it belongs to (the parent's fork_seq when it forked): a thread
+    -- whose parent moved on (race decided, break, failure) is stale
+    ADD COLUMN IF NOT EXISTS parent_id      bigint,
+    ADD COLUMN IF NOT EXISTS branch         integer,
+    ADD COLUMN IF NOT EXISTS parent_seq     integer,
+    -- forks made by this thread so far
+    ADD COLUMN IF NOT EXISTS fork_seq       integer NOT NULL DEFAULT 0,
+    -- parked: 'fork' (waiting for branches), 'timer' (sleep, schedule armed),
+    -- 'signal' (waiting for a signal); NULL: runnable at ready_at
+    ADD COLUMN IF NOT EXISTS waiting        text,
+    ADD COLUMN IF NOT EXISTS wait_until     timestamptz,
+    -- a fork's branches not yet ended, and the results of those that have
+    ADD COLUMN IF NOT EXISTS pending        integer,
+    ADD COLUMN IF NOT EXISTS branch_results json[],
+    -- the thread's current result: the result of node result_node (in
+    -- df._node_states) when set, else the value in result
+    ADD COLUMN IF NOT EXISTS result_node    integer,
+    ADD COLUMN IF NOT EXISTS result         json;
+CREATE INDEX IF NOT EXISTS _queue_parent ON df._queue (parent_id) WHERE parent_id IS NOT NULL;
+
+-- Signals sent with df.signal that no wait has consumed yet. A wait consumes
+-- (deletes) the oldest of its name; cancel and retention delete the rest.
+CREATE TABLE IF NOT EXISTS df._signals (
+    id          bigserial PRIMARY KEY,
+    instance_id text NOT NULL REFERENCES df._instances (id) ON DELETE CASCADE,
+    name        text NOT NULL,
+    data        json,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS _signals_instance ON df._signals (instance_id, name, id);
+COMMENT ON TABLE df._signals IS 'signals delivered to instances and not yet consumed by a wait';

@@ -21,6 +21,11 @@ BEGIN
     RETURNS oid
     LANGUAGE c STABLE
     AS 'dfc', 'dfc_step_role';
+
+    CREATE OR REPLACE FUNCTION df._interrupt(p_item bigint)
+    RETURNS void
+    LANGUAGE c VOLATILE STRICT
+    AS 'dfc', 'dfc_interrupt';
 EXCEPTION WHEN undefined_file THEN
     RAISE NOTICE 'dfc library not found: installing the runtime without the in-server worker'
         USING HINT = 'Install bgworker/ (make install) and add dfc to shared_preload_libraries, or run dfc worker.';
@@ -49,6 +54,14 @@ EXCEPTION WHEN undefined_file THEN
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
     AS $body$ SELECT NULL::oid $body$;
+
+    -- Without the library no step runs in this server; an external runner's
+    -- running step finishes and its result is discarded.
+    CREATE OR REPLACE FUNCTION df._interrupt(p_item bigint)
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+    AS $body$ BEGIN NULL; END; $body$;
 END;
 $$;
 COMMENT ON FUNCTION df._run_as(oid, text)
@@ -57,3 +70,5 @@ COMMENT ON FUNCTION df._wake()
     IS 'at commit, wakes this database''s step workers; also NOTIFY df_wake for external workers';
 COMMENT ON FUNCTION df._step_role()
     IS 'submitter of the step being run by this backend, or NULL outside steps';
+COMMENT ON FUNCTION df._interrupt(bigint)
+    IS 'at commit, cancels the statement of the step worker running this queue item, if one still does';

@@ -1,8 +1,13 @@
--- Running one step (docs/internals.md, "Running one step"). The step runner
--- calls, in one transaction, df._claim() then df._run(item), and commits; if
--- that raises it rolls back and calls df._fail in a new transaction. This is
--- the hot path: it touches one queue row, one node row, at most one result
--- row and the instance row only when the instance starts or ends.
+-- Running one step (docs/internals.md, "Running one step" and "Control flow,
+-- waits and cancellation"). The step runner calls, in one transaction,
+-- df._claim() then df._run(item), and commits; if that raises it rolls back
+-- and calls df._fail in a new transaction. This is the hot path: a SQL step
+-- touches one queue row, one node row, at most one result row and the
+-- instance row only when the instance starts or ends.
+--
+-- Lock order, everywhere: a thread's item, then its parent's (bottom-up),
+-- then the instance row. Whatever goes the other way (df.cancel, cancelling
+-- a subtree) skips locked items (SKIP LOCKED) and interrupts them instead.
 
 -- The plan of the claim is cached for the worker's session, possibly from when
 -- the queue was empty, when a sequential scan and a sort looked cheapest: with
@@ -29,14 +34,272 @@ END;
 $$;
 COMMENT ON FUNCTION df._claim() IS 'locks one runnable queue item (FOR UPDATE SKIP LOCKED) and returns its id, or NULL';
 
+-- When the earliest parked item (timer, signal timeout) comes due, so that an
+-- idle worker sleeps until then rather than a whole nap. Called when a claim
+-- found nothing; it also removes a few items that can never run again (see
+-- below), which only exist after rare races.
+CREATE OR REPLACE FUNCTION df._next_due()
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+AS $$
+DECLARE
+    v_due timestamptz;
+BEGIN
+    -- Parked forever (a fork, a wait without timeout) although the instance
+    -- ended or the fork it belongs to moved on: left when a cancel or a race
+    -- had to skip an item another transaction was holding for an instant.
+    DELETE FROM df._queue q
+     WHERE q.id IN (SELECT p.id
+                      FROM df._queue p
+                      JOIN df._instances i ON i.id = p.instance_id
+                     WHERE p.ready_at = 'infinity'
+                       AND (i.status NOT IN ('pending', 'running')
+                            OR (p.parent_id IS NOT NULL AND NOT df._thread_live(p)))
+                     LIMIT 100
+                       FOR UPDATE OF p SKIP LOCKED);
+
+    SELECT q.ready_at INTO v_due
+      FROM df._queue q
+     WHERE q.ready_at > now() AND q.ready_at < 'infinity'
+     ORDER BY q.ready_at
+     LIMIT 1;
+    RETURN v_due;
+END;
+$$;
+COMMENT ON FUNCTION df._next_due() IS 'time the earliest parked queue item comes due, or NULL';
+
+-- A branch thread is live while its parent still waits for the fork it
+-- belongs to; otherwise (race decided, break, failure) it is stale and must
+-- be dropped without doing anything.
+CREATE OR REPLACE FUNCTION df._thread_live(p_item df._queue)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN p_item.parent_id IS NULL
+        OR EXISTS (SELECT FROM df._queue p
+                    WHERE p.id = p_item.parent_id AND p.waiting = 'fork' AND p.fork_seq = p_item.parent_seq);
+END;
+$$;
+
+-- The df.step of a state of an instance, rendered by its version's function.
+CREATE OR REPLACE FUNCTION df._render(p_instance text, p_state integer)
+RETURNS df.step
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_function text;
+    v_step     df.step;
+BEGIN
+    SELECT v.function_name INTO v_function
+      FROM df._instances i
+      JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
+     WHERE i.id = p_instance;
+    EXECUTE format('SELECT * FROM %s($1, $2)', v_function) INTO v_step USING p_instance, p_state;
+    RETURN v_step;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION df._set_node(p_instance text, p_node integer, p_status text, p_result json,
+                                        p_error jsonb DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO df._node_states AS n (instance_id, node_id, status, result, error, updated_at)
+    VALUES (p_instance, p_node, p_status, p_result, p_error, clock_timestamp())
+    ON CONFLICT (instance_id, node_id)
+    DO UPDATE SET status = excluded.status, result = excluded.result, error = excluded.error,
+                  updated_at = excluded.updated_at;
+END;
+$$;
+
+-- Binds a result to a name. Results that are not a SQL step's have no columns.
+CREATE OR REPLACE FUNCTION df._bind(p_instance text, p_name text, p_value json, p_columns json DEFAULT '[]')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO df._results AS r (instance_id, name, value, columns)
+    VALUES (p_instance, p_name, coalesce(p_value, 'null'::json), coalesce(p_columns, '[]'::json))
+    ON CONFLICT (instance_id, name)
+    DO UPDATE SET value = excluded.value, columns = excluded.columns;
+END;
+$$;
+
+-- Removes the threads below p_root (not p_root itself): deletes those no
+-- transaction holds, interrupts the others (running steps), whose failure is
+-- then discarded by df._fail. Their running nodes show failed (cancelled).
+CREATE OR REPLACE FUNCTION df._cancel_threads(p_instance text, p_root bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_all     bigint[];
+    v_deleted bigint[];
+    v_states  integer[];
+    v_item    bigint;
+BEGIN
+    IF p_root IS NULL THEN
+        SELECT array_agg(q.id) INTO v_all FROM df._queue q WHERE q.instance_id = p_instance;
+    ELSE
+        WITH RECURSIVE sub(id) AS (
+            SELECT q.id FROM df._queue q WHERE q.parent_id = p_root
+            UNION ALL
+            SELECT q.id FROM df._queue q JOIN sub s ON q.parent_id = s.id)
+        SELECT array_agg(sub.id) INTO v_all FROM sub;
+    END IF;
+    IF v_all IS NULL THEN
+        RETURN;
+    END IF;
+    WITH gone AS (
+        DELETE FROM df._queue q
+         WHERE q.id IN (SELECT l.id FROM df._queue l WHERE l.id = ANY (v_all) FOR UPDATE SKIP LOCKED)
+        RETURNING q.id, q.state)
+    SELECT array_agg(gone.id), array_agg(gone.state) INTO v_deleted, v_states FROM gone;
+    UPDATE df._node_states n
+       SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
+     WHERE n.instance_id = p_instance AND n.node_id = ANY (v_states) AND n.status = 'running';
+    FOREACH v_item IN ARRAY v_all LOOP
+        IF v_deleted IS NULL OR NOT v_item = ANY (v_deleted) THEN
+            PERFORM df._interrupt(v_item);
+        END IF;
+    END LOOP;
+END;
+$$;
+
+-- A thread has completed a step: it goes to p_next, or ends when p_next is
+-- NULL. Its current result becomes node p_result_node's result when that is
+-- set, else p_result; p_result, when given, is that result.
+CREATE OR REPLACE FUNCTION df._advance(p_item df._queue, p_next integer, p_result_node integer, p_result json,
+                                       p_status text DEFAULT 'running')
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_final json := p_result;
+BEGIN
+    IF p_next IS NOT NULL THEN
+        -- Only the changed columns really change, so the update of a running
+        -- thread stays HOT (ready_at, indexed, is already in the past).
+        UPDATE df._queue
+           SET state = p_next, result_node = p_result_node,
+               result = CASE WHEN p_result_node IS NULL THEN p_result END,
+               waiting = NULL, wait_until = NULL, pending = NULL, branch_results = NULL,
+               ready_at = least(ready_at, now())
+         WHERE id = p_item.id;
+        IF p_status = 'pending' THEN
+            UPDATE df._instances SET status = 'running', updated_at = clock_timestamp()
+             WHERE id = p_item.instance_id AND status = 'pending';
+        END IF;
+        RETURN;
+    END IF;
+
+    IF p_result_node IS NOT NULL AND p_result IS NULL THEN
+        SELECT n.result INTO v_final
+          FROM df._node_states n
+         WHERE n.instance_id = p_item.instance_id AND n.node_id = p_result_node;
+    END IF;
+    DELETE FROM df._queue WHERE id = p_item.id;
+    IF p_item.parent_id IS NULL THEN
+        -- (not over a cancel that committed while this step ran)
+        UPDATE df._instances
+           SET status = 'completed', result = v_final, completed_at = clock_timestamp(), updated_at = clock_timestamp()
+         WHERE id = p_item.instance_id AND status IN ('pending', 'running');
+    ELSE
+        PERFORM df._deliver(p_item, v_final);
+    END IF;
+END;
+$$;
+
+-- A branch thread ended with p_result: the fork may be decided.
+CREATE OR REPLACE FUNCTION df._deliver(p_child df._queue, p_result json)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_parent df._queue;
+    v_fork   df.step;
+    v_value  json;
+BEGIN
+    SELECT q.* INTO v_parent FROM df._queue q WHERE q.id = p_child.parent_id FOR UPDATE;
+    IF NOT FOUND OR v_parent.waiting IS DISTINCT FROM 'fork' OR v_parent.fork_seq <> p_child.parent_seq THEN
+        RETURN;     -- stale: the fork was decided without this branch
+    END IF;
+    v_fork := df._render(v_parent.instance_id, v_parent.state);
+    IF v_fork.mode = 'join' THEN
+        v_parent.branch_results[p_child.branch] := p_result;
+        IF v_parent.pending > 1 THEN
+            UPDATE df._queue
+               SET pending = pending - 1, branch_results = v_parent.branch_results
+             WHERE id = v_parent.id;
+            RETURN;
+        END IF;
+        v_value := array_to_json(v_parent.branch_results);
+    ELSE
+        v_value := p_result;
+        PERFORM df._cancel_threads(v_parent.instance_id, v_parent.id);
+    END IF;
+    PERFORM df._set_node(v_parent.instance_id, v_parent.state, 'completed', v_value);
+    IF v_fork.bind IS NOT NULL THEN
+        PERFORM df._bind(v_parent.instance_id, v_fork.bind, v_value);
+    END IF;
+    PERFORM df._advance(v_parent, v_fork.next, NULL, v_value);
+END;
+$$;
+
+-- A thread failed with p_error (its node is already marked): its branches
+-- are cancelled, and the failure propagates to its fork: a join fails, a
+-- race fails once all its branches have; the root thread fails the instance.
+CREATE OR REPLACE FUNCTION df._fail_thread(p_item df._queue, p_error jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_parent df._queue;
+    v_fork   df.step;
+BEGIN
+    PERFORM df._cancel_threads(p_item.instance_id, p_item.id);
+    DELETE FROM df._queue WHERE id = p_item.id;
+    IF p_item.parent_id IS NULL THEN
+        UPDATE df._instances
+           SET status = 'failed', error = p_error, completed_at = clock_timestamp(), updated_at = clock_timestamp()
+         WHERE id = p_item.instance_id AND status IN ('pending', 'running');
+        RETURN;
+    END IF;
+    SELECT q.* INTO v_parent FROM df._queue q WHERE q.id = p_item.parent_id FOR UPDATE;
+    IF NOT FOUND OR v_parent.waiting IS DISTINCT FROM 'fork' OR v_parent.fork_seq <> p_item.parent_seq THEN
+        RETURN;
+    END IF;
+    v_fork := df._render(v_parent.instance_id, v_parent.state);
+    IF v_fork.mode = 'race' AND v_parent.pending > 1 THEN
+        UPDATE df._queue SET pending = pending - 1 WHERE id = v_parent.id;
+        RETURN;
+    END IF;
+    PERFORM df._set_node(v_parent.instance_id, v_parent.state, 'failed', NULL, p_error);
+    PERFORM df._fail_thread(v_parent, p_error);
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION df._run(p_item bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_instance  text;
-    v_state     integer;
+    v_row       record;
+    v_item      df._queue;
     v_status    text;
     v_submitter oid;
     v_timezone  text;
@@ -45,9 +308,15 @@ DECLARE
     v_step      df.step;
     v_output    json;
     v_result    json;
+    v_first     json;
+    v_due       timestamptz;
+    v_target    df._queue;
+    v_parent    df._queue;
+    v_seq       integer;
+    v_count     integer;
 BEGIN
-    SELECT q.instance_id, q.state, i.status, i.submitter, i.timezone, v.function_name, r.rolsuper
-      INTO v_instance, v_state, v_status, v_submitter, v_timezone, v_function, v_superuser
+    SELECT q AS item, i.status, i.submitter, i.timezone, v.function_name, r.rolsuper
+      INTO v_row
       FROM df._queue q
       JOIN df._instances i ON i.id = q.instance_id
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
@@ -56,7 +325,15 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    IF v_status NOT IN ('pending', 'running') THEN
+    v_item := v_row.item;
+    v_status := v_row.status;
+    v_submitter := v_row.submitter;
+    v_timezone := v_row.timezone;
+    v_function := v_row.function_name;
+    v_superuser := v_row.rolsuper;
+    IF v_status NOT IN ('pending', 'running') OR v_item.waiting = 'fork'
+       OR (v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item)) THEN
+        -- cancelled, or a branch of a fork that was decided without it
         DELETE FROM df._queue WHERE id = p_item;
         RETURN;
     END IF;
@@ -73,49 +350,191 @@ BEGIN
         PERFORM set_config('TimeZone', v_timezone, true);
     END IF;
 
-    EXECUTE format('SELECT * FROM %s($1, $2)', v_function) INTO v_step USING v_instance, v_state;
-    IF v_step.kind = 'sql' AND v_step.sql IS NULL THEN
-        RAISE EXCEPTION 'workflow function % rendered no SQL for state %', v_function, v_state
+    EXECUTE format('SELECT * FROM %s($1, $2)', v_function) INTO v_step USING v_item.instance_id, v_item.state;
+    IF v_step.kind IN ('sql', 'cond') AND v_step.sql IS NULL THEN
+        RAISE EXCEPTION 'workflow function % rendered no SQL for state %', v_function, v_item.state
             USING ERRCODE = 'data_exception',
                   HINT = 'Recompile and redeploy the workflow.';
-    ELSIF v_step.kind IS DISTINCT FROM 'sql' THEN
+    END IF;
+
+    CASE v_step.kind
+    WHEN 'sql', 'cond' THEN
+        v_output := df._run_as(v_submitter, v_step.sql);
+        -- The runtime keeps the columns apart; the result shows rows and row_count.
+        v_result := ('{"rows":' || (v_output -> 'rows')::text
+                     || ',"row_count":' || (v_output -> 'row_count')::text || '}')::json;
+        -- A branch whose fork was decided while its step ran: discard it.
+        IF v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item) THEN
+            DELETE FROM df._queue WHERE id = p_item;
+            RETURN;
+        END IF;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
+        IF v_step.kind = 'sql' THEN
+            IF v_step.bind IS NOT NULL THEN
+                PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_output -> 'columns');
+            END IF;
+            PERFORM df._advance(v_item, v_step.next, v_item.state, v_result, v_status);
+            RETURN;
+        END IF;
+        -- cond: the first column of the first row decides; the thread's
+        -- result is unchanged (null when it ends on a false condition)
+        SELECT e.value INTO v_first FROM json_each(v_output -> 'rows' -> 0) AS e LIMIT 1;
+        IF v_output -> 'columns' -> 0 ->> 'type' LIKE 'numeric%' AND json_typeof(v_first) = 'string' THEN
+            v_first := to_json((v_first #>> '{}')::numeric);
+        END IF;
+        IF df._truthy(v_first) THEN
+            PERFORM df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
+        ELSE
+            IF v_step.bind IS NOT NULL THEN
+                -- the exit of df.loop(body, cond): the loop's result is bound
+                PERFORM df._bind(v_item.instance_id, v_step.bind,
+                                 CASE WHEN v_item.result_node IS NULL THEN v_item.result
+                                      ELSE (SELECT n.result FROM df._node_states n
+                                             WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.result_node) END);
+            END IF;
+            IF v_step.else_next IS NOT NULL THEN
+                PERFORM df._advance(v_item, v_step.else_next, v_item.result_node, v_item.result, v_status);
+            ELSE
+                PERFORM df._advance(v_item, NULL, NULL, 'null'::json, v_status);
+            END IF;
+        END IF;
+
+    WHEN 'if_rows' THEN
+        SELECT json_array_length(r.value -> 'rows') INTO v_count
+          FROM df._results r
+         WHERE r.instance_id = v_item.instance_id AND r.name = v_step.name;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION '$% is not bound', v_step.name
+                USING ERRCODE = 'undefined_object',
+                      HINT = 'df.if_rows names a result bound earlier with |=>.';
+        END IF;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed',
+                             json_build_object('row_count', coalesce(v_count, 0)));
+        PERFORM df._advance(v_item, CASE WHEN coalesce(v_count, 0) > 0 THEN v_step.next ELSE v_step.else_next END,
+                            v_item.result_node,
+                            CASE WHEN coalesce(v_count, 0) = 0 AND v_step.else_next IS NULL THEN 'null'::json
+                                 ELSE v_item.result END,
+                            v_status);
+
+    WHEN 'fork' THEN
+        IF coalesce(cardinality(v_step.branches), 0) = 0 THEN
+            RAISE EXCEPTION 'workflow function % rendered a fork without branches for state %', v_function, v_item.state
+                USING ERRCODE = 'data_exception';
+        END IF;
+        v_seq := v_item.fork_seq + 1;
+        INSERT INTO df._queue (instance_id, state, parent_id, branch, parent_seq)
+        SELECT v_item.instance_id, b.state, p_item, b.ord, v_seq
+          FROM unnest(v_step.branches) WITH ORDINALITY AS b(state, ord);
+        UPDATE df._queue
+           SET waiting = 'fork', fork_seq = v_seq, pending = cardinality(v_step.branches),
+               branch_results = array_fill(NULL::json, ARRAY[cardinality(v_step.branches)]),
+               ready_at = 'infinity'
+         WHERE id = p_item;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
+        PERFORM df._mark_running(v_item.instance_id, v_status);
+        PERFORM df._wake();
+
+    WHEN 'sleep', 'schedule' THEN
+        IF v_item.waiting = 'timer' THEN
+            v_result := CASE v_step.kind
+                            WHEN 'sleep' THEN json_build_object('slept', true, 'seconds', v_step.seconds)
+                            ELSE '{"scheduled":true}'::json
+                        END;
+            PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
+            IF v_step.bind IS NOT NULL THEN
+                PERFORM df._bind(v_item.instance_id, v_step.bind, v_result);
+            END IF;
+            PERFORM df._advance(v_item, v_step.next, NULL, v_result, v_status);
+        ELSE
+            -- A late wake-up (after downtime) fires once: the next due time
+            -- is computed from the moment this step runs, not from the last.
+            v_due := CASE v_step.kind
+                         WHEN 'sleep' THEN now() + make_interval(secs => greatest(v_step.seconds, 0))
+                         ELSE df._cron_next(v_step.cron, now(), v_timezone)
+                     END;
+            IF v_due IS NULL THEN
+                RAISE EXCEPTION 'cron expression "%" does not fire in the next nine years', v_step.cron
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            UPDATE df._queue SET waiting = 'timer', ready_at = v_due WHERE id = p_item;
+            PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
+            PERFORM df._mark_running(v_item.instance_id, v_status);
+        END IF;
+
+    WHEN 'signal' THEN
+        -- Serialized with df.signal on the instance row: a signal is either
+        -- seen here or stored before this wait parks, never lost between.
+        PERFORM FROM df._instances i WHERE i.id = v_item.instance_id FOR NO KEY UPDATE;
+        DELETE FROM df._signals s
+         WHERE s.id = (SELECT s2.id FROM df._signals s2
+                        WHERE s2.instance_id = v_item.instance_id AND s2.name = v_step.name
+                        ORDER BY s2.id LIMIT 1)
+        RETURNING json_build_object('signal_name', v_step.name, 'timed_out', false, 'data', s.data) INTO v_result;
+        IF v_result IS NULL AND v_item.waiting = 'signal' AND v_item.wait_until <= now() THEN
+            v_result := json_build_object('signal_name', v_step.name, 'timed_out', true, 'data', NULL);
+        END IF;
+        IF v_result IS NOT NULL THEN
+            PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
+            IF v_step.bind IS NOT NULL THEN
+                PERFORM df._bind(v_item.instance_id, v_step.bind, v_result);
+            END IF;
+            PERFORM df._advance(v_item, v_step.next, NULL, v_result, v_status);
+        ELSIF v_item.waiting = 'signal' THEN
+            -- woken for another signal's name: wait on
+            UPDATE df._queue SET ready_at = coalesce(wait_until, 'infinity') WHERE id = p_item;
+        ELSE
+            v_due := now() + make_interval(secs => v_step.seconds);
+            UPDATE df._queue
+               SET waiting = 'signal', wait_until = v_due, ready_at = coalesce(v_due, 'infinity')
+             WHERE id = p_item;
+            PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
+            PERFORM df._mark_running(v_item.instance_id, v_status);
+        END IF;
+
+    WHEN 'break' THEN
+        -- Leave v_step.unwind forks: the thread that forked the outermost one
+        -- continues at the loop's exit; every thread below it is cancelled.
+        v_target := v_item;
+        FOR i IN 1 .. coalesce(v_step.unwind, 0) LOOP
+            SELECT q.* INTO v_parent FROM df._queue q WHERE q.id = v_target.parent_id FOR UPDATE;
+            IF NOT FOUND OR v_parent.waiting IS DISTINCT FROM 'fork' OR v_parent.fork_seq <> v_target.parent_seq THEN
+                DELETE FROM df._queue WHERE id = p_item;
+                RETURN;
+            END IF;
+            PERFORM df._set_node(v_parent.instance_id, v_parent.state, 'completed', v_step.value);
+            v_target := v_parent;
+        END LOOP;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_step.value);
+        IF v_target.id <> v_item.id THEN
+            PERFORM df._cancel_threads(v_item.instance_id, v_target.id);
+        END IF;
+        IF v_step.bind IS NOT NULL THEN
+            PERFORM df._bind(v_item.instance_id, v_step.bind, v_step.value);
+        END IF;
+        PERFORM df._advance(v_target, v_step.next, NULL, coalesce(v_step.value, 'null'::json), v_status);
+
+    ELSE
         RAISE EXCEPTION 'step kind "%" is not supported by this runtime', v_step.kind
             USING ERRCODE = 'feature_not_supported',
                   HINT = 'Upgrade the dfc runtime.';
-    END IF;
-
-    v_output := df._run_as(v_submitter, v_step.sql);
-    -- The runtime keeps the columns apart; the result shows rows and row_count.
-    v_result := ('{"rows":' || (v_output -> 'rows')::text
-                 || ',"row_count":' || (v_output -> 'row_count')::text || '}')::json;
-
-    INSERT INTO df._node_states AS n (instance_id, node_id, status, result, updated_at)
-    VALUES (v_instance, v_state, 'completed', v_result, clock_timestamp())
-    ON CONFLICT (instance_id, node_id)
-    DO UPDATE SET status = 'completed', result = excluded.result, error = NULL, updated_at = excluded.updated_at;
-
-    IF v_step.bind IS NOT NULL THEN
-        INSERT INTO df._results AS r (instance_id, name, value, columns)
-        VALUES (v_instance, v_step.bind, v_result, v_output -> 'columns')
-        ON CONFLICT (instance_id, name)
-        DO UPDATE SET value = excluded.value, columns = excluded.columns;
-    END IF;
-
-    IF v_step.next IS NULL THEN
-        DELETE FROM df._queue WHERE id = p_item;
-        UPDATE df._instances
-           SET status = 'completed', result = v_result, completed_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = v_instance;
-    ELSE
-        UPDATE df._queue SET state = v_step.next WHERE id = p_item;
-        IF v_status = 'pending' THEN
-            UPDATE df._instances SET status = 'running', updated_at = clock_timestamp() WHERE id = v_instance;
-        END IF;
-    END IF;
+    END CASE;
 END;
 $$;
 COMMENT ON FUNCTION df._run(bigint)
     IS 'runs the step of a claimed queue item as its submitter and checkpoints it (one transaction)';
+
+CREATE OR REPLACE FUNCTION df._mark_running(p_instance text, p_status text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_status = 'pending' THEN
+        UPDATE df._instances SET status = 'running', updated_at = clock_timestamp()
+         WHERE id = p_instance AND status = 'pending';
+    END IF;
+END;
+$$;
 
 CREATE OR REPLACE FUNCTION df._fail(p_item bigint, p_sqlstate text, p_message text, p_detail text DEFAULT NULL, p_hint text DEFAULT NULL)
 RETURNS void
@@ -123,17 +542,24 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_instance text;
-    v_state    integer;
-    v_node     jsonb;
-    v_error    jsonb;
+    v_item   df._queue;
+    v_status text;
+    v_node   jsonb;
+    v_error  jsonb;
 BEGIN
     -- Gone (the instance was cancelled) or taken by another runner: not ours to fail.
-    SELECT q.instance_id, q.state INTO v_instance, v_state
+    SELECT q.* INTO v_item
       FROM df._queue q
      WHERE q.id = p_item
        FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = v_item.instance_id;
+    IF v_status NOT IN ('pending', 'running') OR NOT df._thread_live(v_item) THEN
+        -- cancelled (an interrupted step lands here), or a branch of a
+        -- decided fork: nothing failed that anyone waits for
+        DELETE FROM df._queue WHERE id = p_item;
         RETURN;
     END IF;
 
@@ -141,21 +567,15 @@ BEGIN
       FROM df._instances i
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
      CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS n
-     WHERE i.id = v_instance AND (n ->> 'node')::integer = v_state;
+     WHERE i.id = v_item.instance_id AND (n ->> 'node')::integer = v_item.state;
 
     v_error := jsonb_build_object(
         'message', p_message, 'sqlstate', p_sqlstate, 'detail', p_detail, 'hint', p_hint,
-        'node', v_state, 'line', v_node -> 'line', 'col', v_node -> 'col');
+        'node', v_item.state, 'line', v_node -> 'line', 'col', v_node -> 'col');
 
-    INSERT INTO df._node_states (instance_id, node_id, status, error, updated_at)
-    VALUES (v_instance, v_state, 'failed', v_error, clock_timestamp())
-    ON CONFLICT (instance_id, node_id)
-    DO UPDATE SET status = 'failed', result = NULL, error = excluded.error, updated_at = excluded.updated_at;
-    DELETE FROM df._queue WHERE id = p_item;
-    UPDATE df._instances
-       SET status = 'failed', error = v_error, completed_at = clock_timestamp(), updated_at = clock_timestamp()
-     WHERE id = v_instance AND status IN ('pending', 'running');
+    PERFORM df._set_node(v_item.instance_id, v_item.state, 'failed', NULL, v_error);
+    PERFORM df._fail_thread(v_item, v_error);
 END;
 $$;
 COMMENT ON FUNCTION df._fail(bigint, text, text, text, text)
-    IS 'marks the node and instance of a queue item failed after its step raised (runs in a new transaction)';
+    IS 'marks the node and thread of a queue item failed after its step raised, propagating to forks (new transaction)';

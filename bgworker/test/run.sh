@@ -73,7 +73,7 @@ make -s -C "$BGWORKER" PG_CONFIG="$PG_CONFIG" >/dev/null
 mkdir -p "$WORK/lib"
 cp "$BGWORKER/dfc.so" "$WORK/lib/"
 cat "$ROOT"/runtime-sql/*.sql > "$WORK/runtime.sql"
-cp "$HERE/workflows.sql" "$WORK/"
+cp "$HERE/workflows.sql" "$HERE/control.sql" "$WORK/"
 chown -R postgres: "$WORK"
 
 echo "== cluster in $WORK (port $PORT)"
@@ -85,7 +85,7 @@ port = $PORT
 shared_preload_libraries = 'dfc'
 dynamic_library_path = '$WORK/lib:\$libdir'
 dfc.database = 'postgres'
-dfc.workers = 2
+dfc.workers = 3
 dfc.allow_superuser = on
 fsync = off
 EOF
@@ -103,10 +103,10 @@ wait_for() {
 }
 
 echo "== workers before the runtime exists"
-wait_for "two step workers in pg_stat_activity" \
-    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker'" 2
+wait_for "three step workers in pg_stat_activity" \
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker'" 3
 wait_for "workers log once that the runtime is missing" \
-    "SELECT count(*) FROM regexp_matches(pg_read_file('$LOG'), 'runtime is not installed', 'g')" 2
+    "SELECT count(*) FROM regexp_matches(pg_read_file('$LOG'), 'runtime is not installed', 'g')" 3
 
 echo "== install the runtime (twice: it is re-runnable)"
 sql -f "$WORK/runtime.sql" >/dev/null
@@ -322,7 +322,7 @@ sql -c "ALTER DATABASE postgres SET datestyle = 'SQL, DMY'" >/dev/null
 sql -c "ALTER DATABASE postgres SET extra_float_digits = -10" >/dev/null
 sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'dfc step worker'" >/dev/null
 wait_for "terminated workers come back" \
-    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND pid NOT IN ($pids)" 2 20
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND pid NOT IN ($pids)" 3 20
 check "new sessions, workers included, get standard_conforming_strings off" "$(sql -c "SHOW standard_conforming_strings")" "off"
 id=$(start alice literals)
 check "literals still round-trip" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')")" \
@@ -350,7 +350,7 @@ if [ -f "$SHAREDIR/extension/dfc.control" ] && cmp -s "$SHAREDIR/extension/dfc--
     sql -c "CREATE DATABASE ext" >/dev/null
     check "CREATE EXTENSION dfc" "$(sql -d ext -c "CREATE EXTENSION dfc; SELECT df.runtime_version(), (SELECT count(*) FROM pg_depend d WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dfc') AND d.deptype = 'e') > 20")" \
         $'0.1|t'
-    check "pg_dump keeps the runtime's table contents" "$(sql -d ext -c "SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'dfc'")" "8"
+    check "pg_dump keeps the runtime's table contents" "$(sql -d ext -c "SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'dfc'")" "10"
     check "DROP EXTENSION dfc" "$(sql -d ext -c "DROP EXTENSION dfc; SELECT to_regnamespace('df') IS NULL")" "t"
 else
     echo "== CREATE EXTENSION dfc: skipped (run make -C bgworker install first)"
@@ -394,20 +394,244 @@ id_again=$(start alice one)
 check "re-applying the old script does not make the old version newest" "$(sql_as alice -c "SELECT version FROM df.instances WHERE id = '$id_again'")" \
     "00000000000000v2"
 
+echo "== control flow, waits, signals and cancellation (control.sql, hand-compiled)"
+sql -f "$WORK/control.sql" >/dev/null
+(sql <<'SQL'
+CREATE TABLE app.counters (run text, name text, n int, PRIMARY KEY (run, name));
+GRANT SELECT, INSERT, UPDATE ON app.counters TO alice;
+SQL
+) >/dev/null
+
+# queue_rows ID: queue items, parked or not, left for an instance
+queue_rows() { sql -c "SELECT count(*) FROM df._queue WHERE instance_id = '$1'"; }
+
+echo "-- df._truthy, table-driven (LANGUAGE.md section 3)"
+check "every truthiness case" "$(sql <<'SQL'
+SELECT coalesce(string_agg(format('%s: expected %s', v, expected), '; '), 'all as expected')
+  FROM (VALUES ('true', true), ('false', false),
+               ('1', true), ('0', false), ('-2.5', true), ('0.0', false), ('1e-9', true),
+               ('"yes"', true), ('"x"', true), ('""', false), ('"false"', false), ('"FALSE"', false),
+               ('"f"', false), ('"F"', false), ('"no"', false), ('"No"', false), ('"0"', false),
+               ('"0.0"', true), ('" "', true), ('"true"', true),
+               ('[]', false), ('[0]', true), ('{}', false), ('{"a":null}', true),
+               ('null', false), (NULL, false)) AS t(v, expected)
+ WHERE df._truthy(t.v::json) IS DISTINCT FROM t.expected
+SQL
+)" "all as expected"
+
+echo "-- if/else on each class of condition value"
+ifcases=(
+    "SELECT true|then" "SELECT false|else" "SELECT NULL::boolean|else"
+    "SELECT 3|then" "SELECT 0|else" "SELECT 0.00::numeric(5,2)|else" "SELECT 2.50::numeric|then"
+    "SELECT (-1)::float8|then" "SELECT 0::float8|else"
+    "SELECT 'yes'::text|then" "SELECT ''::text|else" "SELECT 'False'::text|else" "SELECT 'f'|else"
+    "SELECT 'NO'|else" "SELECT '0'::varchar|else"
+    "SELECT '[]'::json|else" "SELECT '[1]'::jsonb|then" "SELECT '{}'::jsonb|else" "SELECT '{\"a\":1}'::json|then"
+    "SELECT 1 WHERE false|else" "SELECT NULL|else"
+    "SELECT 0 AS a, 1 AS b|else" "SELECT x FROM (VALUES (1), (0)) AS v(x)|then"
+)
+declare -A ifids=()
+for c in "${ifcases[@]}"; do
+    q=${c%|*}
+    ifids[$c]=$(sql_as alice -c "SELECT df.start('iftest', args => jsonb_build_object('q', \$q\$$q\$q\$))")
+done
+for c in "${ifcases[@]}"; do
+    q=${c%|*}; arm=${c##*|}
+    check "if ($q) takes $arm" "$(await alice "${ifids[$c]}"; sql_as alice -c "SELECT df.result('${ifids[$c]}')::json -> 'rows' -> 0 ->> 'arm'")" \
+        $'completed\n'"$arm"
+done
+id=$(sql_as alice -c "SELECT df.start('iftest', args => '{\"q\": \"SELECT 1\"}')")
+check "the condition's node keeps its own result, the arm's is the instance's" "$(await alice "$id"; sql_as alice -c "SELECT string_agg(node_id || ':' || node_type || ':' || status || ':' || coalesce(result::text, '-'), ' ' ORDER BY node_id) FROM df.instance_nodes('$id')")" \
+    $'completed\n1:IF:completed:{"rows":[{"?column?":1}],"row_count":1} 2:SQL:completed:{"rows":[{"arm":"then"}],"row_count":1} 3:SQL:pending:-'
+id=$(sql_as alice -c "SELECT df.start('if_no_else', args => '{\"q\": \"SELECT false\"}')")
+check "a false if without else: result null" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')")" $'completed\nnull'
+id=$(sql_as alice -c "SELECT df.start('if_no_else', args => '{\"q\": \"SELECT 0 / 0\"}')")
+check "a failing condition fails the instance" "$(await alice "$id"; sql_as alice -c "SELECT error ->> 'message' || ' @' || (error ->> 'node') FROM df.instances WHERE id = '$id'")" \
+    $'failed\ndivision by zero @2'
+
+echo "-- if_rows"
+id=$(start alice ifrows '{"n": 2}')
+id0=$(start alice ifrows '{"n": 0}')
+check "if_rows with rows" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')::json -> 'rows' -> 0 ->> 'arm'")" $'completed\nrows'
+check "if_rows without rows" "$(await alice "$id0"; sql_as alice -c "SELECT df.result('$id0')::json -> 'rows' -> 0 ->> 'arm'")" $'completed\nnone'
+
+echo "-- join of three 1 s steps on three workers"
+id=$(start alice join3)
+check "join completes" "$(await alice "$id")" "completed"
+check "join result: branch results in branch order" "$(sql_as alice -c "SELECT df.result('$id')")" \
+    '[{"rows":[{"s":"","b":1}],"row_count":1},{"rows":[{"s":"","b":2}],"row_count":1},{"rows":[{"s":"","b":3}],"row_count":1}]'
+elapsed=$(sql -c "SELECT round(extract(epoch FROM completed_at - created_at)::numeric, 3) FROM df._instances WHERE id = '$id'")
+check "three 1 s branches ran in parallel (created_at to completed_at < 1.5 s, was ${elapsed} s)" \
+    "$(sql -c "SELECT $elapsed < 1.5")" "t"
+check "join nodes" "$(sql_as alice -c "SELECT string_agg(node_id || ':' || node_type || ':' || status, ' ' ORDER BY node_id) FROM df.instance_nodes('$id')")" \
+    "1:JOIN:completed 2:SQL:completed 3:SQL:completed 4:SQL:completed"
+check "nothing left in the queue" "$(queue_rows "$id")" "0"
+
+echo "-- race between a 60 s sleep and a signal sent after 1 s"
+id=$(start alice race_signal)
+wait_for "the race is parked: a timer and a wait" \
+    "SELECT string_agg(coalesce(waiting, '-'), ',' ORDER BY id) FROM df._queue WHERE instance_id = '$id'" "fork,timer,signal"
+sleep 1
+t_signal=$(sql -c "SELECT clock_timestamp()")
+sql_as alice -c "SELECT df.signal('$id', 'go', '{\"k\": [1, 2]}')" >/dev/null
+check "the signal branch wins" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')")" \
+    $'completed\n{"signal_name" : "go", "timed_out" : false, "data" : {"k": [1, 2]}}'
+check "it completed promptly after the signal (< 0.5 s)" \
+    "$(sql -c "SELECT completed_at - '$t_signal'::timestamptz < interval '0.5 s' FROM df._instances WHERE id = '$id'")" "t"
+check "no timer or other row left" "$(queue_rows "$id") $(sql -c "SELECT count(*) FROM df._signals WHERE instance_id = '$id'")" "0 0"
+check "the winner's result is bound" "$(sql -c "SELECT value ->> 'signal_name' FROM df._results WHERE instance_id = '$id' AND name = 'w'")" "go"
+check "race nodes: the loser shows cancelled" "$(sql_as alice -c "SELECT string_agg(node_id || ':' || node_type || ':' || status || coalesce(':' || (error ->> 'message'), ''), ' ' ORDER BY node_id) FROM df.instance_nodes('$id')")" \
+    "1:RACE:completed 2:SLEEP:failed:cancelled 3:SIGNAL:completed"
+
+echo "-- signals: sent before the wait, consumed once each, in order; JSON or text"
+id=$(start alice early_signal)
+sql_as alice -c "SELECT df.signal('$id', 'a', '{\"n\": 1}'); SELECT df.signal('$id', 'a', 'plain text'); SELECT df.signal('$id', 'other')" >/dev/null
+check "both early signals reached their waits, in order" "$(await alice "$id"; sql -c "SELECT (SELECT value::text FROM df._results WHERE instance_id = '$id' AND name = 'first') || ' ' || df.result('$id')")" \
+    $'completed\n{"signal_name" : "a", "timed_out" : false, "data" : {"n": 1}} {"signal_name" : "a", "timed_out" : false, "data" : "plain text"}'
+check "both 'a' signals were consumed" "$(sql -c "SELECT count(*) FROM df._signals WHERE instance_id = '$id' AND name = 'a'")" "0"
+id=$(start alice signal_timeout)
+check "a wait times out" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')")" \
+    $'completed\n{"signal_name" : "never", "timed_out" : true, "data" : null}'
+check "timed out after about 0.5 s" "$(sql -c "SELECT completed_at - created_at BETWEEN interval '0.45 s' AND interval '1.2 s' FROM df._instances WHERE id = '$id'")" "t"
+check_error "signal to another role's instance: not found" "instance not found" bob "SELECT df.signal('$id', 'a')"
+check_error "signal to an unknown instance: not found" "instance not found" alice "SELECT df.signal('ffffffff', 'a')"
+
+echo "-- concurrent signals to concurrent waits: none lost, none twice"
+# 20 waits in parallel (a join of 20 signal waits is what the runtime sees: 20 threads)
+id=$(start alice early_signal)
+for k in $(seq 1 10); do sql_as alice -c "SELECT df.signal('$id', 'a', '$k')" >/dev/null & done; wait
+check "two waits took two of ten concurrent signals, eight remain" "$(await alice "$id"; sql -c "SELECT count(*) FROM df._signals WHERE instance_id = '$id'")" \
+    $'completed\n8'
+
+echo "-- nested loops with break"
+id=$(start alice nested_loops '{"run": "nest"}')
+check "nested loops: break values and iteration counts" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')"; sql -c "SELECT string_agg(name || '=' || n, ' ' ORDER BY name) FROM app.counters WHERE run = 'nest'")" \
+    $'completed\n{"outer":"done"}\ninner=4 outer=3 total=12'
+
+echo "-- break inside a join branch inside a loop"
+id=$(start alice break_in_join '{"run": "bij"}')
+check "the break leaves the join and the loop" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')")" \
+    $'completed\n{"rows":[{"n":3}],"row_count":1}'
+wait_for "the sleeping sibling was interrupted or dropped: no queue rows" "SELECT count(*) FROM df._queue WHERE instance_id = '$id'" 0
+check "no worker is still sleeping for it" "$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'")" "0"
+
+echo "-- a failing join branch cancels its siblings; races"
+id=$(start alice failing_join)
+wait_for "both branches are running (in pg_sleep)" \
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 2
+check "the join fails with the branch's error" "$(await alice "$id"; sql_as alice -c "SELECT concat_ws('|', error ->> 'message', error ->> 'node') FROM df.instances WHERE id = '$id'")" \
+    $'failed\ndivision by zero|4'
+check "and fails fast (< 5 s, not 30)" "$(sql -c "SELECT completed_at - created_at < interval '5 s' FROM df._instances WHERE id = '$id'")" "t"
+wait_for "the sibling's pg_sleep was interrupted" \
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 0 5
+check "nothing left in the queue" "$(queue_rows "$id")" "0"
+id=$(start alice race_one_fails)
+check "a race with one failing branch completes with the other" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')")" \
+    $'completed\n{"rows":[{"w":"survivor"}],"row_count":1}'
+id=$(start alice race_all_fail)
+check "a race fails when all branches fail" "$(await alice "$id"; sql_as alice -c "SELECT concat_ws('|', error ->> 'message', error ->> 'node') FROM df.instances WHERE id = '$id'")" \
+    $'failed\ndivision by zero|4'
+
+echo "-- cancel"
+sql -c "DELETE FROM effects" >/dev/null
+id=$(start alice sleepy)
+wait_for "the step is in pg_sleep" \
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 1
+check_error "bob cannot cancel alice's instance" "instance not found" bob "SELECT df.cancel('$id')"
+t_cancel=$(sql -c "SELECT clock_timestamp()")
+sql_as alice -c "SELECT df.cancel('$id', 'test over')" >/dev/null
+check "status cancelled, reason kept" "$(sql_as alice -c "SELECT status || ' ' || (error ->> 'reason') FROM df.instances WHERE id = '$id'")" "cancelled test over"
+wait_for "the running pg_sleep was interrupted" \
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 0 5
+wait_for "nothing left in the queue" "SELECT count(*) FROM df._queue WHERE instance_id = '$id'" 0 5
+check "the step after it never ran" "$(sql -c "SELECT string_agg(what, ',') FROM effects")" "sleepy"
+check "the interruption was not recorded as a failure" "$(sql_as alice -c "SELECT status FROM df.instances WHERE id = '$id'")" "cancelled"
+sql_as alice -c "SELECT df.cancel('$id', 'again')" >/dev/null
+check "cancel twice: no error, unchanged" "$(sql_as alice -c "SELECT status || ' ' || (error ->> 'reason') FROM df.instances WHERE id = '$id'")" "cancelled test over"
+id=$(start alice one)
+await alice "$id" >/dev/null
+sql_as alice -c "SELECT df.cancel('$id')" >/dev/null
+check "cancel of a completed instance changes nothing" "$(sql_as alice -c "SELECT df.status('$id')")" "completed"
+id=$(start alice race_signal)
+wait_for "a parked race" "SELECT count(*) FROM df._queue WHERE instance_id = '$id'" 3
+sql_as alice -c "SELECT df.signal('$id', 'unrelated')" >/dev/null
+sql_as alice -c "SELECT df.cancel('$id')" >/dev/null
+check "cancel drops the fork, its timer, its wait and pending signals" "$(queue_rows "$id") $(sql -c "SELECT count(*) FROM df._signals WHERE instance_id = '$id'") $(sql_as alice -c "SELECT df.status('$id')")" \
+    "0 0 cancelled"
+
+echo "-- schedule: the timer is set to the next cron match in the instance's time zone"
+due=$(sql -c "SELECT date_trunc('minute', now()) + interval '2 minutes'")
+cron=$(sql -c "SELECT format('%s %s * * *', extract(minute FROM t), extract(hour FROM t)) FROM (SELECT '$due'::timestamptz AT TIME ZONE 'America/New_York' AS t) s")
+expected=$(sql -c "SELECT to_char('$due'::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
+id=$(sql_as alice -c "SET TimeZone = 'America/New_York'; SELECT df.start('sched', args => jsonb_build_object('cron', '$cron'))" | tail -1)
+wait_for "the timer is armed for the next match, 2 minutes from now (cron '$cron')" \
+    "SELECT waiting || ' ' || to_char(ready_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00' FROM df._queue WHERE instance_id = '$id'" "timer $expected"
+check "the node shows running" "$(sql_as alice -c "SELECT node_type || ':' || status FROM df.instance_nodes('$id') WHERE node_id = 1")" "WAIT_SCHEDULE:running"
+sql_as alice -c "SELECT df.cancel('$id')" >/dev/null
+check "cancel removes the timer" "$(queue_rows "$id")" "0"
+
+echo "-- cron evaluator over test-corpus/cron/cases.tsv (shared with the compiler's validator)"
+if [ -f "$ROOT/test-corpus/cron/cases.tsv" ]; then
+    grep -v -e '^#' -e '^$' "$ROOT/test-corpus/cron/cases.tsv" | tail -n +2 > "$WORK/cron.tsv"
+    chown postgres: "$WORK/cron.tsv"
+    check "every case agrees" "$(sql <<SQL
+CREATE TEMP TABLE cron_cases (expr text, valid boolean, from_ text, tz text, expected text);
+\copy cron_cases FROM '$WORK/cron.tsv'
+CREATE FUNCTION pg_temp.outcome(c cron_cases) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN
+    IF c.from_ = '' THEN
+        PERFORM df._cron_parse(c.expr);
+        RETURN 'valid';
+    END IF;
+    RETURN to_char(df._cron_next(c.expr, c.from_::timestamptz, c.tz) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS');
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN 'invalid: ' || SQLERRM;
+END;
+\$\$;
+SELECT count(*) || ' cases, ' || coalesce(string_agg(format('[%s] %s', expr, outcome), '; ') FILTER (WHERE NOT ok), 'all agree')
+  FROM (SELECT c.expr, pg_temp.outcome(c) AS outcome,
+               CASE WHEN NOT c.valid THEN pg_temp.outcome(c) LIKE 'invalid: %'
+                    WHEN c.from_ = '' THEN pg_temp.outcome(c) = 'valid'
+                    ELSE pg_temp.outcome(c) = to_char(c.expected::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') END AS ok
+          FROM cron_cases c) s;
+SQL
+)" "$(grep -c . "$WORK/cron.tsv") cases, all agree"
+    check_error "an invalid cron names the field" "invalid cron day-of-week: range 5-0 is reversed" postgres "SELECT df._cron_parse('* * * * 5-0')"
+else
+    fail "test-corpus/cron/cases.tsv is missing"
+fi
+
+echo "-- a loop of 20,000 iterations runs in bounded space"
+id=$(start alice counter '{"run": "big", "n": 20000}')
+# df_rows: rows of df's per-instance tables for the instance
+df_rows() { sql -c "SELECT (SELECT count(*) FROM df._node_states WHERE instance_id = '$id') || ' ' || (SELECT count(*) FROM df._results WHERE instance_id = '$id') || ' ' || (SELECT count(*) FROM df._queue WHERE instance_id = '$id') || ' ' || (SELECT count(*) FROM df._signals WHERE instance_id = '$id')"; }
+wait_for "iteration 1000 reached" "SELECT n >= 1000 FROM app.counters WHERE run = 'big' AND name = 'c'" t 60
+rows_early=$(df_rows)
+wait_for "iteration 15000 reached" "SELECT n >= 15000 FROM app.counters WHERE run = 'big' AND name = 'c'" t 300
+rows_late=$(df_rows)
+check "df rows at iteration 15000 = at iteration 1000 (node states, results, queue, signals)" "$rows_late" "$rows_early"
+wait_for "the loop completes" "SELECT status FROM df._instances WHERE id = '$id'" completed 300
+check "its result" "$(sql_as alice -c "SELECT df.result('$id')")" '{"rows":[{"final":20000}],"row_count":1}'
+sql -c "SELECT format('     20,000 iterations (40,001 steps) in %s s: %s steps/s on one thread',
+                      round(extract(epoch FROM completed_at - created_at)::numeric, 1),
+                      round(40001 / extract(epoch FROM completed_at - created_at)))
+          FROM df._instances WHERE id = '$id'"
+check "queue sequence: no item per iteration" "$(sql -c "SELECT count(*) FROM df._queue")" "0"
+
 echo "== throughput (figures only, nothing asserted)"
 N=${BENCH_N:-5000}
 t0=$(sql -c "SELECT extract(epoch FROM clock_timestamp())")
 sql_as alice -c "SELECT count(df.start('one')) FROM generate_series(1, $N)" >/dev/null
 wait_for "$N one-step instances drained" \
     "SELECT count(*) FROM df._instances WHERE workflow = 'one' AND status IN ('pending', 'running')" 0 120
-sql -c "SELECT format('     %s one-step instances: %s steps/s with 2 workers (last completion %s ms after the start committed)',
+sql -c "SELECT format('     %s one-step instances: %s steps/s with 3 workers (last completion %s ms after the start committed)',
                       count(*), round(count(*) / extract(epoch FROM max(completed_at) - min(created_at))),
                       round(extract(epoch FROM max(completed_at) - min(created_at)) * 1000))
           FROM df._instances WHERE workflow = 'one' AND created_at >= to_timestamp($t0)"
 id=$(sql_as alice -c "SELECT string_agg(df.start('demo', args => format('{\"tag\": \"bench%s\", \"n\": 5}', g)::jsonb), ',') FROM generate_series(1, 500) g")
 wait_for "500 three-step instances drained" \
     "SELECT count(*) FROM df._instances WHERE workflow = 'demo' AND status IN ('pending', 'running')" 0 120
-sql -c "SELECT format('     %s three-step instances: %s steps/s with 2 workers',
+sql -c "SELECT format('     %s three-step instances: %s steps/s with 3 workers',
                       count(*), round(3 * count(*) / extract(epoch FROM max(completed_at) - min(created_at))))
           FROM df._instances WHERE workflow = 'demo' AND label IS NULL AND created_at >= to_timestamp($t0)"
 check "no step ran twice (5 items per instance)" "$(sql -c "SELECT count(*) || ' ' || count(*) FILTER (WHERE n = 5) FROM (SELECT tag, count(*) AS n FROM app.items WHERE tag LIKE 'bench%' GROUP BY tag) t")" \

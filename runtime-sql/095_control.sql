@@ -1,0 +1,75 @@
+-- Signals and cancellation (RUNTIME.md section 2). Both lock the instance
+-- row first: a signal wait takes the same lock, so a signal is either
+-- consumed by a wait or stored for the next one, never lost or doubled.
+
+CREATE OR REPLACE FUNCTION df.signal(id text, name text, data text DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_status text;
+    v_data   json;
+BEGIN
+    IF (df._visible_instance(signal.id)).id IS NULL THEN
+        RAISE EXCEPTION 'instance not found'
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = format('No instance with id "%s" is visible to you.', signal.id);
+    END IF;
+    IF signal.name IS NULL THEN
+        RAISE EXCEPTION 'signal name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = signal.id FOR NO KEY UPDATE;
+    IF v_status NOT IN ('pending', 'running') THEN
+        RETURN;     -- nothing will ever wait for it
+    END IF;
+    BEGIN
+        v_data := signal.data::json;
+    EXCEPTION WHEN invalid_text_representation THEN
+        v_data := to_json(signal.data);
+    END;
+    INSERT INTO df._signals (instance_id, name, data) VALUES (signal.id, signal.name, v_data);
+    -- Wake the instance's parked waits; each takes the oldest signal of its
+    -- name, if any is left, and otherwise parks again. A wait being run right
+    -- now (locked) will see the signal once it has the instance lock.
+    UPDATE df._queue q
+       SET ready_at = now()
+     WHERE q.id IN (SELECT w.id FROM df._queue w
+                     WHERE w.instance_id = signal.id AND w.waiting = 'signal'
+                       FOR UPDATE SKIP LOCKED);
+    PERFORM df._wake();
+END;
+$$;
+COMMENT ON FUNCTION df.signal(text, text, text)
+    IS 'sends a signal to an instance (valid JSON data kept as JSON, other text as a JSON string); kept until a wait consumes it';
+
+CREATE OR REPLACE FUNCTION df.cancel(id text, reason text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_status text;
+BEGIN
+    IF (df._visible_instance(cancel.id)).id IS NULL THEN
+        RAISE EXCEPTION 'instance not found'
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = format('No instance with id "%s" is visible to you.', cancel.id);
+    END IF;
+    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = cancel.id FOR UPDATE;
+    IF v_status NOT IN ('pending', 'running') THEN
+        RETURN;     -- already terminal: cancelling again changes nothing
+    END IF;
+    UPDATE df._instances i
+       SET status = 'cancelled',
+           error = jsonb_build_object('message', 'cancelled', 'reason', cancel.reason),
+           completed_at = clock_timestamp(), updated_at = clock_timestamp()
+     WHERE i.id = cancel.id;
+    -- Every thread, timer and wait; running steps are interrupted at commit.
+    PERFORM df._cancel_threads(cancel.id, NULL);
+    DELETE FROM df._signals s WHERE s.instance_id = cancel.id;
+    PERFORM df._wake();
+END;
+$$;
+COMMENT ON FUNCTION df.cancel(text, text)
+    IS 'cancels an instance: status cancelled, every branch, timer and wait dropped, running steps interrupted; no-op when terminal';
