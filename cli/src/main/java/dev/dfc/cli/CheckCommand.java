@@ -1,13 +1,19 @@
 package dev.dfc.cli;
 
+import dev.dfc.cli.db.DbUrl;
+import dev.dfc.cli.dbcheck.ServerCheck;
 import dev.dfc.cli.input.SourceLoader;
 import dev.dfc.cli.report.ColorMode;
 import dev.dfc.cli.report.DiagnosticFormat;
 import dev.dfc.cli.report.Outcome;
 import dev.dfc.compiler.Compiler;
 import dev.dfc.compiler.diag.Diagnostic;
+import dev.dfc.compiler.source.SourceFile;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,12 +30,16 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  dfc check flows/order.dfsql",
             "  dfc check --warnings-as-errors flows/*.dfsql",
+            "  dfc check --format=sarif flows/*.dfsql > dfc.sarif",
+            "  dfc check --db \"$URL\" flows/order.dfsql",
             "",
             "Checks .dfsql files (syntax, names bound on every path, arity, literals) and prints each problem as file:line:col: severity[code]: message, with an excerpt, on stdout.",
+            "",
+            "With --db, the server also parses and plans the SQL steps of every workflow without errors, inside a transaction that is rolled back: unknown tables and columns and SQL syntax errors are reported at the step (DF7001).",
             ""
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:no errors (warnings allowed)", "1:errors (or warnings with --warnings-as-errors)", "2:usage or I/O error", "3:internal error"})
+        exitCodeList = {"0:no errors (warnings allowed)", "1:errors (or warnings with --warnings-as-errors)", "2:usage or I/O error, database unreachable", "3:internal error"})
 final class CheckCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "The .dfsql files, checked together (workflow names must be unique across them).")
     List<String> files;
@@ -45,17 +55,42 @@ final class CheckCommand implements Callable<Integer> {
             description = "Colour diagnostics: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: on a terminal, unless NO_COLOR is set).")
     ColorMode color;
 
+    @Option(names = "--db", paramLabel = "URL",
+            description = "Also have this database parse and plan each SQL step (in a transaction that is rolled back): postgresql://user@host:port/database or jdbc:postgresql://...")
+    String db;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
+        DbUrl url = db == null ? null : DbUrl.parse(db);
         List<String> encodingWarnings = new ArrayList<>();
-        List<Diagnostic> diagnostics = Compiler.check(SourceLoader.load(files, SourceLoader.Malformed.REPLACE_AND_WARN, encodingWarnings::add), Main.internalErrors(spec));
+        List<SourceFile> sources = SourceLoader.load(files, SourceLoader.Malformed.REPLACE_AND_WARN, encodingWarnings::add);
+        List<Diagnostic> diagnostics = Compiler.check(sources, Main.internalErrors(spec));
         for (String w : encodingWarnings) spec.commandLine().getErr().println("dfc: warning: " + w);
         spec.commandLine().getErr().flush();
+        if (url != null && Outcome.exitCode(diagnostics, false) != ExitCode.INTERNAL) {
+            ServerCheck.Result server = ServerCheck.run(url, Compiler.sqlSteps(sources));
+            for (String note : server.notes()) spec.commandLine().getErr().println("dfc: note: " + note);
+            spec.commandLine().getErr().flush();
+            diagnostics = merged(diagnostics, server.diagnostics(), sources);
+        }
         format.write(diagnostics, spec.commandLine().getOut(), color.enabled());
         int code = Outcome.exitCode(diagnostics, warningsAsErrors);
         return code == ExitCode.OK && warningsAsErrors && !encodingWarnings.isEmpty() ? ExitCode.FAILED : code;
+    }
+
+    /** Both lists in one, sorted as the compiler sorts: by file (command-line order), position, code. */
+    private static List<Diagnostic> merged(List<Diagnostic> a, List<Diagnostic> b, List<SourceFile> sources) {
+        Map<SourceFile, Integer> order = new IdentityHashMap<>();
+        for (int i = 0; i < sources.size(); i++) order.put(sources.get(i), i);
+        List<Diagnostic> all = new ArrayList<>(a);
+        all.addAll(b);
+        all.sort(Comparator
+                .comparingInt((Diagnostic d) -> d.span() == null ? -1 : order.getOrDefault(d.span().file(), sources.size()))
+                .thenComparingInt(d -> d.span() == null ? -1 : d.span().start())
+                .thenComparing(Diagnostic::code));
+        return all;
     }
 }

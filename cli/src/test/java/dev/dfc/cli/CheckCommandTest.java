@@ -114,6 +114,28 @@ class CheckCommandTest {
     }
 
     @Test
+    void unreachableDatabaseIsOneLineAndExit2() throws IOException {
+        String path = file("ok.dfsql", "CREATE WORKFLOW w () AS 'SELECT 1';\n");
+
+        CliTesting.Run run = dfc("check", "--db", "postgresql://nobody:secret@127.0.0.1:1/nodb", path);
+
+        assertEquals(ExitCode.USAGE, run.exitCode());
+        assertEquals(1, run.err().lines().count(), run.err());
+        assertTrue(run.err().startsWith("dfc: error: cannot connect to postgresql://nobody:***@127.0.0.1:1/nodb: "), run.err());
+        assertEquals("", run.out());
+        assertNoStackTrace(run);
+    }
+
+    @Test
+    void badDatabaseUrlIsAUsageErrorBeforeAnyCheck() throws IOException {
+        CliTesting.Run run = dfc("check", "--db", "mysql://x/y", file("broken.dfsql", "CREATE WORKFLOW w () AS ;\n"));
+
+        assertEquals(ExitCode.USAGE, run.exitCode());
+        assertTrue(run.err().contains("not a PostgreSQL URL"), run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
     void stacktraceOptionIsAcceptedAndStillNoTraceForUserErrors() {
         CliTesting.Run run = dfc("check", "--stacktrace", dir.resolve("nope.dfsql").toString());
 

@@ -53,6 +53,20 @@ public final class Compiler {
         return onBigStack(() -> Pipeline.run(files, false, internalErrors), internalErrors).diagnostics();
     }
 
+    /**
+     * For {@code dfc check --db}: the pass-through statements and the SQL steps of every workflow
+     * without errors (see {@link SqlSteps}). An exception escaping it is a bug and is rethrown.
+     */
+    public static SqlSteps sqlSteps(List<SourceFile> files) {
+        Object[] out = new Object[1];
+        onBigStack(() -> {
+            out[0] = SqlSteps.collect(files);
+            return null;
+        }, t -> out[0] = t);
+        if (out[0] instanceof Throwable t) throw new IllegalStateException("collecting the SQL steps failed: " + t, t);
+        return (SqlSteps) out[0];
+    }
+
     private static Compilation onBigStack(Supplier<Compilation> work, Consumer<Throwable> internalErrors) {
         Compilation[] result = new Compilation[1];
         Throwable[] failure = new Throwable[1];
