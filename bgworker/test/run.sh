@@ -344,6 +344,32 @@ check "df._run_as is a stub that says why" "$(sql -d nolib -c "SELECT l.lanname 
 DB=nolib check_error "steps cannot run" "the dfc library is not installed in this server" postgres \
     "SELECT df._run_as(10, 'SELECT 1')"
 
+echo "== upgrade: the runtime script over the 0.1 skeleton's (commit 4b32619), with an instance in flight"
+if git -C "$ROOT" cat-file -e 4b32619 2>/dev/null; then
+    for f in $(git -C "$ROOT" ls-tree --name-only 4b32619 runtime-sql/); do git -C "$ROOT" show "4b32619:$f"; done > "$WORK/old-runtime.sql"
+    chown postgres: "$WORK/old-runtime.sql"
+    sql -c "CREATE DATABASE upgrade" >/dev/null
+    DB=upgrade sql -f "$WORK/old-runtime.sql" >/dev/null
+    DB=upgrade sql -f "$WORK/workflows.sql" >/dev/null
+    old_id=$(DB=upgrade sql -c "SELECT df.start('demo', args => '{\"tag\": \"upgrade\"}')")
+    DB=upgrade sql -c "CREATE SCHEMA app; CREATE TABLE app.items (id int, name text, tag text)" >/dev/null
+    check "old df.step has 4 attributes" "$(DB=upgrade sql -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'df.step'::regclass AND attnum > 0")" "4"
+    DB=upgrade sql -f "$WORK/runtime.sql" >/dev/null
+    DB=upgrade sql -f "$WORK/runtime.sql" >/dev/null
+    check "df.step gained the control-flow attributes, in order" "$(DB=upgrade sql -c "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'df.step'::regclass AND attnum > 0 AND NOT attisdropped")" \
+        "kind,sql,bind,next,else_next,branches,mode,seconds,cron,name,value,unwind"
+    check "df._queue gained the thread columns; df._signals exists" "$(DB=upgrade sql -c "SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid = 'df._queue'::regclass AND attname IN ('parent_id', 'waiting', 'result_node')) || ' ' || (to_regclass('df._signals') IS NOT NULL)")" "3 true"
+    # no workers in this database: run the in-flight instance's steps by hand
+    check "the instance started before the upgrade runs to completion" "$(DB=upgrade sql -c "SELECT df._run(df._claim()); SELECT df._run(df._claim()); SELECT df._run(df._claim()); SELECT status || ' ' || (result -> 'rows' -> 0 ->> 'inserted') FROM df._instances WHERE id = '$old_id'" | tail -1)" \
+        "completed 3"
+    DB=upgrade sql -f "$WORK/control.sql" >/dev/null
+    id=$(DB=upgrade sql -c "SELECT df.start('if_no_else', args => '{\"q\": \"SELECT true\"}')")
+    check "new kinds run on the upgraded runtime" "$(DB=upgrade sql -c "SELECT df._run(df._claim()); SELECT df._run(df._claim()); SELECT df._run(df._claim()); SELECT status || ' ' || (result -> 'rows' -> 0 ->> 'arm') FROM df._instances WHERE id = '$id'" | tail -1)" \
+        "completed then"
+else
+    echo "     skipped: commit 4b32619 is not in this repository"
+fi
+
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 if [ -f "$SHAREDIR/extension/dfc.control" ] && cmp -s "$SHAREDIR/extension/dfc--0.1.sql" "$BGWORKER/dfc--0.1.sql"; then
     echo "== CREATE EXTENSION dfc (installed by make install)"
@@ -502,6 +528,14 @@ id=$(start alice early_signal)
 for k in $(seq 1 10); do sql_as alice -c "SELECT df.signal('$id', 'a', '$k')" >/dev/null & done; wait
 check "two waits took two of ten concurrent signals, eight remain" "$(await alice "$id"; sql -c "SELECT count(*) FROM df._signals WHERE instance_id = '$id'")" \
     $'completed\n8'
+for round in 1 2 3; do
+    id=$(start alice many_waits)
+    # signals race with the five waits parking (some arrive before, some after)
+    for k in 1 2 3 4 5; do sql_as alice -c "SELECT df.signal('$id', 's', '$k')" >/dev/null & done; wait
+    check "five concurrent waits, five concurrent signals: each delivered exactly once (round $round)" \
+        "$(await alice "$id"; sql_as alice -c "SELECT string_agg(e ->> 'data', ',' ORDER BY (e ->> 'data')::int) || ' timed_out=' || bool_or((e ->> 'timed_out')::boolean) FROM json_array_elements(df.result('$id')::json) AS e"; sql -c "SELECT count(*) FROM df._signals WHERE instance_id = '$id'")" \
+        $'completed\n1,2,3,4,5 timed_out=false\n0'
+done
 
 echo "-- nested loops with break"
 id=$(start alice nested_loops '{"run": "nest"}')
@@ -538,6 +572,10 @@ id=$(start alice sleepy)
 wait_for "the step is in pg_sleep" \
     "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 1
 check_error "bob cannot cancel alice's instance" "instance not found" bob "SELECT df.cancel('$id')"
+sql -c "SELECT df._interrupt(id + 1000) FROM df._queue WHERE instance_id = '$id'" >/dev/null
+sleep 0.3
+check "an interrupt for an item no worker runs stops nothing" \
+    "$(sql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'")" "1"
 t_cancel=$(sql -c "SELECT clock_timestamp()")
 sql_as alice -c "SELECT df.cancel('$id', 'test over')" >/dev/null
 check "status cancelled, reason kept" "$(sql_as alice -c "SELECT status || ' ' || (error ->> 'reason') FROM df.instances WHERE id = '$id'")" "cancelled test over"
@@ -569,6 +607,18 @@ wait_for "the timer is armed for the next match, 2 minutes from now (cron '$cron
 check "the node shows running" "$(sql_as alice -c "SELECT node_type || ':' || status FROM df.instance_nodes('$id') WHERE node_id = 1")" "WAIT_SCHEDULE:running"
 sql_as alice -c "SELECT df.cancel('$id')" >/dev/null
 check "cancel removes the timer" "$(queue_rows "$id")" "0"
+
+echo "-- a schedule overdue after downtime fires once, then waits for the next match"
+id=$(start alice sched_loop '{"run": "late"}')
+wait_for "the schedule's timer is armed" "SELECT waiting FROM df._queue WHERE instance_id = '$id'" "timer"
+# as if the server had been down for five minutes: five slots missed
+sql -c "UPDATE df._queue SET ready_at = now() - interval '5 minutes' WHERE instance_id = '$id'" >/dev/null
+wait_for "it fired and is armed again for the next minute" \
+    "SELECT (SELECT n FROM app.counters WHERE run = 'late' AND name = 'fired') || ' ' || waiting || ' ' || (ready_at > now() AND ready_at <= date_trunc('minute', now()) + interval '1 minute') FROM df._queue WHERE instance_id = '$id'" "1 timer true"
+rearmed=$(sql -c "SELECT ready_at FROM df._queue WHERE instance_id = '$id'")
+sleep 0.5
+check "once, not once per missed slot" "$(sql -c "SELECT n = 1 OR now() >= '$rearmed' FROM app.counters WHERE run = 'late' AND name = 'fired'")" "t"
+sql_as alice -c "SELECT df.cancel('$id')" >/dev/null
 
 echo "-- cron evaluator over test-corpus/cron/cases.tsv (shared with the compiler's validator)"
 if [ -f "$ROOT/test-corpus/cron/cases.tsv" ]; then
