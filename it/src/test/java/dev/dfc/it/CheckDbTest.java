@@ -170,6 +170,34 @@ class CheckDbTest {
     }
 
     @Test
+    void stepsArePlannedNotRunAndOnlyDdlPassThroughRuns(TestCluster db) throws Exception {
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE SEQUENCE IF NOT EXISTS chkdb_seq");
+            s.execute("SELECT setval('chkdb_seq', 41)");
+        }
+        // a sequence is not transactional: any nextval that ran would show after the rollback
+        String path = file("norun.dfsql", """
+                SELECT nextval('chkdb_seq');
+                DO $$ BEGIN PERFORM nextval('chkdb_seq'); END $$;
+                CREATE TABLE chkdb_norun (k bigint DEFAULT nextval('chkdb_seq'));
+                CREATE WORKFLOW chkdb_norun () AS
+                    'SELECT nextval(''chkdb_seq'') AS n' |=> 'a'
+                    ~> 'INSERT INTO chkdb_norun (k) VALUES (nextval(''chkdb_seq'')), ($a) RETURNING k'
+                    ~> 'WITH x AS (SELECT nextval(''chkdb_seq'')) SELECT * FROM x';
+                """);
+
+        Run run = dfc("check", "--db", db.url(), path);
+
+        assertEquals(ExitCode.OK, run.exitCode(), run.out() + run.err());
+        try (Connection c = db.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT last_value FROM chkdb_seq")) {
+            rs.next();
+            assertEquals(41, rs.getLong(1), "no nextval ran");
+        }
+        assertFalse(tableExists(db, "chkdb_norun"));
+    }
+
+    @Test
     void workflowWithStaticErrorsIsNotSentToTheServer(TestCluster db) throws Exception {
         String path = file("static.dfsql", """
                 CREATE WORKFLOW chkdb_static () AS 'SELECT * FROM chkdb_nosuch WHERE x = $unbound';
