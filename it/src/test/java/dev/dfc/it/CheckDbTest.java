@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckDbTest {
     /** Pass-through DDL the steps rely on; the check creates it inside its rolled-back transaction. */
     private static final String TABLES = """
-            CREATE TABLE chkdb_orders (id int PRIMARY KEY, customer text NOT NULL, total numeric, placed_at timestamptz);
+            CREATE TABLE chkdb_orders (id serial PRIMARY KEY, customer text NOT NULL, total numeric, placed_at timestamptz);
             CREATE TABLE chkdb_audit (order_id int, note text, at timestamptz DEFAULT now());
             """;
 
@@ -58,7 +58,7 @@ class CheckDbTest {
                 CREATE WORKFLOW chkdb_ok (customer text, since timestamptz, n int, ratio numeric, ids int[]) AS
                     'SELECT id, total, placed_at FROM chkdb_orders
                       WHERE customer = $customer AND placed_at > $since AND id = ANY($ids) LIMIT $n' |=> 'recent'
-                    ~> 'SELECT count(*) AS c, max(recent.total) * $ratio AS top FROM $recent.*
+                    ~> 'SELECT count(*) AS c, max(recent.total) * $ratio AS top, min(recent.id) AS first_id FROM $recent.*
                          WHERE recent.placed_at < now() AND ''{"a": 1}''::jsonb ? ''a''' |=> 'stats'
                     ~> 'INSERT INTO chkdb_audit (order_id, note)
                         SELECT $recent.id, ''top '' || $stats.top FROM chkdb_orders
@@ -195,6 +195,16 @@ class CheckDbTest {
             assertEquals(41, rs.getLong(1), "no nextval ran");
         }
         assertFalse(tableExists(db, "chkdb_norun"));
+    }
+
+    @Test
+    void theExamplesPass(TestCluster db) {
+        for (String example : List.of("examples/quickstart.dfsql", "examples/pg_durable_script.sql")) {
+            Run run = dfc("check", "--db", db.url(), db.root().resolve(example).toString());
+
+            assertEquals(ExitCode.OK, run.exitCode(), example + ":\n" + run.out() + run.err());
+            assertEquals("", run.out(), example);
+        }
     }
 
     @Test

@@ -172,10 +172,20 @@ public final class ServerCheck {
             ResultSetMetaData md = ps.getMetaData();
             List<Placeholders.Column> columns = new ArrayList<>();
             if (md != null) {
-                for (int i = 1; i <= md.getColumnCount(); i++) columns.add(new Placeholders.Column(md.getColumnLabel(i), md.getColumnTypeName(i)));
+                for (int i = 1; i <= md.getColumnCount(); i++) columns.add(new Placeholders.Column(md.getColumnLabel(i), typeName(md.getColumnTypeName(i))));
             }
             return columns;
         }
+    }
+
+    /** pgjdbc names an auto-increment column's type serial or bigserial, which are not types (only CREATE TABLE shorthands). */
+    static String typeName(String jdbcName) {
+        return switch (jdbcName) {
+            case "smallserial" -> "int2";
+            case "serial" -> "int4";
+            case "bigserial" -> "int8";
+            default -> jdbcName;
+        };
     }
 
     private Void execute(String sql) throws SQLException {
