@@ -95,6 +95,9 @@ ALTER TABLE df._queue
     ADD COLUMN IF NOT EXISTS result_node    integer,
     ADD COLUMN IF NOT EXISTS result         json;
 CREATE INDEX IF NOT EXISTS _queue_parent ON df._queue (parent_id) WHERE parent_id IS NOT NULL;
+-- The columns of a SQL node's result, so that a thread's result bound later
+-- (a loop's exit, a race's winner) keeps them for $name references.
+ALTER TABLE df._node_states ADD COLUMN IF NOT EXISTS columns json;
 
 -- Signals sent with df.signal that no wait has consumed yet. A wait consumes
 -- (deletes) the oldest of its name; cancel and retention delete the rest.

@@ -105,18 +105,30 @@ BEGIN
 END;
 $$;
 
+-- Signatures of an earlier build of this file (quietly: no NOTICE on a fresh install).
+DO $$
+BEGIN
+    IF to_regprocedure('df._set_node(text, integer, text, json, jsonb)') IS NOT NULL THEN
+        DROP FUNCTION df._set_node(text, integer, text, json, jsonb);
+    END IF;
+    IF to_regprocedure('df._deliver(df._queue, json)') IS NOT NULL THEN
+        DROP FUNCTION df._deliver(df._queue, json);
+    END IF;
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION df._set_node(p_instance text, p_node integer, p_status text, p_result json,
-                                        p_error jsonb DEFAULT NULL)
+                                        p_error jsonb DEFAULT NULL, p_columns json DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO df._node_states AS n (instance_id, node_id, status, result, error, updated_at)
-    VALUES (p_instance, p_node, p_status, p_result, p_error, clock_timestamp())
+    INSERT INTO df._node_states AS n (instance_id, node_id, status, result, error, columns, updated_at)
+    VALUES (p_instance, p_node, p_status, p_result, p_error, p_columns, clock_timestamp())
     ON CONFLICT (instance_id, node_id)
     DO UPDATE SET status = excluded.status, result = excluded.result, error = excluded.error,
-                  updated_at = excluded.updated_at;
+                  columns = excluded.columns, updated_at = excluded.updated_at;
 END;
 $$;
 
@@ -186,7 +198,8 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_final json := p_result;
+    v_final   json := p_result;
+    v_columns json;
 BEGIN
     IF p_next IS NOT NULL THEN
         -- Only the changed columns really change, so the update of a running
@@ -204,8 +217,8 @@ BEGIN
         RETURN;
     END IF;
 
-    IF p_result_node IS NOT NULL AND p_result IS NULL THEN
-        SELECT n.result INTO v_final
+    IF p_result_node IS NOT NULL AND (p_result IS NULL OR p_item.parent_id IS NOT NULL) THEN
+        SELECT n.result, n.columns INTO v_final, v_columns
           FROM df._node_states n
          WHERE n.instance_id = p_item.instance_id AND n.node_id = p_result_node;
     END IF;
@@ -216,21 +229,23 @@ BEGIN
            SET status = 'completed', result = v_final, completed_at = clock_timestamp(), updated_at = clock_timestamp()
          WHERE id = p_item.instance_id AND status IN ('pending', 'running');
     ELSE
-        PERFORM df._deliver(p_item, v_final);
+        PERFORM df._deliver(p_item, v_final, v_columns);
     END IF;
 END;
 $$;
 
--- A branch thread ended with p_result: the fork may be decided.
-CREATE OR REPLACE FUNCTION df._deliver(p_child df._queue, p_result json)
+-- A branch thread ended with p_result (a SQL result has p_columns): the fork
+-- may be decided.
+CREATE OR REPLACE FUNCTION df._deliver(p_child df._queue, p_result json, p_columns json)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_parent df._queue;
-    v_fork   df.step;
-    v_value  json;
+    v_parent  df._queue;
+    v_fork    df.step;
+    v_value   json;
+    v_columns json;
 BEGIN
     SELECT q.* INTO v_parent FROM df._queue q WHERE q.id = p_child.parent_id FOR UPDATE;
     IF NOT FOUND OR v_parent.waiting IS DISTINCT FROM 'fork' OR v_parent.fork_seq <> p_child.parent_seq THEN
@@ -248,11 +263,12 @@ BEGIN
         v_value := array_to_json(v_parent.branch_results);
     ELSE
         v_value := p_result;
+        v_columns := p_columns;
         PERFORM df._cancel_threads(v_parent.instance_id, v_parent.id);
     END IF;
     PERFORM df._set_node(v_parent.instance_id, v_parent.state, 'completed', v_value);
     IF v_fork.bind IS NOT NULL THEN
-        PERFORM df._bind(v_parent.instance_id, v_fork.bind, v_value);
+        PERFORM df._bind(v_parent.instance_id, v_fork.bind, v_value, v_columns);
     END IF;
     PERFORM df._advance(v_parent, v_fork.next, NULL, v_value);
 END;
@@ -309,6 +325,7 @@ DECLARE
     v_output    json;
     v_result    json;
     v_first     json;
+    v_columns   json;
     v_due       timestamptz;
     v_target    df._queue;
     v_parent    df._queue;
@@ -368,7 +385,7 @@ BEGIN
             DELETE FROM df._queue WHERE id = p_item;
             RETURN;
         END IF;
-        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output -> 'columns');
         IF v_step.kind = 'sql' THEN
             IF v_step.bind IS NOT NULL THEN
                 PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_output -> 'columns');
@@ -386,11 +403,15 @@ BEGIN
             PERFORM df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
         ELSE
             IF v_step.bind IS NOT NULL THEN
-                -- the exit of df.loop(body, cond): the loop's result is bound
-                PERFORM df._bind(v_item.instance_id, v_step.bind,
-                                 CASE WHEN v_item.result_node IS NULL THEN v_item.result
-                                      ELSE (SELECT n.result FROM df._node_states n
-                                             WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.result_node) END);
+                -- the exit of df.loop(body, cond): the loop's result (the
+                -- thread's, with its columns when a SQL node's) is bound
+                v_result := v_item.result;
+                IF v_item.result_node IS NOT NULL THEN
+                    SELECT n.result, n.columns INTO v_result, v_columns
+                      FROM df._node_states n
+                     WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.result_node;
+                END IF;
+                PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_columns);
             END IF;
             IF v_step.else_next IS NOT NULL THEN
                 PERFORM df._advance(v_item, v_step.else_next, v_item.result_node, v_item.result, v_status);

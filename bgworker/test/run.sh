@@ -560,8 +560,8 @@ wait_for "the sibling's pg_sleep was interrupted" \
     "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 0 5
 check "nothing left in the queue" "$(queue_rows "$id")" "0"
 id=$(start alice race_one_fails)
-check "a race with one failing branch completes with the other" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')")" \
-    $'completed\n{"rows":[{"w":"survivor"}],"row_count":1}'
+check "a race with one failing branch completes with the other (bound, \$r.w)" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')")" \
+    $'completed\n{"rows":[{"won":"survivor"}],"row_count":1}'
 id=$(start alice race_all_fail)
 check "a race fails when all branches fail" "$(await alice "$id"; sql_as alice -c "SELECT concat_ws('|', error ->> 'message', error ->> 'node') FROM df.instances WHERE id = '$id'")" \
     $'failed\ndivision by zero|4'
