@@ -65,6 +65,7 @@ class CheckDbTest {
                          WHERE total > $stats.top AND $stats.c > 0
                         RETURNING order_id' |=> 'logged'
                     ~> (('SELECT $logged.order_id? IS NULL') ?> 'DELETE FROM chkdb_audit WHERE order_id = $logged' !> 'SELECT 1')
+                    ~> 'SELECT repeat(''x'', $stats.c), $customer || $customer, $stats.c + 1 > $n'
                     ~> 'UPDATE chkdb_orders SET total = total + 1 WHERE id = $recent.id; SELECT 2';
                 """);
 

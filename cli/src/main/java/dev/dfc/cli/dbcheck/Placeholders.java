@@ -10,8 +10,9 @@ import java.util.Locale;
  * characters all stand for its reference's '$'), so an error position maps back to the source.
  *
  * <p>The placeholders have the type of the literal the runtime will splice in (runtime-sql
- * 070_refs.sql): numbers are spliced bare, so integer types give {@code NULL::int} or
- * {@code NULL::bigint} and other numbers {@code NULL::numeric}; booleans {@code NULL::boolean};
+ * 070_refs.sql): numbers are spliced bare, so integer types (bigint too: a literal that fits is an
+ * int4, which converts implicitly to the wider types) give {@code NULL::int} and other numbers
+ * {@code NULL::numeric}; booleans {@code NULL::boolean};
  * json, jsonb and arrays keep their type; every other value is spliced as a quoted string
  * literal, whose type the server infers from where it stands, so its placeholder is an untyped
  * {@code NULL} (a text parameter compared with a timestamp column is fine at run time, and must
@@ -57,8 +58,8 @@ final class Placeholders {
         String t = type.strip().toLowerCase(Locale.ROOT).replaceAll("\\s*\\([^)]*\\)", "").replaceAll("\\s+", " ");
         if (t.endsWith("[]") || t.startsWith("_")) return "NULL::" + type.strip();
         return switch (t) {
-            case "smallint", "int2", "integer", "int", "int4", "serial", "smallserial" -> "NULL::int";
-            case "bigint", "int8", "bigserial", "oid" -> "NULL::bigint";
+            // an integer is spliced as a bare literal, int4 when it fits: NULL::bigint would refuse repeat('x', $count)
+            case "smallint", "int2", "integer", "int", "int4", "serial", "smallserial", "bigint", "int8", "bigserial", "oid" -> "NULL::int";
             case "numeric", "decimal", "real", "float4", "double precision", "float8", "float" -> "NULL::numeric";
             case "boolean", "bool" -> "NULL::boolean";
             case "json" -> "NULL::json";
