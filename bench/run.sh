@@ -42,16 +42,18 @@ if [ "$QUICK" = 1 ]; then
     MEM_LOW=1000         # worker steps of the first memory sample
     MEM_HIGH=20000       # ... and of the second
     REPEAT=1             # runs of the compiler and JVM timings (median)
+    ROUNDS=1             # rounds of ceiling / baseline / dfc drain per worker count (median)
 else
     MODE=default
-    DRAIN_N=${BENCH_DRAIN_N:-20000}
-    PGBENCH_T=${BENCH_PGBENCH_T:-10}
+    DRAIN_N=${BENCH_DRAIN_N:-10000}
+    PGBENCH_T=${BENCH_PGBENCH_T:-5}
     LAT_N=${BENCH_LAT_N:-1000}
     WAIT_N=${BENCH_WAIT_N:-100000}
     CHECK_N=${BENCH_CHECK_N:-1000}
     MEM_LOW=${BENCH_MEM_LOW:-10000}
     MEM_HIGH=${BENCH_MEM_HIGH:-1000000}
     REPEAT=3
+    ROUNDS=${BENCH_ROUNDS:-3}
 fi
 
 T_BEGIN=$SECONDS
@@ -149,6 +151,7 @@ calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
 log "cluster in $WORK, port $PORT (fsync ${BENCH_FSYNC:-off}), mode $MODE"
 start_server 0
 DB=postgres sql -c "CREATE DATABASE bench"
+[ "${BENCH_PROFILE:-0}" = 1 ] && sql -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 java -jar "$JAR" runtime --install --db "$URL" >/dev/null
 java -jar "$JAR" deploy "$HERE/workflows/bench.dfsql" --db "$URL" >/dev/null
 sql -f "$HERE/sql/setup.sql" >/dev/null
@@ -173,50 +176,259 @@ pgbench_run() {
 }
 
 # ---------------------------------------------------------------------------
-# Ceiling and baseline (no step workers running)
-for c in 1 2 4; do
-    sql -c "VACUUM ANALYZE bench_ceiling" >/dev/null
-    read -r tps lat < <(pgbench_run "$HERE/sql/ceiling.pgbench" "$c" -T "$PGBENCH_T")
-    record "ceiling_tps_c$c" "$tps"
-    [ $c = 1 ] && record "commit_latency_ms" "$lat"
-done
-for c in 1 2 4; do
-    sql -c "TRUNCATE bench_jobs" -c "INSERT INTO bench_jobs (status) SELECT 'ready' FROM generate_series(1, $DRAIN_N + 2 * $c)" -c "VACUUM ANALYZE bench_jobs" >/dev/null
-    read -r tps lat < <(pgbench_run "$HERE/sql/baseline.pgbench" "$c" -t $(( 3 * DRAIN_N / c )))
-    record "baseline_steps_s_c$c" "$tps"
-done
-
-# ---------------------------------------------------------------------------
 # dfc: drain DRAIN_N three-step instances, started in one transaction while the
 # workers run (they are woken at its commit); steps/s from that commit's timestamp to
 # the last completion's (track_commit_timestamp).
 reset_df() {
-    sql -c "TRUNCATE df._instances, df._node_states, df._results, df._queue, df._signals" -c "VACUUM ANALYZE df._instances, df._node_states, df._results, df._queue" >/dev/null
+    sql -c "TRUNCATE df._instances, df._node_states, df._results, df._queue, df._signals" \
+        -c "VACUUM ANALYZE df._instances, df._node_states, df._results, df._queue" >/dev/null
 }
 
-# drain: prints steps/s of one drain of DRAIN_N instances of bench_three
+# drain: prints steps/s of one drain of DRAIN_N instances of bench_three (and removes them)
 drain() {
-    local out xid
+    local out xid bad
     out=$(sql -c "BEGIN" -c "SELECT pg_current_xact_id()" -c "SELECT count(df.start('bench_three')) FROM generate_series(1, $DRAIN_N)" -c "COMMIT")
     xid=${out%%$'\n'*}
-    wait_until "SELECT NOT EXISTS (SELECT 1 FROM df._instances WHERE workflow = 'bench_three' AND status IN ('pending', 'running'))" 900
-    local bad
+    # drained when no queue item is runnable (waiting instances are parked in the future)
+    wait_until "SELECT NOT EXISTS (SELECT 1 FROM df._queue WHERE ready_at <= now())" 900
     bad=$(sql -c "SELECT count(*) FILTER (WHERE status <> 'completed') || ' of ' || count(*) FROM df._instances WHERE workflow = 'bench_three'")
     [ "${bad%% *}" = 0 ] || die "drain: $bad instances did not complete (see $SERVER_LOG)"
-    sql -c "SELECT round(3 * count(*) / extract(epoch FROM max(pg_xact_commit_timestamp(xmin)) - pg_xact_commit_timestamp('$xid'::xid8::text::xid))::numeric, 1)
+    sql -c "SELECT round(3 * count(*) / extract(epoch FROM max(pg_xact_commit_timestamp(xmin)) - pg_xact_commit_timestamp('$xid'::xid8::text::xid))::numeric)
               FROM df._instances WHERE workflow = 'bench_three'"
+    sql -c "DELETE FROM df._node_states n USING df._instances i WHERE i.id = n.instance_id AND i.workflow = 'bench_three'" \
+        -c "DELETE FROM df._instances WHERE workflow = 'bench_three'" \
+        -c "VACUUM ANALYZE df._instances, df._node_states, df._queue" >/dev/null
 }
 
+# ceiling CLIENTS: prints "tx/s latency_ms" of PGBENCH_T seconds of the ceiling transaction
+ceiling() {
+    sql -c "VACUUM ANALYZE bench_ceiling" >/dev/null
+    pgbench_run "$HERE/sql/ceiling.pgbench" "$1" -T "$PGBENCH_T"
+}
+
+# baseline CLIENTS: prints steps/s of the hand-rolled workers draining DRAIN_N jobs (3 steps each)
+baseline() {
+    sql -c "TRUNCATE bench_jobs" -c "INSERT INTO bench_jobs (status) SELECT 'ready' FROM generate_series(1, $DRAIN_N + 2 * $1)" \
+        -c "VACUUM ANALYZE bench_jobs" >/dev/null
+    local tps lat
+    read -r tps lat < <(pgbench_run "$HERE/sql/baseline.pgbench" "$1" -t $(( 3 * DRAIN_N / $1 )))
+    printf '%.0f\n' "$tps"
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# Memory: the step workers' resident memory (/proc/PID/status) after MEM_LOW steps and
+# after MEM_HIGH steps, counting every step the workers of the 2-worker server run
+# (STEPS_RUN). Extra steps come from bench_loop instances (1 + 2 * n steps each).
+STEPS_RUN=0
+# run_loops STEPS: runs about STEPS steps of bench_loop on the workers
+run_loops() {
+    local loops=10 iters=$(( $1 / 20 ))
+    [ "$iters" -ge 1 ] || iters=1
+    sql -c "TRUNCATE bench_loops" -c "SELECT count(df.start('bench_loop', args => jsonb_build_object('run', g, 'n', $iters))) FROM generate_series(1, $loops) g" >/dev/null
+    wait_until "SELECT NOT EXISTS (SELECT 1 FROM df._instances WHERE workflow = 'bench_loop' AND status IN ('pending', 'running'))" 1800
+    [ "$(sql -c "SELECT count(*) FROM df._instances WHERE workflow = 'bench_loop' AND status = 'completed'")" = "$loops" ] \
+        || die "memory: the loop instances did not complete (see $SERVER_LOG)"
+    STEPS_RUN=$(( STEPS_RUN + loops * (1 + 2 * iters) ))
+}
+# worker_memory: "max VmRSS, max RssAnon" (kB) over the step workers
+worker_memory() {
+    local pid r=0 a=0 vr va
+    for pid in $(sql -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'dfc step worker'"); do
+        read -r vr va < <(awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 } END { print r, a }' "/proc/$pid/status")
+        [ "$vr" -gt "$r" ] && r=$vr
+        [ "$va" -gt "$a" ] && a=$va
+    done
+    echo "$r $a"
+}
+
+# ---------------------------------------------------------------------------
+# Throughput: with 1, 4, then 2 step workers (a restart each), ROUNDS rounds of
+# ceiling (as many clients as workers), hand-rolled baseline (same), dfc drain,
+# interleaved so that the machine's load drifts alike for all three; medians.
 for w in 1 4 2; do
-    log "dfc: $w step worker(s)"
+    log "throughput with $w step worker(s) / client(s), $ROUNDS round(s)"
     start_server "$w"
     reset_df
-    [ "${BENCH_PROFILE:-0}" = 1 ] && [ "$w" = 2 ] && sql -c "SELECT pg_stat_statements_reset()" >/dev/null
-    record "dfc_steps_s_w$w" "$(drain)"
+    if [ "$w" = 2 ]; then
+        run_loops "$MEM_LOW"
+        read -r rss_low anon_low < <(worker_memory)
+        mem_low_steps=$STEPS_RUN
+        [ "${BENCH_PROFILE:-0}" = 1 ] && sql -c "SELECT pg_stat_statements_reset()" >/dev/null
+    fi
+    c_tps=(); c_lat=(); b_tps=(); d_tps=()
+    for _ in $(seq 1 "$ROUNDS"); do
+        read -r tps lat < <(ceiling "$w")
+        c_tps+=("$tps"); c_lat+=("$lat")
+        b_tps+=("$(baseline "$w")")
+        d_tps+=("$(drain)")
+        [ "$w" = 2 ] && STEPS_RUN=$(( STEPS_RUN + 3 * DRAIN_N ))
+        log "  round: ceiling $tps tx/s, baseline ${b_tps[-1]} steps/s, dfc ${d_tps[-1]} steps/s"
+    done
+    record "ceiling_tps_c$w" "$(printf '%.0f' "$(median "${c_tps[@]}")")"
+    [ "$w" = 1 ] && record "commit_latency_ms" "$(median "${c_lat[@]}")"
+    record "baseline_steps_s_c$w" "$(median "${b_tps[@]}")"
+    record "dfc_steps_s_w$w" "$(median "${d_tps[@]}")"
 done
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
-    sql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
-    echo "== top statements of the drain with 2 workers (pg_stat_statements, track = all)" >&2
-    sql -P footer=off -c "SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
-                            FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" -F ' | ' >&2
+    echo "== top statements of the drains with 2 workers (pg_stat_statements, track = all)" >&2
+    sql -P footer=off -F ' | ' -c "SELECT calls, round(total_exec_time::numeric) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+                                          left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
+                                     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" >&2
 fi
+
+# ---------------------------------------------------------------------------
+# Latency on the idle 2-worker system: LAT_N sequential starts of a one-step workflow,
+# each awaited before the next; start -> completed is the time between the commit of
+# the start and the commit of the step that completed the instance (commit timestamps,
+# so the client's polling in df.await_instance adds nothing).
+log "latency: $LAT_N sequential one-step instances"
+for _ in $(seq 1 "$LAT_N"); do
+    echo "SELECT df.start('bench_one') AS id, pg_current_xact_id() AS x \gset"
+    echo "SELECT df.await_instance(:'id', 30) AS st \gset"
+    echo "INSERT INTO bench_latency VALUES (:'id', :'x');"
+done > "$WORK/latency.sql"
+sql -c "TRUNCATE bench_latency" -f "$WORK/latency.sql" >/dev/null
+read -r lat_n lat_p50 lat_p95 lat_p99 < <(sql -F ' ' -c "
+    SELECT count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 3),
+           round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms)::numeric, 3),
+           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 3)
+      FROM (SELECT extract(epoch FROM pg_xact_commit_timestamp(i.xmin) - pg_xact_commit_timestamp(l.xid::text::xid)) * 1000 AS ms
+              FROM bench_latency l JOIN df._instances i ON i.id = l.id AND i.status = 'completed') s")
+[ "$lat_n" = "$LAT_N" ] || die "latency: only $lat_n of $LAT_N instances completed"
+STEPS_RUN=$(( STEPS_RUN + LAT_N ))
+record latency_p50_ms "$lat_p50"
+record latency_p95_ms "$lat_p95"
+record latency_p99_ms "$lat_p99"
+
+# ---------------------------------------------------------------------------
+# Waiting load: the same drains with WAIT_N other instances parked (half on a one-day
+# df.sleep timer, half on a df.wait_for_signal without timeout), same 2 workers; the
+# ratio is against the median of the 2-worker drains above.
+log "waiting load: parking $WAIT_N instances"
+reset_df
+chunk=10000
+for ((started = 0; started < WAIT_N; started += chunk)); do
+    k=$(( WAIT_N - started < chunk ? WAIT_N - started : chunk ))
+    sql -c "SELECT count(df.start(CASE WHEN g % 2 = 0 THEN 'bench_sleeper' ELSE 'bench_waiter' END)) FROM generate_series(1, $k) g" >/dev/null
+done
+wait_until "SELECT count(*) = $WAIT_N FROM df._queue WHERE waiting IS NOT NULL" 900
+STEPS_RUN=$(( STEPS_RUN + WAIT_N ))
+sql -c "VACUUM ANALYZE df._instances" -c "VACUUM ANALYZE df._node_states" -c "VACUUM ANALYZE df._results" -c "VACUUM ANALYZE df._queue" >/dev/null
+w_tps=()
+for _ in $(seq 1 "$ROUNDS"); do
+    w_tps+=("$(drain)")
+    STEPS_RUN=$(( STEPS_RUN + 3 * DRAIN_N ))
+    log "  round: dfc ${w_tps[-1]} steps/s with $WAIT_N waiting"
+done
+record dfc_steps_s_w2_waiting "$(median "${w_tps[@]}")"
+record waiting_instances "$(sql -c "SELECT count(*) FROM df._queue WHERE waiting IS NOT NULL")"
+
+# ---------------------------------------------------------------------------
+# Memory, second sample: top the 2-worker server's steps up to MEM_HIGH.
+log "memory: $STEPS_RUN steps so far, running loops up to $MEM_HIGH"
+reset_df
+[ "$STEPS_RUN" -lt "$MEM_HIGH" ] && run_loops $(( MEM_HIGH - STEPS_RUN ))
+read -r rss_high anon_high < <(worker_memory)
+record mem_low_steps "$mem_low_steps"
+record mem_high_steps "$STEPS_RUN"
+record rss_kb_low "$rss_low"
+record rss_kb_high "$rss_high"
+record rss_anon_kb_low "$anon_low"
+record rss_anon_kb_high "$anon_high"
+
+# ---------------------------------------------------------------------------
+# Compiler: dfc check over CHECK_N generated files in one invocation, against a bare
+# JVM start-up (java -version); median of REPEAT runs each.
+log "compiler: dfc check over $CHECK_N files"
+mkdir -p "$WORK/check"
+for i in $(seq 1 "$CHECK_N"); do
+    cat > "$WORK/check/wf_$i.dfsql" <<DFSQL
+CREATE TABLE IF NOT EXISTS greetings_$i (id bigserial PRIMARY KEY, name text);
+
+CREATE WORKFLOW wf_$i (name text DEFAULT 'world', n integer DEFAULT 3)
+AS
+    'INSERT INTO greetings_$i (name) VALUES (\$name) RETURNING id, name' |=> 'g'
+    ~> 'SELECT count(*) AS c FROM greetings_$i WHERE name = \$g.name' |=> 'h'
+    ~> ('SELECT \$h > \$n' ?> 'SELECT ''many'' AS kind' !> 'SELECT ''few'' AS kind') |=> 'k'
+    ~> ('SELECT 1 AS a' & 'SELECT 2 AS b') |=> 'both'
+    ~> df.loop('UPDATE greetings_$i SET name = name WHERE id = \$g RETURNING id' |=> 'u', 'SELECT false')
+    ~> 'SELECT g.id, \$k AS kind, \$h AS times FROM \$g.*';
+DFSQL
+done
+# seconds CMD...: wall-clock seconds of one run (output discarded, must succeed)
+seconds() {
+    local t0 t1
+    t0=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || die "failed: $*"
+    t1=$(date +%s%N)
+    awk "BEGIN { printf \"%.3f\", ($t1 - $t0) / 1e9 }"
+}
+check_runs=(); jvm_runs=()
+for _ in $(seq 1 "$REPEAT"); do
+    jvm_runs+=("$(seconds java -version)")
+    check_runs+=("$(seconds java -jar "$JAR" check "$WORK"/check/*.dfsql)")
+done
+record jvm_start_s "$(median "${jvm_runs[@]}")"
+record check_s "$(median "${check_runs[@]}")"
+
+# ---------------------------------------------------------------------------
+# Report
+log "done in $((SECONDS - T_BEGIN)) s"
+v() { echo "${VALUE[$1]}"; }
+ROWS=()    # "figure|value|target|op|limit|note"
+row() { ROWS+=("$1|$2|$3|$4|$5|$6"); }
+r() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+row "dfc steps/s ÷ ceiling, 2 workers"        "$(r "$(v dfc_steps_s_w2) / $(v ceiling_tps_c2)")" ">= 0.70" ge 0.70 "$(v dfc_steps_s_w2) ÷ $(v ceiling_tps_c2) tx/s"
+row "dfc steps/s ÷ baseline, 2 workers"       "$(r "$(v dfc_steps_s_w2) / $(v baseline_steps_s_c2)")" ">= 1.0" ge 1.0 "$(v dfc_steps_s_w2) ÷ $(v baseline_steps_s_c2) steps/s"
+row "latency p50 ÷ one commit"                "$(r "$(v latency_p50_ms) / $(v commit_latency_ms)")" "<= 10" le 10 "$(v latency_p50_ms) ms ÷ $(v commit_latency_ms) ms"
+row "latency p99 ÷ one commit"                "$(r "$(v latency_p99_ms) / $(v commit_latency_ms)")" "<= 40" le 40 "$(v latency_p99_ms) ms ÷ $(v commit_latency_ms) ms"
+row "throughput, $(v waiting_instances) waiting ÷ none" "$(r "$(v dfc_steps_s_w2_waiting) / $(v dfc_steps_s_w2)")" ">= 0.9" ge 0.9 "$(v dfc_steps_s_w2_waiting) ÷ $(v dfc_steps_s_w2) steps/s"
+row "dfc check $CHECK_N files ÷ JVM start-up" "$(r "$(v check_s) / $(v jvm_start_s)")" "<= 5" le 5 "$(v check_s) s ÷ $(v jvm_start_s) s"
+row "worker memory $(v mem_high_steps) ÷ $(v mem_low_steps) steps (2 workers)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_low)")" "<= 1.05" le 1.05 "private (RssAnon) $(v rss_anon_kb_high) ÷ $(v rss_anon_kb_low) kB"
+row "  (VmRSS, incl. shared buffers touched)" "$(r "$(v rss_kb_high) / $(v rss_kb_low)")" "" "" "" "$(v rss_kb_high) ÷ $(v rss_kb_low) kB"
+for w in 1 4; do
+    row "dfc ÷ ceiling, $w worker(s)"  "$(r "$(v dfc_steps_s_w$w) / $(v ceiling_tps_c$w)")" "" "" "" "$(v dfc_steps_s_w$w) ÷ $(v ceiling_tps_c$w)"
+    row "dfc ÷ baseline, $w worker(s)" "$(r "$(v dfc_steps_s_w$w) / $(v baseline_steps_s_c$w)")" "" "" "" "$(v dfc_steps_s_w$w) ÷ $(v baseline_steps_s_c$w)"
+done
+row "latency p95 ÷ one commit" "$(r "$(v latency_p95_ms) / $(v commit_latency_ms)")" "" "" "" "$(v latency_p95_ms) ms ÷ $(v commit_latency_ms) ms"
+
+verdict() {  # value op limit
+    case "$2" in
+        ge) awk "BEGIN { exit !($1 >= $3) }" && echo pass || echo miss ;;
+        le) awk "BEGIN { exit !($1 <= $3) }" && echo pass || echo miss ;;
+        *) echo "" ;;
+    esac
+}
+
+MACHINE="$(nproc) CPUs, $(awk '/^MemTotal:/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM, $(sql -c "SELECT split_part(version(), ',', 1)")"
+echo
+echo "dfc benchmarks ($MODE mode$([ "$QUICK" = 1 ] && echo ": sizes scaled down, figures not meaningful"); $MACHINE; fsync ${BENCH_FSYNC:-off})"
+printf '%-44s %7s  %-8s %-6s %s\n' figure value target result detail
+results_json=""
+for line in "${ROWS[@]}"; do
+    IFS='|' read -r name value target op limit note <<<"$line"
+    res=$(verdict "$value" "$op" "$limit")
+    printf '%-44s %7s  %-8s %-6s %s\n' "$name" "$value" "$target" "$res" "$note"
+    [ -n "$op" ] || continue
+    results_json+="${results_json:+,}
+    {\"figure\": \"$name\", \"value\": $value, \"target\": \"$target\", \"result\": \"$res\", \"detail\": \"$note\"}"
+done
+
+mkdir -p "$HERE/results"
+measurements=""
+for k in "${NAMES[@]}"; do measurements+="${measurements:+, }\"$k\": ${VALUE[$k]}"; done
+cat > "$HERE/results/latest.json" <<JSON
+{
+  "mode": "$MODE",
+  "finished_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "commit": "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)",
+  "machine": {"nproc": $(nproc), "mem_total_kb": $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo), "postgres": "$(sql -c "SELECT current_setting('server_version')")", "fsync": "${BENCH_FSYNC:-off}"},
+  "sizes": {"drain_instances": $DRAIN_N, "steps_per_instance": 3, "ceiling_seconds": $PGBENCH_T, "latency_starts": $LAT_N, "waiting_instances": $WAIT_N, "check_files": $CHECK_N, "memory_steps": [$MEM_LOW, $MEM_HIGH]},
+  "figures": [$results_json
+  ],
+  "measurements": {$measurements}
+}
+JSON
+echo
+echo "written: bench/results/latest.json (took $((SECONDS - T_BEGIN)) s)"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Everything CI runs: dependencies, then unit, golden and integration tests (the integration
 # tests start their own throwaway PostgreSQL cluster with the worker; see it/), then the
-# runtime and worker's own end-to-end script (bgworker/test/run.sh, its own cluster too).
+# runtime and worker's own end-to-end script (bgworker/test/run.sh, its own cluster too), then
+# the benchmark harness in --quick mode (bench/run.sh: checks it works, does not judge speed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 ./mvnw -B -ntp verify "$@"
 case " $* " in
-    *" -DskipITs "*|*" -DskipITs=true "*) echo "test.sh: -DskipITs: skipping bgworker/test/run.sh" ;;
-    *) BENCH_N="${BENCH_N:-500}" bgworker/test/run.sh ;;
+    *" -DskipITs "*|*" -DskipITs=true "*) echo "test.sh: -DskipITs: skipping bgworker/test/run.sh and bench/run.sh --quick" ;;
+    *) BENCH_N="${BENCH_N:-500}" bgworker/test/run.sh
+       bench/run.sh --quick ;;
 esac
