@@ -228,6 +228,8 @@ BEGIN
         UPDATE df._instances
            SET status = 'completed', result = v_final, completed_at = clock_timestamp(), updated_at = clock_timestamp()
          WHERE id = p_item.instance_id AND status IN ('pending', 'running');
+        -- signals nothing will wait for any more
+        DELETE FROM df._signals s WHERE s.instance_id = p_item.instance_id;
     ELSE
         PERFORM df._deliver(p_item, v_final, v_columns);
     END IF;
@@ -292,6 +294,7 @@ BEGIN
         UPDATE df._instances
            SET status = 'failed', error = p_error, completed_at = clock_timestamp(), updated_at = clock_timestamp()
          WHERE id = p_item.instance_id AND status IN ('pending', 'running');
+        DELETE FROM df._signals s WHERE s.instance_id = p_item.instance_id;
         RETURN;
     END IF;
     SELECT q.* INTO v_parent FROM df._queue q WHERE q.id = p_item.parent_id FOR UPDATE;
@@ -394,7 +397,7 @@ BEGIN
             RETURN;
         END IF;
         -- cond: the first column of the first row decides; the thread's
-        -- result is unchanged (null when it ends on a false condition)
+        -- result is unchanged
         SELECT e.value INTO v_first FROM json_each(v_output -> 'rows' -> 0) AS e LIMIT 1;
         IF v_output -> 'columns' -> 0 ->> 'type' LIKE 'numeric%' AND json_typeof(v_first) = 'string' THEN
             v_first := to_json((v_first #>> '{}')::numeric);
@@ -413,11 +416,10 @@ BEGIN
                 END IF;
                 PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_columns);
             END IF;
-            IF v_step.else_next IS NOT NULL THEN
-                PERFORM df._advance(v_item, v_step.else_next, v_item.result_node, v_item.result, v_status);
-            ELSE
-                PERFORM df._advance(v_item, NULL, NULL, 'null'::json, v_status);
-            END IF;
+            -- A false condition never changes the thread's result: the exit of
+            -- df.loop(body, cond) keeps the last iteration's result, also when
+            -- the loop ends the workflow (else_next NULL).
+            PERFORM df._advance(v_item, v_step.else_next, v_item.result_node, v_item.result, v_status);
         END IF;
 
     WHEN 'if_rows' THEN
@@ -432,10 +434,7 @@ BEGIN
         PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed',
                              json_build_object('row_count', coalesce(v_count, 0)));
         PERFORM df._advance(v_item, CASE WHEN coalesce(v_count, 0) > 0 THEN v_step.next ELSE v_step.else_next END,
-                            v_item.result_node,
-                            CASE WHEN coalesce(v_count, 0) = 0 AND v_step.else_next IS NULL THEN 'null'::json
-                                 ELSE v_item.result END,
-                            v_status);
+                            v_item.result_node, v_item.result, v_status);
 
     WHEN 'fork' THEN
         IF coalesce(cardinality(v_step.branches), 0) = 0 THEN
