@@ -4,7 +4,7 @@ SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'answer' = '42', 'res
 
 SELECT df.start('join_failing') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'join_failing: ' || df.status(:'id'));
-SELECT pg_temp.expect(error->>'sqlstate' = '22012', 'error ' || error) FROM df.instances WHERE id = :'id';
+SELECT pg_temp.expect(error->>'sqlstate' = '22012', 'error ' || error::text) FROM df.instances WHERE id = :'id';
 -- the sibling was cancelled: it did not sleep its 30 s, nothing of it is left, its next step never ran
 SELECT pg_temp.expect(completed_at - created_at < interval '20 seconds', 'took ' || (completed_at - created_at))
   FROM df.instances WHERE id = :'id';

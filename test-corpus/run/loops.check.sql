@@ -32,5 +32,5 @@ SELECT pg_temp.expect(n = :n_at_end, 'the cancelled loop went on counting: ' || 
 
 SELECT df.start('loop_failing', args => jsonb_build_object('run', :'run' || 'f')) AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'loop_failing: ' || df.status(:'id'));
-SELECT pg_temp.expect(error->>'sqlstate' = '22012', 'error ' || error) FROM df.instances WHERE id = :'id';
+SELECT pg_temp.expect(error->>'sqlstate' = '22012', 'error ' || error::text) FROM df.instances WHERE id = :'id';
 SELECT pg_temp.expect(n = 3, 'loop_failing counted ' || n) FROM loop_counter WHERE run = :'run' || 'f';
