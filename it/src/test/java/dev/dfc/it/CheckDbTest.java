@@ -209,6 +209,28 @@ class CheckDbTest {
     }
 
     @Test
+    void readOnlyDatabaseStillChecksDdlStepsSyntax(TestCluster db) throws Exception {
+        String url = db.url() + (db.url().contains("?") ? "&" : "?") + "options=-c%20default_transaction_read_only%3Don";
+        String text = """
+                CREATE TABLE chkdb_ro (k int);
+                CREATE WORKFLOW chkdb_ro () AS
+                    'CREATE TABLE chkdb_ro_step (k int)' ~> 'INSERT INTO chkdb_orders_nosuch VALUES (1)'
+                    ~> 'CREATE TABLE chkdb_ro_bad (k int';
+                """;
+        String path = file("ro.dfsql", text);
+        List<String> lines = text.lines().toList();
+
+        Run run = dfc("check", "--db", url, path);
+
+        assertEquals(ExitCode.FAILED, run.exitCode(), run.out() + run.err());
+        List<String> firstLines = run.out().lines().filter(l -> l.startsWith(path)).toList();
+        assertEquals(List.of(
+                path + ":3:" + (lines.get(2).indexOf("chkdb_orders_nosuch") + 1) + ": error[DF7001]: error from the server: relation \"chkdb_orders_nosuch\" does not exist",
+                path + ":4:" + (lines.get(3).lastIndexOf('\'') + 1) + ": error[DF7001]: error from the server: syntax error at end of input"),
+                firstLines, run.out());
+    }
+
+    @Test
     void workflowWithStaticErrorsIsNotSentToTheServer(TestCluster db) throws Exception {
         String path = file("static.dfsql", """
                 CREATE WORKFLOW chkdb_static () AS 'SELECT * FROM chkdb_nosuch WHERE x = $unbound';
