@@ -25,6 +25,7 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,10 +99,7 @@ class CrashTest {
             s.execute("GRANT USAGE ON SCHEMA public TO crash_user");
             s.execute("SELECT df.grant_usage('crash_user')");
         }
-        Compilation compilation = Compiler.compile(List.of(new SourceFile("crash.dfsql", WORKFLOWS)));
-        if (compilation.hasErrors() || compilation.sql() == null) fail("crash.dfsql does not compile: " + compilation.diagnostics());
-        StringWriter messages = new StringWriter();
-        ScriptRunner.withDefaultClient(new PrintWriter(messages, true)).apply(DbUrl.parse(cluster.url()), compilation.sql(), "crash.dfsql");
+        deploy(WORKFLOWS);
         awaitWorkers(60);
     }
 
@@ -172,6 +170,52 @@ class CrashTest {
         assertExactlyOnce(label, INSTANCES, STEPS);
     }
 
+    /**
+     * Timers and signal waits pending across pg_ctl stop -m fast / start: timers that came due
+     * while the server was down fire once, signals sent after the restart are delivered.
+     * Skipped on a runtime without df.sleep / df.wait_for_signal.
+     */
+    @Test
+    void timersAndSignalWaitsSurviveACleanRestart() throws Exception {
+        Assumptions.assumeTrue(sql("SELECT to_regprocedure('df.sleep_step(double precision,text,integer)')::text") != null
+                && sql("SELECT to_regprocedure('df.signal_step(text,double precision,text,integer)')::text") != null,
+                "this runtime has no timers or signal waits yet");
+        deploy("""
+                CREATE WORKFLOW crash_timer (k int) AS
+                    'INSERT INTO crash_plain VALUES ($k, 1)' ~> df.sleep(2) ~> 'INSERT INTO crash_plain VALUES ($k, 2)';
+                CREATE WORKFLOW crash_wait (k int) AS
+                    'INSERT INTO crash_plain VALUES ($k, 1)' ~> df.wait_for_signal('go') ~> 'INSERT INTO crash_plain VALUES ($k, 2)';
+                """);
+        String label = "waits-" + System.nanoTime();
+        int n = 10;
+        try (Connection c = connectAs(ROLE); Statement s = c.createStatement()) {
+            s.execute("SELECT df.start('crash_timer', '" + label + "', args => jsonb_build_object('k', k)) FROM generate_series(1, " + n + ") k");
+            s.execute("SELECT df.start('crash_wait', '" + label + "', args => jsonb_build_object('k', k)) FROM generate_series(101, " + (100 + n) + ") k");
+        }
+        // every instance parked: the timer armed or the wait started
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!sql("SELECT count(*) FROM df._queue q JOIN df._instances i ON i.id = q.instance_id"
+                + " WHERE i.label = '" + label + "' AND q.waiting IN ('timer', 'signal')").equals(String.valueOf(2 * n))) {
+            if (System.nanoTime() > deadline) fail("the instances did not reach their waits");
+            Thread.sleep(20);
+        }
+        assertTrue(cluster.stop(), "pg_ctl stop -m fast");
+        Thread.sleep(2500); // the timers come due while the server is down
+        cluster.start();
+        awaitWorkers(60);
+        try (Connection c = connectAs(ROLE); Statement s = c.createStatement()) {
+            s.execute("SELECT df.signal(id, 'go', '{\"after\": \"restart\"}') FROM df.instances WHERE label = '" + label + "' AND workflow = 'crash_wait'");
+        }
+        awaitTerminal(label, 120);
+        assertEquals("0", sql("SELECT count(*) FROM df.instances WHERE label = '" + label + "' AND status <> 'completed'"),
+                () -> "not completed: " + quietly("SELECT string_agg(id || ' ' || status || ' ' || coalesce(error::text, ''), '; ') FROM df.instances WHERE label = '" + label + "'"));
+        assertEquals(String.valueOf(4 * n), sql("SELECT count(*) FROM crash_plain"));
+        assertEquals("0", sql("SELECT count(*) FROM (SELECT k, step FROM crash_plain GROUP BY 1, 2 HAVING count(*) > 1) d"));
+        assertEquals(String.valueOf(n), sql("SELECT count(*) FROM df._node_states s JOIN df._instances i ON i.id = s.instance_id"
+                + " WHERE i.label = '" + label + "' AND s.result ->> 'timed_out' = 'false' AND s.result -> 'data' ->> 'after' = 'restart'"),
+                "signals delivered after the restart");
+    }
+
     @Test
     void stepThatAlwaysFailsFailsItsInstanceOnce() throws Exception {
         int n = 5;
@@ -238,6 +282,21 @@ class CrashTest {
     }
 
     // ---- helpers ----
+
+    static void deploy(String dfsql) {
+        Compilation compilation = Compiler.compile(List.of(new SourceFile("crash.dfsql", dfsql)));
+        if (compilation.hasErrors() || compilation.sql() == null) fail("crash.dfsql does not compile: " + compilation.diagnostics());
+        StringWriter messages = new StringWriter();
+        ScriptRunner.withDefaultClient(new PrintWriter(messages, true)).apply(DbUrl.parse(cluster.url()), compilation.sql(), "crash.dfsql");
+    }
+
+    static String quietly(String query) {
+        try {
+            return sql(query);
+        } catch (SQLException e) {
+            return e.getMessage();
+        }
+    }
 
     /** Values taken from crash_attempts so far. */
     static long attempts() throws SQLException {
