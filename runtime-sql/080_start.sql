@@ -111,9 +111,9 @@ BEGIN
 
     LOOP
         v_id := left(replace(gen_random_uuid()::text, '-', ''), 8);
-        INSERT INTO df._instances (id, workflow, version, label, submitter, timezone, idempotency_key)
+        INSERT INTO df._instances (id, workflow, version, label, submitter, timezone, idempotency_key, vars)
         VALUES (v_id, v_version.workflow, v_version.version, start.label, v_caller,
-                current_setting('TimeZone'), start.idempotency_key)
+                current_setting('TimeZone'), start.idempotency_key, df._captured_vars(v_caller))
         ON CONFLICT (id) DO NOTHING;
         EXIT WHEN FOUND;
     END LOOP;

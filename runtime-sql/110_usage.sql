@@ -13,6 +13,7 @@ BEGIN
     EXECUTE format('GRANT EXECUTE ON FUNCTION df.start(text, text, text, text, jsonb, text), df.status(text),
                         df.result(text), df.await_instance(text, double precision), df.instance_nodes(text),
                         df.signal(text, text, text), df.cancel(text, text),
+                        df.setvar(text, text), df.getvar(text), df.unsetvar(text), df.clearvars(),
                         df.runtime_version() TO %s', p_role);
     -- The view is owned by the runtime owner and filters on current_user.
     EXECUTE format('GRANT SELECT ON df.instances TO %s', p_role);

@@ -50,7 +50,9 @@ public final class Emitter {
     /** SQL text with its references: a format() pattern and its arguments, or the query as is. */
     public record SqlModel(boolean hasRefs, String pattern, String query, List<RefModel> refs) {}
 
-    public record RefModel(String name, String column, boolean nullsafe, boolean rows) {}
+    /** A {@code $} reference, or a {@code {name}} variable ({@code variable}, {@code parameter} when it names one). */
+    public record RefModel(String name, String column, boolean nullsafe, boolean rows, boolean variable,
+            boolean parameter) {}
 
     public record UnitModel(boolean oneTransaction, List<String> deployments, List<ItemModel> items) {}
 
@@ -174,7 +176,10 @@ public final class Emitter {
         List<RefModel> refs = new ArrayList<>();
         for (State.Part p : parts) {
             if (p instanceof State.Ref r) {
-                refs.add(new RefModel(r.name(), r.column(), r.kind() == SqlRef.Kind.NULLSAFE, r.kind() == SqlRef.Kind.ROWS));
+                refs.add(new RefModel(r.name(), r.column(), r.kind() == SqlRef.Kind.NULLSAFE, r.kind() == SqlRef.Kind.ROWS,
+                        false, false));
+            } else if (p instanceof State.Var v) {
+                refs.add(new RefModel(v.name(), null, false, false, true, v.parameter()));
             }
         }
         return new SqlModel(!refs.isEmpty(), SqlQuoting.formatPattern(parts), query, refs);

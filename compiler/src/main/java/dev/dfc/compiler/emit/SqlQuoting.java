@@ -65,7 +65,8 @@ public final class SqlQuoting {
 
     /**
      * The pattern for PL/pgSQL {@code format()} from SQL text parts: text with '%' doubled, each
-     * reference as {@code %s} (its rendering is already a quoted literal or relation).
+     * reference or variable as {@code %s} (its rendering is already a quoted literal or relation,
+     * or, for a variable, raw text by design).
      */
     public static String formatPattern(List<State.Part> parts) {
         StringBuilder out = new StringBuilder();

@@ -70,6 +70,8 @@ public final class IrDump {
                 out.append("    ref ").append(r.kind().name().toLowerCase(Locale.ROOT)).append(' ').append(r.name());
                 if (r.column() != null) out.append('.').append(r.column());
                 out.append('\n');
+            } else if (part instanceof State.Var v) {
+                out.append("    var ").append(v.parameter() ? "parameter " : "").append(v.name()).append('\n');
             }
         }
     }

@@ -124,4 +124,10 @@ public sealed interface State {
 
     /** A reference: {@code $name} / {@code $name.column} (VALUE), with '?' (NULLSAFE), {@code $name.*} (ROWS). */
     record Ref(SqlRef.Kind kind, String name, String column) implements Part {}
+
+    /**
+     * A variable {@code {name}}, substituted as raw text: a variable captured at start or a system
+     * variable, or, when {@code parameter} is true, the text of the workflow parameter of that name.
+     */
+    record Var(String name, boolean parameter) implements Part {}
 }

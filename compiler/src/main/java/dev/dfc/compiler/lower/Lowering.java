@@ -7,6 +7,7 @@ import dev.dfc.compiler.ast.Statement;
 import dev.dfc.compiler.check.NodeFunctions;
 import dev.dfc.compiler.check.SqlRef;
 import dev.dfc.compiler.check.SqlScanner;
+import dev.dfc.compiler.check.VarRef;
 import dev.dfc.compiler.ir.Program;
 import dev.dfc.compiler.ir.State;
 import dev.dfc.compiler.ir.Workflow;
@@ -16,7 +17,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Turns a checked AST into the state-machine IR; the one place that decides how control flow maps
@@ -27,13 +30,16 @@ import java.util.TreeMap;
  */
 public final class Lowering {
     private final String sourcePath;
+    /** Names of the workflow's parameters: {@code {name}} naming one renders the parameter's text. */
+    private final Set<String> params;
     private final List<Pending> states = new ArrayList<>();
     private final Deque<LoopScope> loops = new ArrayDeque<>();
     /** Forks entered (branches being lowered) at this point of the lowering. */
     private int forks;
 
-    private Lowering(String sourcePath) {
+    private Lowering(String sourcePath, Set<String> params) {
         this.sourcePath = sourcePath;
+        this.params = params;
     }
 
     /** Lowers every statement of a script. */
@@ -47,10 +53,12 @@ public final class Lowering {
     }
 
     public static Workflow workflow(Statement.WorkflowDef wf, String sourcePath) {
-        Lowering lowering = new Lowering(sourcePath);
+        Set<String> paramNames = new TreeSet<>();
+        for (Param p : wf.params()) paramNames.add(p.name());
+        Lowering lowering = new Lowering(sourcePath, paramNames);
         lowering.node(wf.body());
         List<State> states = new ArrayList<>();
-        for (Pending p : lowering.states) states.add(p.freeze());
+        for (Pending p : lowering.states) states.add(p.freeze(paramNames));
         List<Workflow.Parameter> params = new ArrayList<>();
         for (Param p : wf.params()) params.add(new Workflow.Parameter(p.name(), p.type(), p.defaultSql()));
         return new Workflow(wf.name(), Canonical.version(wf), sourcePath, wf.span().line(), params, states,
@@ -86,12 +94,12 @@ public final class Lowering {
             this.excerpt = origin.span().text();
         }
 
-        State freeze() {
+        State freeze(Set<String> params) {
             int line = origin.span().line();
             int col = origin.span().column();
             return switch (kind) {
-                case SQL -> new State.Sql(id, text, parts(text), bind, next, line, col, excerpt);
-                case IF, LOOP -> new State.Cond(id, kind.name(), text, parts(text), bind, next, elseNext, line, col, excerpt);
+                case SQL -> new State.Sql(id, text, parts(text, params), bind, next, line, col, excerpt);
+                case IF, LOOP -> new State.Cond(id, kind.name(), text, parts(text, params), bind, next, elseNext, line, col, excerpt);
                 case IF_ROWS -> new State.IfRows(id, text, bind, next, elseNext, line, col, excerpt);
                 case JOIN -> new State.Fork(id, branches, State.ForkMode.JOIN, bind, next, line, col, excerpt);
                 case RACE -> new State.Fork(id, branches, State.ForkMode.RACE, bind, next, line, col, excerpt);
@@ -351,14 +359,28 @@ public final class Lowering {
         return null;
     }
 
-    /** Splits SQL text into literal text and references. */
-    static List<State.Part> parts(String sql) {
+    /**
+     * Splits SQL text into literal text, references and variables (both found by the
+     * {@link SqlScanner}, so neither counts inside the SQL's own literals and comments). A
+     * {@code {name}} naming a parameter becomes a parameter variable.
+     */
+    static List<State.Part> parts(String sql, Set<String> params) {
+        TreeMap<Integer, Object> found = new TreeMap<>(); // by offset; references and variables never overlap
+        for (SqlRef r : SqlScanner.references(sql)) found.put(r.start(), r);
+        for (VarRef v : SqlScanner.variables(sql)) found.put(v.start(), v);
         List<State.Part> parts = new ArrayList<>();
         int at = 0;
-        for (SqlRef r : SqlScanner.references(sql)) {
-            if (r.start() > at) parts.add(new State.Text(sql.substring(at, r.start())));
-            parts.add(new State.Ref(r.kind(), r.name(), r.column()));
-            at = r.end();
+        for (Object o : found.values()) {
+            int start = o instanceof SqlRef r ? r.start() : ((VarRef) o).start();
+            if (start > at) parts.add(new State.Text(sql.substring(at, start)));
+            if (o instanceof SqlRef r) {
+                parts.add(new State.Ref(r.kind(), r.name(), r.column()));
+                at = r.end();
+            } else {
+                VarRef v = (VarRef) o;
+                parts.add(new State.Var(v.name(), params.contains(v.name())));
+                at = v.end();
+            }
         }
         if (at < sql.length() || parts.isEmpty()) parts.add(new State.Text(sql.substring(at)));
         return parts;

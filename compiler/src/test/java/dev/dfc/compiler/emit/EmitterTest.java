@@ -41,6 +41,20 @@ class EmitterTest {
     }
 
     @Test
+    void rendersVariablesAsRawTextInOrderWithReferences() {
+        String sql = emit("""
+                CREATE WORKFLOW w (t text) AS
+                    'INSERT INTO {tbl} SELECT $t, 100%, {sys_label} FROM {t} WHERE s = ''{tbl}'''
+                    ~> 'SELECT ''{tbl}''';
+                """);
+        assertTrue(sql.contains("RETURN df.sql_step(format('INSERT INTO %s SELECT %s, 100%%, %s FROM %s WHERE s = ''{tbl}''', "
+                + "df.var(p_instance, 'tbl'), df.ref(p_instance, 't'), df.var(p_instance, 'sys_label'), "
+                + "df.ref_text(p_instance, 't')), p_next => 2);"), sql);
+        assertTrue(sql.contains("RETURN df.sql_step('SELECT ''{tbl}''', p_next => NULL);"), sql);
+        assertTrue(sql.contains("LANGUAGE plpgsql STABLE"), sql);
+    }
+
+    @Test
     void outputIsDeterministic() {
         String one = new Emitter().script(new Program(List.of(Lowering.lower(demo()))));
         String two = new Emitter().script(new Program(List.of(Lowering.lower(demo()))));

@@ -49,6 +49,33 @@ class LoweringTest {
     }
 
     @Test
+    void variablesSplitTheTextLikeReferencesAndParametersAreMarked() {
+        Workflow wf = lower("""
+                CREATE WORKFLOW w (t text) AS
+                    'SELECT {col}, $t FROM {t}_{sys_label} WHERE x = ''{col}'' -- {col}'
+                    ~> 'SELECT {sys_instance_id} /* {t} */, "{t}", $${t}$$, ''{"a":1}''::jsonb';
+                """);
+        assertEquals("""
+                workflow w @%s (f.dfsql:1)
+                  param t text
+                  state 1 SQL at 2:5 next 2
+                    text "SELECT "
+                    var col
+                    text ", "
+                    ref value t
+                    text " FROM "
+                    var parameter t
+                    text "_"
+                    var sys_label
+                    text " WHERE x = '{col}' -- {col}"
+                  state 2 SQL at 3:8 next done
+                    text "SELECT "
+                    var sys_instance_id
+                    text " /* {t} */, \\"{t}\\", $${t}$$, '{\\"a\\":1}'::jsonb"
+                """.formatted(wf.version()), IrDump.dump(wf));
+    }
+
+    @Test
     void excerptOfABoundStepIncludesItsBind() {
         Workflow wf = lower("CREATE WORKFLOW w AS 'SELECT 1' |=> 'one' ~> 'SELECT $one';");
         assertEquals("'SELECT 1' |=> 'one'", wf.states().get(0).excerpt());
