@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS df._variables (
     role  regrole NOT NULL,
     name  text NOT NULL,
     value text NOT NULL,
-    PRIMARY KEY (role, name)
+    CONSTRAINT _variables_pkey PRIMARY KEY (role, name)
 );
 COMMENT ON TABLE df._variables IS 'df.setvar variables of each role (read through df.getvar)';
 
@@ -43,7 +43,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use letters, digits and _, not starting with a digit, so that {name} can refer to it.';
     END IF;
-    IF p_setting AND lower(p_name) LIKE 'sys\_%' THEN
+    IF p_setting AND left(lower(p_name), 4) = 'sys_' THEN
         RAISE EXCEPTION 'variable name "%" is reserved', p_name
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Names starting with sys_ are the runtime''s system variables ({sys_instance_id}, {sys_label}).';
@@ -52,28 +52,42 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION df.setvar(p_name text, p_value text)
+-- Parameter names as pg_durable's, for calls with named arguments. A build of
+-- 25 Nov 2026 named them p_name/p_value, which CREATE OR REPLACE cannot rename:
+-- drop those (grants go with them; df.grant_usage gives them again).
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_proc p
+                WHERE p.pronamespace = 'df'::regnamespace
+                  AND p.proname IN ('setvar', 'getvar', 'unsetvar') AND p.proargnames[1] = 'p_name') THEN
+        DROP FUNCTION IF EXISTS df.setvar(text, text), df.getvar(text), df.unsetvar(text);
+    END IF;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION df.setvar(name text, value text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_caller oid := df._var_caller(p_name, true);
+    v_caller oid := df._var_caller(setvar.name, true);
 BEGIN
-    IF p_name IS NULL OR p_value IS NULL THEN
+    IF setvar.name IS NULL OR setvar.value IS NULL THEN
         RAISE EXCEPTION 'df.setvar needs a name and a value, not NULL'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Remove a variable with df.unsetvar(name).';
     END IF;
     INSERT INTO df._variables AS v (role, name, value)
-    VALUES (v_caller, p_name, p_value)
-    ON CONFLICT (role, name) DO UPDATE SET value = excluded.value;
+    VALUES (v_caller, setvar.name, setvar.value)
+    -- by constraint: the columns' names are also this function's parameters
+    ON CONFLICT ON CONSTRAINT _variables_pkey DO UPDATE SET value = excluded.value;
 END;
 $$;
 COMMENT ON FUNCTION df.setvar(text, text)
     IS 'sets a variable of the calling role; instances started later render {name} as its raw text';
 
-CREATE OR REPLACE FUNCTION df.getvar(p_name text)
+CREATE OR REPLACE FUNCTION df.getvar(name text)
 RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -81,12 +95,12 @@ AS $$
 DECLARE
     v_caller oid := df._var_caller(NULL, false);
 BEGIN
-    RETURN (SELECT v.value FROM df._variables v WHERE v.role = v_caller AND v.name = p_name);
+    RETURN (SELECT v.value FROM df._variables v WHERE v.role = v_caller AND v.name = getvar.name);
 END;
 $$;
 COMMENT ON FUNCTION df.getvar(text) IS 'the calling role''s variable, or NULL when it is not set';
 
-CREATE OR REPLACE FUNCTION df.unsetvar(p_name text)
+CREATE OR REPLACE FUNCTION df.unsetvar(name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -94,7 +108,7 @@ AS $$
 DECLARE
     v_caller oid := df._var_caller(NULL, true);
 BEGIN
-    DELETE FROM df._variables v WHERE v.role = v_caller AND v.name = p_name;
+    DELETE FROM df._variables v WHERE v.role = v_caller AND v.name = unsetvar.name;
 END;
 $$;
 COMMENT ON FUNCTION df.unsetvar(text) IS 'removes a variable of the calling role (no error when it is not set)';

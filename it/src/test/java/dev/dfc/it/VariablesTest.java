@@ -194,6 +194,11 @@ class VariablesTest {
             assertEquals("22023", sqlState(() -> setvar(user, "sys_label", "x")));
             assertEquals("22023", sqlState(() -> setvar(user, "not a name", "x")));
             assertEquals("22004", sqlState(() -> setvar(user, "tbl", null)));
+            // pg_durable's parameter names, for named arguments
+            exec(user, "SELECT df.setvar(name => 'named', value => 'v')");
+            assertEquals("v", getvar(user, "named"));
+            exec(user, "SELECT df.unsetvar(name => 'named')");
+            assertNull(getvar(user, "named"));
         }
     }
 
