@@ -210,6 +210,11 @@ class BadInputTest {
                     p.execute(); // terminal instance: a no-op, whatever the size
                 }
             }
+            // don't leave 10 MB labels in the shared cluster for other tests' listings
+            try (Connection su = db.connect(); Statement s = su.createStatement()) {
+                for (String t : List.of("df._results", "df._node_states")) s.execute("DELETE FROM " + t + " WHERE instance_id = '" + id + "'");
+                s.execute("DELETE FROM df._instances WHERE id = '" + id + "'");
+            }
         }
         // an idempotency key too large for its index: refused, nothing created
         long before = instances(db);
