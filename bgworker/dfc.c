@@ -124,6 +124,7 @@ static DfcWorkerSlot *my_slot = NULL;	/* in a step worker */
 
 void		_PG_init(void);
 static void register_xact_callback(void);
+static void call_fail(int64 item, ErrorData *edata);
 
 static Size
 dfc_shmem_size(void)
@@ -708,10 +709,48 @@ run_one_step(int64 *item)
 		pg_atomic_write_u64(&my_slot->current_item, (uint64) *item);
 		pgstat_report_activity(STATE_RUNNING, "dfc: running a workflow step");
 		args[0] = Int64GetDatum(*item);
-		ret = SPI_execute_plan(kept_plan(&run_plan, "SELECT df._run($1)", 1, argtypes),
-							   args, NULL, false, 1);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "SELECT df._run() failed: %s", SPI_result_code_string(ret));
+
+		/*
+		 * The step runs in a subtransaction: when it raises, its effects are
+		 * rolled back but the claim (the item's row lock) is kept while the
+		 * failure is recorded, so no other worker runs the failed step again
+		 * in between.
+		 */
+		{
+			MemoryContext oldcontext = CurrentMemoryContext;
+			ResourceOwner oldowner = CurrentResourceOwner;
+
+			BeginInternalSubTransaction(NULL);
+			MemoryContextSwitchTo(oldcontext);
+			PG_TRY();
+			{
+				ret = SPI_execute_plan(kept_plan(&run_plan, "SELECT df._run($1)", 1, argtypes),
+									   args, NULL, false, 1);
+				if (ret != SPI_OK_SELECT)
+					elog(ERROR, "SELECT df._run() failed: %s", SPI_result_code_string(ret));
+				ReleaseCurrentSubTransaction();
+				MemoryContextSwitchTo(oldcontext);
+				CurrentResourceOwner = oldowner;
+			}
+			PG_CATCH();
+			{
+				ErrorData  *edata;
+
+				MemoryContextSwitchTo(oldcontext);
+				edata = CopyErrorData();
+				FlushErrorState();
+				RollbackAndReleaseCurrentSubTransaction();
+				MemoryContextSwitchTo(oldcontext);
+				CurrentResourceOwner = oldowner;
+
+				ereport(LOG,
+						(errmsg("dfc step failed (queue item " INT64_FORMAT "): %s",
+								*item, edata->message)));
+				/* if this raises too, the caller records it in a new transaction */
+				call_fail(*item, edata);
+			}
+			PG_END_TRY();
+		}
 	}
 	else
 	{
@@ -743,9 +782,9 @@ discard_step_leftovers(void)
 	LockReleaseAll(USER_LOCKMETHOD, true);
 }
 
-/* Records a failed step in a new transaction. */
+/* SELECT df._fail(item, ...) for a step that raised edata (SPI connected). */
 static void
-record_failure(int64 item, ErrorData *edata)
+call_fail(int64 item, ErrorData *edata)
 {
 	Oid			argtypes[5] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		args[5];
@@ -763,14 +802,24 @@ record_failure(int64 item, ErrorData *edata)
 	else
 		nulls[4] = 'n';
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "dfc: recording a failed step");
 	if (SPI_execute_plan(kept_plan(&fail_plan, "SELECT df._fail($1, $2, $3, $4, $5)", 5, argtypes),
 						 args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "SELECT df._fail() failed");
+}
+
+/*
+ * Records a failed step in a new transaction: when the failure could not be
+ * recorded in the step's own transaction (run_one_step).
+ */
+static void
+record_failure(int64 item, ErrorData *edata)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	call_fail(item, edata);
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
