@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -234,6 +235,36 @@ class SecurityTest {
         try (Connection v = db.connectAs(VICTIM)) {
             assertEquals("completed", scalar(v, "SELECT df.status(?)", victimId));
             assertEquals("0", scalar(v, "SELECT count(*) FROM df.instances WHERE submitted_by <> current_user", null));
+        }
+    }
+
+    /** Variables are per role: another role's are invisible, and a step cannot set its submitter's. Skipped without df.setvar. */
+    @Test
+    void variablesArePerRole(TestCluster db) throws Exception {
+        Assumptions.assumeTrue(exists(db, "df.setvar(text,text)") && exists(db, "df.getvar(text)"), "this runtime has no variables yet");
+        db.deploy("vars.dfsql", """
+                CREATE WORKFLOW sec_getvar AS 'SELECT df.getvar(''sec_secret'') AS v';
+                CREATE WORKFLOW sec_setvar AS 'SELECT df.setvar(''sec_planted'', ''1'')';
+                """);
+        try (Connection v = db.connectAs(VICTIM); Statement s = v.createStatement()) {
+            s.execute("SELECT df.setvar('sec_secret', 'victim''s value')");
+            assertEquals("victim's value", scalar(v, "SELECT df.getvar('sec_secret')", null));
+        }
+        try (Connection a = db.connectAs(ATTACKER); Statement s = a.createStatement()) {
+            assertNull(scalar(a, "SELECT df.getvar('sec_secret')", null));
+            SQLException e = assertThrows(SQLException.class, () -> s.execute("SELECT * FROM df._variables"));
+            assertEquals("42501", e.getSQLState());
+            String get = start(a, "sec_getvar", "{}");
+            assertEquals("completed", TestCluster.awaitInstance(a, get), () -> error(db, get));
+            assertEquals("{\"rows\":[{\"v\":null}],\"row_count\":1}", result(a, get));
+            String set = start(a, "sec_setvar", "{}");
+            assertEquals("failed", TestCluster.awaitInstance(a, set));
+            assertEquals("55000", errorField(db, set, "sqlstate"));
+            assertEquals("variables cannot be changed inside a running step", errorField(db, set, "message"));
+            assertNull(scalar(a, "SELECT df.getvar('sec_planted')", null));
+        }
+        try (Connection v = db.connectAs(VICTIM)) {
+            assertEquals("victim's value", scalar(v, "SELECT df.getvar('sec_secret')", null));
         }
     }
 
