@@ -67,7 +67,9 @@ $$;
 COMMENT ON FUNCTION df.await_instance(text, double precision)
     IS 'waits until an instance is terminal or timeout_s passes; returns its status (must be called after the start committed)';
 
-CREATE OR REPLACE VIEW df.instances AS
+-- security_barrier: the row filter runs before any condition of the caller's
+-- query, so a cheap leaky function in a WHERE clause cannot see other roles' rows.
+CREATE OR REPLACE VIEW df.instances WITH (security_barrier) AS
     SELECT i.id, i.workflow, i.version, i.label, i.status,
            pg_catalog.pg_get_userbyid(i.submitter) AS submitted_by,
            i.created_at, i.updated_at, i.completed_at, i.error
