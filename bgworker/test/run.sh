@@ -425,6 +425,8 @@ sql -f "$WORK/control.sql" >/dev/null
 (sql <<'SQL'
 CREATE TABLE app.counters (run text, name text, n int, PRIMARY KEY (run, name));
 GRANT SELECT, INSERT, UPDATE ON app.counters TO alice;
+CREATE SEQUENCE app.attempts;
+GRANT USAGE ON SEQUENCE app.attempts TO alice;
 SQL
 ) >/dev/null
 
@@ -475,6 +477,10 @@ check "a false if without else passes on the result from before it" "$(await ali
 id=$(sql_as alice -c "SELECT df.start('if_no_else', args => '{\"q\": \"SELECT 0 / 0\"}')")
 check "a failing condition fails the instance (the failed step ran once)" "$(await alice "$id"; sql_as alice -c "SELECT error ->> 'message' || ' @' || (error ->> 'node') FROM df.instances WHERE id = '$id'")" \
     $'failed\ndivision by zero @2'
+
+sql_as alice -c "SELECT count(df.start('fail_counted')) FROM generate_series(1, 30)" >/dev/null
+wait_for "30 failing instances failed" "SELECT count(*) FROM df._instances WHERE workflow = 'fail_counted' AND status = 'failed'" 30 60
+check "each failing step ran exactly once with 3 workers (sequence advanced 30 times)" "$(sql -c "SELECT last_value FROM app.attempts")" "30"
 
 echo "-- if_rows"
 id=$(start alice ifrows '{"n": 2}')
