@@ -231,6 +231,18 @@ run_loops() {
         || die "memory: the loop instances did not complete (see $SERVER_LOG)"
     STEPS_RUN=$(( STEPS_RUN + loops * (1 + 2 * iters) ))
 }
+# warm_up STEPS: about STEPS steps of every kind the later phases run (three-step and
+# one-step instances, parking on a timer and on a signal, then loops), so that the first
+# memory sample is taken once every code path has been through the workers
+warm_up() {
+    local n3=$(( $1 / 10 )) n1=$(( $1 / 100 )) np=$(( $1 / 200 ))
+    sql -c "SELECT count(df.start('bench_three')) FROM generate_series(1, $n3)" \
+        -c "SELECT count(df.start('bench_one')) FROM generate_series(1, $n1)" \
+        -c "SELECT count(df.start(CASE WHEN g % 2 = 0 THEN 'bench_sleeper' ELSE 'bench_waiter' END)) FROM generate_series(1, $(( 2 * np ))) g" >/dev/null
+    wait_until "SELECT NOT EXISTS (SELECT 1 FROM df._queue WHERE ready_at <= now()) AND (SELECT count(*) FROM df._queue WHERE waiting IS NOT NULL) = $(( 2 * np ))" 300
+    STEPS_RUN=$(( STEPS_RUN + 3 * n3 + n1 + 2 * np ))
+    run_loops $(( $1 - STEPS_RUN ))
+}
 # worker_memory: "max VmRSS, max RssAnon" (kB) over the step workers
 worker_memory() {
     local pid r=0 a=0 vr va
@@ -251,9 +263,10 @@ for w in 1 4 2; do
     start_server "$w"
     reset_df
     if [ "$w" = 2 ]; then
-        run_loops "$MEM_LOW"
+        warm_up "$MEM_LOW"
         read -r rss_low anon_low < <(worker_memory)
         mem_low_steps=$STEPS_RUN
+        reset_df
         [ "${BENCH_PROFILE:-0}" = 1 ] && sql -c "SELECT pg_stat_statements_reset()" >/dev/null
     fi
     c_tps=(); c_lat=(); b_tps=(); d_tps=()
@@ -324,17 +337,22 @@ done
 record dfc_steps_s_w2_waiting "$(median "${w_tps[@]}")"
 record waiting_instances "$(sql -c "SELECT count(*) FROM df._queue WHERE waiting IS NOT NULL")"
 
+read -r rss_mid anon_mid < <(worker_memory)
+mem_mid_steps=$STEPS_RUN
+
 # ---------------------------------------------------------------------------
-# Memory, second sample: top the 2-worker server's steps up to MEM_HIGH.
+# Memory, last sample: top the 2-worker server's steps up to MEM_HIGH.
 log "memory: $STEPS_RUN steps so far, running loops up to $MEM_HIGH"
 reset_df
 [ "$STEPS_RUN" -lt "$MEM_HIGH" ] && run_loops $(( MEM_HIGH - STEPS_RUN ))
 read -r rss_high anon_high < <(worker_memory)
 record mem_low_steps "$mem_low_steps"
+record mem_mid_steps "$mem_mid_steps"
 record mem_high_steps "$STEPS_RUN"
 record rss_kb_low "$rss_low"
 record rss_kb_high "$rss_high"
 record rss_anon_kb_low "$anon_low"
+record rss_anon_kb_mid "$anon_mid"
 record rss_anon_kb_high "$anon_high"
 
 # ---------------------------------------------------------------------------
@@ -386,6 +404,7 @@ row "latency p99 ÷ one commit"                "$(r "$(v latency_p99_ms) / $(v c
 row "throughput, $(v waiting_instances) waiting ÷ none" "$(r "$(v dfc_steps_s_w2_waiting) / $(v dfc_steps_s_w2)")" ">= 0.9" ge 0.9 "$(v dfc_steps_s_w2_waiting) ÷ $(v dfc_steps_s_w2) steps/s"
 row "dfc check $CHECK_N files ÷ JVM start-up" "$(r "$(v check_s) / $(v jvm_start_s)")" "<= 5" le 5 "$(v check_s) s ÷ $(v jvm_start_s) s"
 row "worker memory $(v mem_high_steps) ÷ $(v mem_low_steps) steps (2 workers)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_low)")" "<= 1.05" le 1.05 "private (RssAnon) $(v rss_anon_kb_high) ÷ $(v rss_anon_kb_low) kB"
+row "  (private, $(v mem_high_steps) ÷ $(v mem_mid_steps) steps)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_mid)")" "" "" "" "$(v rss_anon_kb_high) ÷ $(v rss_anon_kb_mid) kB"
 row "  (VmRSS, incl. shared buffers touched)" "$(r "$(v rss_kb_high) / $(v rss_kb_low)")" "" "" "" "$(v rss_kb_high) ÷ $(v rss_kb_low) kB"
 for w in 1 4; do
     row "dfc ÷ ceiling, $w worker(s)"  "$(r "$(v dfc_steps_s_w$w) / $(v ceiling_tps_c$w)")" "" "" "" "$(v dfc_steps_s_w$w) ÷ $(v ceiling_tps_c$w)"
