@@ -13,6 +13,7 @@
 #                                       measure CPU cost, not this machine's disk)
 #   BENCH_PROFILE=1                     also load pg_stat_statements and print the top
 #                                       statements of the dfc drain with 2 workers
+#   BENCH_DFC_SO=/path/dfc.so           use this worker library instead of building bgworker/
 #   KEEP=1                              keep the cluster (and print how to reach it)
 # See docs/performance.md for what each figure means.
 set -euo pipefail
@@ -26,7 +27,7 @@ QUICK=0
 for arg in "$@"; do
     case "$arg" in
         --quick) QUICK=1 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -73,7 +74,12 @@ if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then die "running as roo
 # Build
 log "building the CLI jar and the worker"
 "$ROOT/dfc" --version >/dev/null
-make -s -C "$ROOT/bgworker" PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+if [ -n "${BENCH_DFC_SO:-}" ]; then
+    WORKER_LIB=$BENCH_DFC_SO    # another build of the worker, to compare (A/B)
+else
+    make -s -C "$ROOT/bgworker" PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+    WORKER_LIB=$ROOT/bgworker/dfc.so
+fi
 
 # ---------------------------------------------------------------------------
 # Cluster
@@ -99,7 +105,7 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$WORK/lib"
-cp "$ROOT/bgworker/dfc.so" "$WORK/lib/"
+cp "$WORKER_LIB" "$WORK/lib/dfc.so"
 chown -R postgres: "$WORK" 2>/dev/null || true
 as_pg "$PG_BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
 
