@@ -554,6 +554,18 @@ dfc_run_as(PG_FUNCTION_ARGS)
 		oldctx = MemoryContextSwitchTo(callerctx);
 		json = encode_result(SPI_tuptable, SPI_processed);
 		MemoryContextSwitchTo(oldctx);
+
+		/*
+		 * Work the statement left for commit time would run after the
+		 * identity is switched back, with the worker's privileges: deferred
+		 * constraint triggers fire now, as the submitter, and cursors
+		 * declared WITH HOLD (materialized at commit, then kept in this
+		 * session for the next submitter's step) are closed.
+		 */
+		if ((ret = SPI_execute("SET CONSTRAINTS ALL IMMEDIATE", false, 0)) < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+		if ((ret = SPI_execute("CLOSE ALL", false, 0)) < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
 		SPI_finish();
 	}
 	PG_FINALLY();

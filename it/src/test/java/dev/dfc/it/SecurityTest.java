@@ -21,7 +21,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -603,15 +602,14 @@ class SecurityTest {
         Thread.sleep(200);
     }
 
-    // ---- findings: attacks that succeed today (run with -Ddfc.it.findings=true) ----
+    // ---- work PostgreSQL does at commit, after the step's identity is switched back ----
 
     /**
-     * A deferred constraint trigger queued by a step fires at the worker's COMMIT, after
-     * df._run_as switched back to the worker's superuser identity: the attacker's trigger
-     * function runs as superuser.
+     * A deferred constraint trigger queued by a step would fire at the worker's COMMIT, after
+     * df._run_as switched back to the worker's superuser identity: df._run_as fires deferred
+     * triggers before switching back.
      */
     @Test
-    @EnabledIfSystemProperty(named = "dfc.it.findings", matches = "true")
     void deferredTriggerDoesNotRunAsTheWorker(TestCluster db) throws Exception {
         try (Connection a = db.connectAs(ATTACKER); Statement s = a.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS sec_deferred (x int)");
@@ -633,11 +631,11 @@ class SecurityTest {
     }
 
     /**
-     * A cursor WITH HOLD declared by a step is materialized at the worker's COMMIT as the
-     * worker's superuser, and stays open in the worker's session for the next step of any role.
+     * A cursor WITH HOLD declared by a step would be materialized at the worker's COMMIT as the
+     * worker's superuser and stay open in the worker's session for the next step of any role:
+     * df._run_as closes cursors before switching back.
      */
     @Test
-    @EnabledIfSystemProperty(named = "dfc.it.findings", matches = "true")
     void holdableCursorDoesNotRunAsTheWorkerNorOutliveTheStep(TestCluster db) throws Exception {
         try (Connection a = db.connectAs(ATTACKER); Statement s = a.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS sec_cursor_log (cu text)");
