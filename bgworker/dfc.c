@@ -180,25 +180,33 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	DefineCustomStringVariable("dfc.database",
-							   "Database in which the dfc step workers run workflows.",
-							   NULL,
-							   &dfc_database,
-							   "postgres",
-							   PGC_POSTMASTER,
-							   0,
-							   NULL, NULL, NULL);
+	/*
+	 * Settings read only at server start can be defined only while the
+	 * library is preloaded: loaded later (CREATE FUNCTION, LOAD) PostgreSQL
+	 * would end the session.  Without preloading there are no workers anyway.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+	{
+		DefineCustomStringVariable("dfc.database",
+								   "Database in which the dfc step workers run workflows.",
+								   NULL,
+								   &dfc_database,
+								   "postgres",
+								   PGC_POSTMASTER,
+								   0,
+								   NULL, NULL, NULL);
 
-	DefineCustomIntVariable("dfc.workers",
-							"Number of dfc step workers.",
-							NULL,
-							&dfc_workers,
-							2,
-							0,
-							DFC_MAX_WORKERS,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+		DefineCustomIntVariable("dfc.workers",
+								"Number of dfc step workers.",
+								NULL,
+								&dfc_workers,
+								2,
+								0,
+								DFC_MAX_WORKERS,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+	}
 
 	MarkGUCPrefixReserved("dfc");
 

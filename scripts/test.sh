@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 ./mvnw -B -ntp verify "$@"
 case " $* " in
-    *" -DskipITs "*|*" -DskipITs=true "*) echo "test.sh: -DskipITs: skipping bgworker/test/run.sh and bench/run.sh --quick" ;;
+    *" -DskipITs "*|*" -DskipITs=true "*) echo "test.sh: -DskipITs: skipping the bgworker/test scripts and bench/run.sh --quick" ;;
     *) BENCH_N="${BENCH_N:-500}" bgworker/test/run.sh
+       bgworker/test/no_preload.sh
        bench/run.sh --quick ;;
 esac
