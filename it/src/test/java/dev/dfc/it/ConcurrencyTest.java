@@ -26,17 +26,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * 50 concurrent clients signalling and cancelling the same instances: no signal lost or
  * delivered twice, no deadlock, every instance terminal. Skipped on a runtime without
- * df.signal, df.cancel and signal waits.
- *
- * <p>Finding (runtime with signals, not yet committed when this was written): an instance
- * can stay parked in df.wait_for_signal (queue item waiting = 'signal', ready_at =
- * infinity) while an unconsumed signal of that name sits in df._signals, so the test runs
- * only with {@code -Ddfc.it.findings=true} until that is fixed.
+ * df.signal, df.cancel and signal waits. On failure it prints the queue, signal and node
+ * state of the instances left parked.
  */
 @ClusterExtension.WithCluster
 class ConcurrencyTest {
@@ -45,7 +40,6 @@ class ConcurrencyTest {
     static final String USER = "conc_user";
 
     @Test
-    @EnabledIfSystemProperty(named = "dfc.it.findings", matches = "true")
     void fiftyClientsSignalAndCancelTheSameInstances(TestCluster db) throws Exception {
         try (Connection c = db.connect()) {
             Assumptions.assumeTrue(exists(c, "df.signal(text,text,text)") && exists(c, "df.cancel(text,text)")
