@@ -341,8 +341,19 @@ public final class Checker {
             diagnostics.add(Diagnostic.error("DF3003", e.span(),
                     "argument '" + sig.params().get(Math.min(position, sig.params().size() - 1)).name()
                             + "' of '" + sig.name() + "' must be a literal, found " + describe(e)));
+        } else if (kind == Kind.LITERAL && !(e instanceof Expr.Str)
+                && STRING_PARAMETERS.contains(sig.params().get(Math.min(position, sig.params().size() - 1)).name())) {
+            diagnostics.add(Diagnostic.error("DF3003", e.span(),
+                    "argument '" + sig.params().get(Math.min(position, sig.params().size() - 1)).name()
+                            + "' of '" + sig.name() + "' must be a string literal, found " + describe(e)));
         }
     }
+
+    /**
+     * Literal parameters that only a string can fill: names (cron, URL and method have their own
+     * checks, DF5001, DF5005, DF5003).
+     */
+    private static final List<String> STRING_PARAMETERS = List.of("name", "workflow");
 
     private static String describe(Expr e) {
         if (e instanceof Expr.Call c) return "a call to '" + c.function() + "'";
