@@ -48,7 +48,14 @@ class BoundedLoopTest {
         Map<String, Long> late = liveRows(db, id);
         long lateSize = dfSize(db);
 
-        assertEquals("completed", db.awaitInstance(id));
+        awaitCounter(db, run, ITERATIONS, TimeUnit.MINUTES.toNanos(40));
+        try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement("SELECT df.await_instance(?, 600)")) {
+            s.setString(1, id);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                assertEquals("completed", rs.getString(1));
+            }
+        }
         assertEquals("\"done\"", db.result(id).replace(" ", ""));
         long nodes = count(db, "SELECT count(*) FROM df.instance_nodes('" + id + "')");
         long nodeStates = count(db, "SELECT count(*) FROM df._node_states WHERE instance_id = '" + id + "'");
