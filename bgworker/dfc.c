@@ -92,6 +92,8 @@ typedef struct DfcWorkerSlot
 	pid_t		pid;
 	pg_atomic_uint64 current_item;	/* queue item whose step runs, or 0 */
 	pg_atomic_uint64 cancel_item;	/* the item an interrupt was sent for */
+	pg_atomic_uint64 died_item;		/* the item whose step was running when the
+									 * slot's last worker exited, or 0 */
 } DfcWorkerSlot;
 
 typedef struct DfcShared
@@ -161,6 +163,7 @@ dfc_shmem_startup(void)
 			dfc_shared->slots[i].pid = 0;
 			pg_atomic_init_u64(&dfc_shared->slots[i].current_item, 0);
 			pg_atomic_init_u64(&dfc_shared->slots[i].cancel_item, 0);
+			pg_atomic_init_u64(&dfc_shared->slots[i].died_item, 0);
 		}
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -616,6 +619,15 @@ dfc_detach_slot(int code, Datum arg)
 {
 	int			index = DatumGetInt32(arg);
 
+	uint64		running = pg_atomic_read_u64(&dfc_shared->slots[index].current_item);
+
+	/*
+	 * Exiting in the middle of a step (a step that terminated its own
+	 * backend, say): the slot's next worker reports it, so that a step that
+	 * keeps ending its worker fails after a few tries instead of forever.
+	 */
+	if (running != 0)
+		pg_atomic_write_u64(&dfc_shared->slots[index].died_item, running);
 	dfc_shared->slots[index].pgprocno = -1;
 	dfc_shared->slots[index].pid = 0;
 	pg_atomic_write_u64(&dfc_shared->slots[index].current_item, 0);
@@ -847,6 +859,35 @@ record_failure(int64 item, ErrorData *edata)
 }
 
 /*
+ * Reports the step that was running when this slot's previous worker exited
+ * (df._step_ended_worker counts it and fails the item after a few times).
+ */
+static bool
+report_died_step(int64 *item)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	int64		died = (int64) pg_atomic_read_u64(&my_slot->died_item);
+
+	if (died == 0)
+		return false;
+	args[0] = Int64GetDatum(died);
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "dfc: recording a step that ended its worker");
+	if (SPI_execute_with_args("SELECT df._step_ended_worker($1)", 1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SELECT df._step_ended_worker() failed");
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	pg_atomic_write_u64(&my_slot->died_item, 0);
+	return true;
+}
+
+/*
  * Runs "step" (which starts and commits its own transaction); on error, rolls
  * the transaction back and returns a copy of the error (in loopctx), else
  * NULL.
@@ -932,6 +973,19 @@ dfc_step_worker_main(Datum main_arg)
 						 errhint("Install it with CREATE EXTENSION dfc or dfc runtime --install.")));
 				warned_missing = true;
 			}
+		}
+
+		if (runtime_ready && pg_atomic_read_u64(&my_slot->died_item) != 0)
+		{
+			edata = run_guarded(report_died_step, &item, &did_work, loopctx);
+			MemoryContextSwitchTo(loopctx);
+			if (edata != NULL)
+				ereport(LOG,
+						(errmsg("dfc step worker %d could not record the step that ended its predecessor: %s",
+								index + 1, edata->message)));
+			/* reported once, or given up on: a later exit reports again */
+			pg_atomic_write_u64(&my_slot->died_item, 0);
+			item = 0;
 		}
 
 		if (runtime_ready)

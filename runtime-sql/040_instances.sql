@@ -93,7 +93,10 @@ ALTER TABLE df._queue
     -- the thread's current result: the result of node result_node (in
     -- df._node_states) when set, else the value in result
     ADD COLUMN IF NOT EXISTS result_node    integer,
-    ADD COLUMN IF NOT EXISTS result         json;
+    ADD COLUMN IF NOT EXISTS result         json,
+    -- times the step of this item ended the worker process running it
+    -- (df._step_ended_worker): a poison step fails after a few
+    ADD COLUMN IF NOT EXISTS crashes        integer NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS _queue_parent ON df._queue (parent_id) WHERE parent_id IS NOT NULL;
 -- The columns of a SQL node's result, so that a thread's result bound later
 -- (a loop's exit, a race's winner) keeps them for $name references.

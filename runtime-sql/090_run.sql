@@ -599,3 +599,28 @@ END;
 $$;
 COMMENT ON FUNCTION df._fail(bigint, text, text, text, text)
     IS 'marks the node and thread of a queue item failed after its step raised, propagating to forks (new transaction)';
+
+-- A step worker exited while running the step of p_item (a step that ended
+-- its own backend, say); the next worker of the same slot reports it. The
+-- step is rolled back with the worker's transaction, so it is safe to run it
+-- again, but a step that ends its worker every time would be claimed
+-- forever: the third time, its thread fails like a step that raised.
+CREATE OR REPLACE FUNCTION df._step_ended_worker(p_item bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_crashes integer;
+BEGIN
+    UPDATE df._queue q SET crashes = q.crashes + 1 WHERE q.id = p_item RETURNING q.crashes INTO v_crashes;
+    IF v_crashes >= 3 THEN
+        PERFORM df._fail(p_item, '57P01',
+                         format('the step ended the worker process running it %s times', v_crashes),
+                         'A step must not terminate its own backend or crash the server.',
+                         NULL);
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION df._step_ended_worker(bigint)
+    IS 'counts a step that ended its step worker; fails its thread the third time (called by the next worker)';
