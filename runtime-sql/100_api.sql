@@ -45,10 +45,16 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_deadline timestamptz := clock_timestamp() + make_interval(secs => timeout_s);
+    v_deadline timestamptz;
     v_sleep    double precision := 0.001;
     v_status   text;
 BEGIN
+    IF timeout_s IS NULL OR timeout_s IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) THEN
+        RAISE EXCEPTION 'timeout_s must be a finite number of seconds, not %', coalesce(timeout_s::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the longest time to wait, e.g. df.await_instance(id, 300); a negative or zero timeout returns the current status at once.';
+    END IF;
+    v_deadline := clock_timestamp() + make_interval(secs => timeout_s);
     LOOP
         v_status := (df._visible_instance(p_id)).status;
         IF v_status IS NULL THEN

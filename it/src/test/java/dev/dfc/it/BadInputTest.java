@@ -15,7 +15,6 @@ import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Bad input to the runtime API (RUNTIME.md section 2, docs/runtime.md): each call is a clear
@@ -130,9 +129,8 @@ class BadInputTest {
         }
     }
 
-    /** df.await_instance(id, NULL) on a running instance waits forever (until statement_timeout). */
+    /** df.await_instance(id, NULL) is a clear error at once, not a wait until statement_timeout. */
     @Test
-    @EnabledIfSystemProperty(named = "dfc.it.findings", matches = "true")
     void awaitWithNullTimeoutDoesNotWaitForever(TestCluster db) throws Exception {
         try (Connection c = db.connectAs(USER); Statement s = c.createStatement()) {
             String id = start(c, "SELECT df.start('bad_slow')");
@@ -140,7 +138,7 @@ class BadInputTest {
             try (PreparedStatement p = c.prepareStatement("SELECT df.await_instance(?, NULL)")) {
                 p.setString(1, id);
                 SQLException e = assertThrows(SQLException.class, p::executeQuery);
-                assertTrue(!e.getSQLState().equals("57014"), "NULL timeout waited until statement_timeout: " + e.getMessage());
+                assertEquals("22023", e.getSQLState(), "NULL timeout: " + e.getMessage());
             }
         }
     }
