@@ -1,25 +1,46 @@
 -- Access management: nothing in df is granted to PUBLIC (see 900_privileges.sql);
 -- an administrator lets a role use workflows with df.grant_usage.
 
-CREATE OR REPLACE FUNCTION df.grant_usage(p_role regrole)
+-- Roles given df.grant_usage, and whether their workflows may make HTTP
+-- calls (read by the HTTP executor; HTTP steps are refused otherwise).
+CREATE TABLE IF NOT EXISTS df._usage (
+    role         regrole PRIMARY KEY,
+    include_http boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE df._usage IS 'roles allowed to use dfc (df.grant_usage), with their HTTP permission';
+
+-- The one-argument form of the first runtime version: replaced by the one
+-- below (keeping both would make df.grant_usage('r') ambiguous).
+DROP FUNCTION IF EXISTS df.grant_usage(regrole);
+
+CREATE OR REPLACE FUNCTION df.grant_usage(p_role regrole, include_http boolean DEFAULT false, with_grant boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    -- with_grant: the role may pass the same access on to other roles
+    v_option text := CASE WHEN with_grant THEN ' WITH GRANT OPTION' ELSE '' END;
 BEGIN
+    IF p_role IS NULL OR include_http IS NULL OR with_grant IS NULL THEN
+        RAISE EXCEPTION 'df.grant_usage arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
     -- Schema usage to reach the API; the API functions are SECURITY DEFINER
     -- and filter by the caller, so no table privilege is granted.
-    EXECUTE format('GRANT USAGE ON SCHEMA df TO %s', p_role);
+    EXECUTE format('GRANT USAGE ON SCHEMA df TO %s%s', p_role, v_option);
     EXECUTE format('GRANT EXECUTE ON FUNCTION df.start(text, text, text, text, jsonb, text), df.status(text),
                         df.result(text), df.await_instance(text, double precision), df.instance_nodes(text),
                         df.signal(text, text, text), df.cancel(text, text),
                         df.setvar(text, text), df.getvar(text), df.unsetvar(text), df.clearvars(),
-                        df.runtime_version() TO %s', p_role);
+                        df.runtime_version() TO %s%s', p_role, v_option);
     -- The view is owned by the runtime owner and filters on current_user.
-    EXECUTE format('GRANT SELECT ON df.instances TO %s', p_role);
+    EXECUTE format('GRANT SELECT ON df.instances TO %s%s', p_role, v_option);
+    INSERT INTO df._usage AS u (role, include_http) VALUES (p_role, include_http)
+    ON CONFLICT (role) DO UPDATE SET include_http = excluded.include_http;
 END;
 $$;
-COMMENT ON FUNCTION df.grant_usage(regrole) IS 'lets a role start workflows and read its own instances';
+COMMENT ON FUNCTION df.grant_usage(regrole, boolean, boolean)
+    IS 'lets a role start workflows and read its own instances (include_http: its workflows may call HTTP; with_grant: it may grant the same)';
 
 CREATE OR REPLACE FUNCTION df.revoke_usage(p_role regrole)
 RETURNS void
@@ -27,9 +48,10 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    EXECUTE format('REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA df FROM %s', p_role);
-    EXECUTE format('REVOKE SELECT ON df.instances FROM %s', p_role);
-    EXECUTE format('REVOKE USAGE ON SCHEMA df FROM %s', p_role);
+    EXECUTE format('REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA df FROM %s CASCADE', p_role);
+    EXECUTE format('REVOKE SELECT ON df.instances FROM %s CASCADE', p_role);
+    EXECUTE format('REVOKE USAGE ON SCHEMA df FROM %s CASCADE', p_role);
+    DELETE FROM df._usage u WHERE u.role = p_role;
 END;
 $$;
 COMMENT ON FUNCTION df.revoke_usage(regrole) IS 'undoes df.grant_usage';

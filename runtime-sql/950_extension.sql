@@ -16,7 +16,7 @@ BEGIN
         RETURN;
     END IF;
     FOREACH v_table IN ARRAY ARRAY['df._workflows', 'df._versions', 'df._instances', 'df._node_states',
-                                   'df._results', 'df._queue', 'df._signals', 'df._variables',
+                                   'df._results', 'df._queue', 'df._signals', 'df._variables', 'df._usage',
                                    'df._versions_seq_seq', 'df._queue_id_seq', 'df._signals_id_seq']::regclass[] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(v_table, '');
     END LOOP;
