@@ -30,10 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * tables and functions or another role's instances; each attack must fail with its specific
  * SQLSTATE and message. Plus: what PUBLIC gets in schema df, grant/revoke, search_path
  * shadowing, injection through result values, and superuser submission with
- * dfc.allow_superuser off.
- *
- * <p>Tests marked {@code dfc.it.findings} reproduce attacks that succeed today (see the
- * messages); run them with {@code -Ddfc.it.findings=true}.
+ * dfc.allow_superuser off, and work PostgreSQL defers to commit (deferred triggers, holdable
+ * cursors), which must not run with the worker's privileges.
  */
 @ClusterExtension.WithCluster
 class SecurityTest {
