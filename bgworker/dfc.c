@@ -743,46 +743,16 @@ run_one_step(int64 *item)
 		args[0] = Int64GetDatum(*item);
 
 		/*
-		 * The step runs in a subtransaction: when it raises, its effects are
-		 * rolled back but the claim (the item's row lock) is kept while the
-		 * failure is recorded, so no other worker runs the failed step again
-		 * in between.
+		 * df._run runs the step in a subtransaction of its own and records a
+		 * step that raised in this transaction, under the claim.  What
+		 * escapes it (a failure to checkpoint, the worker ending) rolls back
+		 * the whole transaction; the caller then records the failure in a
+		 * new one.
 		 */
-		{
-			MemoryContext oldcontext = CurrentMemoryContext;
-			ResourceOwner oldowner = CurrentResourceOwner;
-
-			BeginInternalSubTransaction(NULL);
-			MemoryContextSwitchTo(oldcontext);
-			PG_TRY();
-			{
-				ret = SPI_execute_plan(kept_plan(&run_plan, "SELECT df._run($1)", 1, argtypes),
-									   args, NULL, false, 1);
-				if (ret != SPI_OK_SELECT)
-					elog(ERROR, "SELECT df._run() failed: %s", SPI_result_code_string(ret));
-				ReleaseCurrentSubTransaction();
-				MemoryContextSwitchTo(oldcontext);
-				CurrentResourceOwner = oldowner;
-			}
-			PG_CATCH();
-			{
-				ErrorData  *edata;
-
-				MemoryContextSwitchTo(oldcontext);
-				edata = CopyErrorData();
-				FlushErrorState();
-				RollbackAndReleaseCurrentSubTransaction();
-				MemoryContextSwitchTo(oldcontext);
-				CurrentResourceOwner = oldowner;
-
-				ereport(LOG,
-						(errmsg("dfc step failed (queue item " INT64_FORMAT "): %s",
-								*item, edata->message)));
-				/* if this raises too, the caller records it in a new transaction */
-				call_fail(*item, edata);
-			}
-			PG_END_TRY();
-		}
+		ret = SPI_execute_plan(kept_plan(&run_plan, "SELECT df._run($1)", 1, argtypes),
+							   args, NULL, false, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "SELECT df._run() failed: %s", SPI_result_code_string(ret));
 	}
 	else
 	{

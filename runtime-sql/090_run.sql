@@ -334,6 +334,10 @@ DECLARE
     v_parent    df._queue;
     v_seq       integer;
     v_count     integer;
+    v_sqlstate  text;
+    v_message   text;
+    v_detail    text;
+    v_hint      text;
 BEGIN
     SELECT q AS item, i.status, i.submitter, i.timezone, v.function_name, r.rolsuper
       INTO v_row
@@ -357,29 +361,50 @@ BEGIN
         DELETE FROM df._queue WHERE id = p_item;
         RETURN;
     END IF;
-    -- Checked again here, not only at start: the role may have become a
-    -- superuser, or the setting may have been turned off, since.
-    IF v_superuser
-       AND coalesce(lower(current_setting('dfc.allow_superuser', true)), 'off') NOT IN ('on', 'true', 'yes', '1') THEN
-        RAISE EXCEPTION 'steps of instances submitted by a superuser are not allowed'
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Set dfc.allow_superuser = on in the server configuration.';
-    END IF;
-    -- The time zone captured at start; the function's SET clause restores it on exit.
-    IF v_timezone <> current_setting('TimeZone') THEN
-        PERFORM set_config('TimeZone', v_timezone, true);
-    END IF;
+    -- The step itself (rendering it and, for SQL, running it as the
+    -- submitter) runs in a subtransaction: when it raises, its effects are
+    -- rolled back and the failure is recorded in this same transaction, which
+    -- still holds the claim, so no other runner can run the failed step again
+    -- in between. Everything that checkpoints the item (queue, node, instance
+    -- rows) happens outside it, in the claiming transaction itself: a row
+    -- locked by the claim and then updated by a subtransaction would cost
+    -- every step a MultiXact. A cancel (query_canceled) is caught too; only
+    -- what cannot be caught (the worker ending) falls back to the step runner,
+    -- which records the failure in a new transaction.
+    BEGIN
+        -- Checked again here, not only at start: the role may have become a
+        -- superuser, or the setting may have been turned off, since.
+        IF v_superuser
+           AND coalesce(lower(current_setting('dfc.allow_superuser', true)), 'off') NOT IN ('on', 'true', 'yes', '1') THEN
+            RAISE EXCEPTION 'steps of instances submitted by a superuser are not allowed'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Set dfc.allow_superuser = on in the server configuration.';
+        END IF;
+        -- The time zone captured at start; the function's SET clause restores it on exit.
+        IF v_timezone <> current_setting('TimeZone') THEN
+            PERFORM set_config('TimeZone', v_timezone, true);
+        END IF;
 
-    EXECUTE format('SELECT * FROM %s($1, $2)', v_function) INTO v_step USING v_item.instance_id, v_item.state;
-    IF v_step.kind IN ('sql', 'cond') AND v_step.sql IS NULL THEN
-        RAISE EXCEPTION 'workflow function % rendered no SQL for state %', v_function, v_item.state
-            USING ERRCODE = 'data_exception',
-                  HINT = 'Recompile and redeploy the workflow.';
-    END IF;
+        EXECUTE format('SELECT * FROM %s($1, $2)', v_function) INTO v_step USING v_item.instance_id, v_item.state;
+        IF v_step.kind IN ('sql', 'cond') AND v_step.sql IS NULL THEN
+            RAISE EXCEPTION 'workflow function % rendered no SQL for state %', v_function, v_item.state
+                USING ERRCODE = 'data_exception',
+                      HINT = 'Recompile and redeploy the workflow.';
+        END IF;
+
+        IF v_step.kind IN ('sql', 'cond') THEN
+            v_output := df._run_as(v_submitter, v_step.sql);
+        END IF;
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                                v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+        RAISE LOG 'dfc step failed (queue item %): %', p_item, v_message;
+        PERFORM df._fail(p_item, v_sqlstate, v_message, nullif(v_detail, ''), nullif(v_hint, ''));
+        RETURN;
+    END;
 
     CASE v_step.kind
     WHEN 'sql', 'cond' THEN
-        v_output := df._run_as(v_submitter, v_step.sql);
         -- The runtime keeps the columns apart; the result shows rows and row_count.
         v_result := ('{"rows":' || (v_output -> 'rows')::text
                      || ',"row_count":' || (v_output -> 'row_count')::text || '}')::json;
