@@ -6,6 +6,7 @@ import dev.dfc.compiler.emit.Emitter;
 import dev.dfc.compiler.ir.Program;
 import dev.dfc.compiler.lower.Lowering;
 import dev.dfc.compiler.diag.Diagnostic;
+import dev.dfc.compiler.parse.LargeStackThread;
 import dev.dfc.compiler.parse.Parser;
 import dev.dfc.compiler.parse.ScriptMode;
 import dev.dfc.compiler.parse.StringLiteral;
@@ -16,6 +17,7 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -25,8 +27,9 @@ import java.util.function.Supplier;
  * <p>Never throws on user input. Problems in the input are diagnostics; an exception escaping a
  * pass is a compiler bug and becomes one DF9001 diagnostic; callers that want its stack trace
  * (the CLI with --stacktrace) pass an {@code internalErrors} consumer that receives the exception.
- * Everything runs on one thread with a large stack, so deeply nested input (10,000 levels) is
- * reported as DF4002 instead of overflowing the stack.
+ * Everything runs on threads with a large stack, so deeply nested input (10,000 levels) is
+ * reported as DF4002 instead of overflowing the stack: files are parsed in parallel when there are
+ * many, the rest runs on one thread.
  */
 public final class Compiler {
     private static final long STACK_BYTES = 256L << 20;
@@ -70,7 +73,7 @@ public final class Compiler {
     private static Compilation onBigStack(Supplier<Compilation> work, Consumer<Throwable> internalErrors) {
         Compilation[] result = new Compilation[1];
         Throwable[] failure = new Throwable[1];
-        Thread thread = new Thread(null, () -> {
+        Thread thread = new LargeStackThread(() -> {
             try {
                 result[0] = work.get();
             } catch (Throwable t) {
@@ -115,16 +118,18 @@ public final class Compiler {
         static Compilation run(List<SourceFile> files, boolean emit, Consumer<Throwable> internalErrors) {
             List<Diagnostic> diagnostics = new ArrayList<>();
             List<Script> scripts = new ArrayList<>();
-            for (SourceFile file : files) {
-                try {
-                    Parser.ParseResult parsed = Parser.parse(file);
-                    diagnostics.addAll(parsed.diagnostics());
-                    boolean syntaxErrors = parsed.diagnostics().stream().anyMatch(Diagnostic::isError);
+            Object[] parsed = parseAll(files);
+            for (int i = 0; i < files.size(); i++) {
+                if (parsed[i] instanceof Parser.ParseResult result) {
+                    diagnostics.addAll(result.diagnostics());
+                    boolean syntaxErrors = result.diagnostics().stream().anyMatch(Diagnostic::isError);
                     // checking a script with syntax errors would mostly report their echoes
-                    if (parsed.script() != null && !syntaxErrors) scripts.add(parsed.script());
-                } catch (RuntimeException | StackOverflowError e) {
+                    if (result.script() != null && !syntaxErrors) scripts.add(result.script());
+                } else {
+                    Throwable e = (Throwable) parsed[i];
+                    if (e instanceof Error error && !(e instanceof StackOverflowError)) throw error;
                     internalErrors.accept(e);
-                    diagnostics.add(internalError(file.span(0, 0), e));
+                    diagnostics.add(internalError(files.get(i).span(0, 0), e));
                 }
             }
             try {
@@ -138,7 +143,59 @@ public final class Compiler {
             }
             return compileScripts(scripts, diagnostics, files, emit, internalErrors);
         }
+
+        /**
+         * Parses every file, on up to {@link #PARSE_THREADS} threads (this one included) when there
+         * are several files and processors; files are independent until the checker. Element
+         * {@code i} is the {@link Parser.ParseResult} of file {@code i}, or the exception that
+         * escaped its parse; the caller handles both in file order, as a sequential parse would.
+         */
+        static Object[] parseAll(List<SourceFile> files) {
+            Object[] parsed = new Object[files.size()];
+            AtomicInteger next = new AtomicInteger();
+            Runnable worker = () -> {
+                for (int i = next.getAndIncrement(); i < parsed.length; i = next.getAndIncrement()) {
+                    try {
+                        parsed[i] = Parser.parse(files.get(i));
+                    } catch (Throwable e) {
+                        parsed[i] = e;
+                    }
+                }
+            };
+            int threads = Math.min(Math.min(PARSE_THREADS, Runtime.getRuntime().availableProcessors()),
+                    files.size() / FILES_PER_THREAD);
+            List<Thread> helpers = new ArrayList<>();
+            for (int t = 1; t < threads; t++) {
+                Thread helper = new LargeStackThread(worker, "dfc-parse-" + t, STACK_BYTES);
+                helper.setDaemon(true);
+                try {
+                    helper.start();
+                } catch (OutOfMemoryError e) {
+                    break; // no more threads: the others do the work
+                }
+                helpers.add(helper);
+            }
+            worker.run();
+            boolean interrupted = false;
+            for (Thread helper : helpers) {
+                while (true) {
+                    try {
+                        helper.join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+            return parsed;
+        }
     }
+
+    /** At most this many threads parse; more would mostly wait for the checker, which runs on one. */
+    private static final int PARSE_THREADS = 4;
+    /** A thread is worth starting for this many files. */
+    private static final int FILES_PER_THREAD = 16;
 
     /**
      * Checks, lowers and emits parsed scripts; {@code earlier} holds diagnostics found before (parse).

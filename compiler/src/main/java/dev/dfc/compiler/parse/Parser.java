@@ -216,11 +216,12 @@ public final class Parser {
 
     /**
      * Runs {@code work} on a thread whose stack grows with the input, because the parser and the
-     * AST builder recurse once per nesting level. Falls back to the caller's thread if no such
-     * thread can be created.
+     * AST builder recurse once per nesting level. Runs on the caller's thread when it is a
+     * {@link LargeStackThread} with room enough (the compiler's), or if no thread can be created.
      */
     private static <T> T onLargeStack(int inputLength, Supplier<T> work) {
         long stack = Math.min(1L << 30, Math.max(16L << 20, inputLength * 8192L));
+        if (LargeStackThread.currentHasAtLeast(stack)) return work.get();
         Object[] result = new Object[1];
         Thread thread;
         try {
