@@ -9,12 +9,14 @@ import dev.dfc.cli.report.Outcome;
 import dev.dfc.compiler.Compiler;
 import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.source.SourceFile;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -64,19 +66,26 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return run(files, format, warningsAsErrors, color, db,
+                spec.commandLine().getOut(), spec.commandLine().getErr(), Main.internalErrors(spec));
+    }
+
+    /** The command with its options; {@link Main} also calls it directly for a plain {@code dfc check FILE...}. */
+    static int run(List<String> files, DiagnosticFormat format, boolean warningsAsErrors, ColorMode color, String db,
+            PrintWriter out, PrintWriter err, Consumer<Throwable> internalErrors) {
         DbUrl url = db == null ? null : DbUrl.parse(db);
         List<String> encodingWarnings = new ArrayList<>();
         List<SourceFile> sources = SourceLoader.load(files, SourceLoader.Malformed.REPLACE_AND_WARN, encodingWarnings::add);
-        List<Diagnostic> diagnostics = Compiler.check(sources, Main.internalErrors(spec));
-        for (String w : encodingWarnings) spec.commandLine().getErr().println("dfc: warning: " + w);
-        spec.commandLine().getErr().flush();
+        List<Diagnostic> diagnostics = Compiler.check(sources, internalErrors);
+        for (String w : encodingWarnings) err.println("dfc: warning: " + w);
+        err.flush();
         if (url != null && Outcome.exitCode(diagnostics, false) != ExitCode.INTERNAL) {
             ServerCheck.Result server = ServerCheck.run(url, Compiler.sqlSteps(sources));
-            for (String note : server.notes()) spec.commandLine().getErr().println("dfc: note: " + note);
-            spec.commandLine().getErr().flush();
+            for (String note : server.notes()) err.println("dfc: note: " + note);
+            err.flush();
             diagnostics = merged(diagnostics, server.diagnostics(), sources);
         }
-        format.write(diagnostics, spec.commandLine().getOut(), color.enabled());
+        format.write(diagnostics, out, color.enabled());
         int code = Outcome.exitCode(diagnostics, warningsAsErrors);
         return code == ExitCode.OK && warningsAsErrors && !encodingWarnings.isEmpty() ? ExitCode.FAILED : code;
     }

@@ -3,6 +3,11 @@ package dev.dfc.cli;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import dev.dfc.cli.report.ColorMode;
+import dev.dfc.cli.report.DiagnosticFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,15 +38,7 @@ import picocli.CommandLine.Spec;
             "  dfc start quickstart --db \"$URL\" --wait",
             ""
         },
-        subcommands = {
-            CheckCommand.class,
-            CompileCommand.class,
-            DeployCommand.class,
-            StartCommand.class,
-            RuntimeCommand.class,
-            DevCommand.class,
-            CommandLine.HelpCommand.class
-        },
+        // the subcommands are added by commandLine(), see SUBCOMMANDS
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
@@ -51,6 +48,20 @@ import picocli.CommandLine.Spec;
         },
         footer = {"", "Documentation: docs/cli.md"})
 public final class Main implements Runnable {
+    /**
+     * The subcommands, in the order of the usage help. Building picocli's model of a command costs
+     * reflection over its class, so a run whose command is known from its first argument builds
+     * only that one (see {@link #commandLine(PrintWriter, PrintWriter, String[])}).
+     */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(
+            CheckCommand.class,
+            CompileCommand.class,
+            DeployCommand.class,
+            StartCommand.class,
+            RuntimeCommand.class,
+            DevCommand.class,
+            CommandLine.HelpCommand.class);
+
     @Option(names = "--stacktrace", scope = ScopeType.INHERIT,
             description = "Print the stack trace of an error (for bug reports).")
     boolean stacktrace;
@@ -74,24 +85,82 @@ public final class Main implements Runnable {
 
     /** Runs dfc with the given arguments and streams; returns the exit code (see {@link ExitCode}). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        int code = commandLine(out, err).execute(args);
+        Integer plain = plainCheck(args, out, err);
+        int code = plain != null ? plain : commandLine(out, err, args).execute(args);
         out.flush();
         err.flush();
         return code;
     }
 
+    /**
+     * {@code dfc check FILE...} without options, the common case and the one run over many files,
+     * runs without building picocli's model of the command line: that takes about as long as
+     * checking a thousand files, and picocli's classes (compiled for Java 5) cannot be in the
+     * class-data sharing archive. Only when picocli would read every argument after {@code check}
+     * as a file, with the defaults of every option: none is empty or starts with {@code -} (an
+     * option, {@code --}) or {@code @} (an argument file), and no {@code picocli.*} system property
+     * is set. Errors are reported as {@link #onError} reports them. Null: run through picocli.
+     */
+    static Integer plainCheck(String[] args, PrintWriter out, PrintWriter err) {
+        if (args.length < 2 || !args[0].equals("check")) return null;
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].isEmpty() || args[i].charAt(0) == '-' || args[i].charAt(0) == '@') return null;
+        }
+        for (String property : System.getProperties().stringPropertyNames()) {
+            if (property.startsWith("picocli.")) return null;
+        }
+        try {
+            return CheckCommand.run(new ArrayList<>(Arrays.asList(args).subList(1, args.length)),
+                    DiagnosticFormat.text, false, ColorMode.auto, null, out, err, t -> { });
+        } catch (Exception ex) {
+            return onError(ex, err, false);
+        }
+    }
+
+    /** The command line with every subcommand. */
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, new String[0]);
+    }
+
+    /**
+     * The command line for {@code args}: when the first argument (after any {@code --stacktrace})
+     * names a subcommand other than {@code help}, only that subcommand is added, since parsing
+     * cannot reach the others; otherwise (no command, a root option such as {@code --help}, an
+     * unknown command, {@code help}, an {@code @file}) all of them.
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String[] args) {
         CommandLine cl = new CommandLine(new Main());
+        String command = null;
+        for (String arg : args) {
+            if (!arg.equals("--stacktrace")) {
+                command = arg;
+                break;
+            }
+        }
+        for (Class<?> sub : SUBCOMMANDS) {
+            String name = sub.getAnnotation(Command.class).name();
+            if (command == null || command.equals("help") || !isSubcommand(command) || command.equals(name)) {
+                cl.addSubcommand(sub);
+            }
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpAutoWidth(true);
         separateHeaderFromUsage(cl);
-        cl.getSubcommands().get("dev").getSubcommands().get("psql").setUnmatchedOptionsArePositionalParams(true);
+        CommandLine dev = cl.getSubcommands().get("dev");
+        if (dev != null) dev.getSubcommands().get("psql").setUnmatchedOptionsArePositionalParams(true);
         cl.setParameterExceptionHandler(Main::onUsageError);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> onError(ex, commandLine, parseResult));
         cl.setExitCodeExceptionMapper(ex -> ex instanceof CliException c ? c.exitCode() : ExitCode.INTERNAL);
         return cl;
+    }
+
+    private static boolean isSubcommand(String arg) {
+        for (Class<?> sub : SUBCOMMANDS) {
+            if (sub.getAnnotation(Command.class).name().equals(arg)) return true;
+        }
+        return false;
     }
 
     /** Blank lines around every command's Usage line, so header, synopsis and examples stand apart. */
@@ -112,8 +181,10 @@ public final class Main implements Runnable {
     }
 
     private static int onError(Exception ex, CommandLine cl, ParseResult parseResult) {
-        PrintWriter err = cl.getErr();
-        boolean trace = wantsStacktrace(parseResult);
+        return onError(ex, cl.getErr(), wantsStacktrace(parseResult));
+    }
+
+    private static int onError(Exception ex, PrintWriter err, boolean trace) {
         if (ex instanceof CliException user) {
             err.println("dfc: error: " + user.getMessage());
             if (trace) ex.printStackTrace(err);

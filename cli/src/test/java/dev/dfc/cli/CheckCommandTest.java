@@ -162,4 +162,32 @@ class CheckCommandTest {
         assertFalse(run.out().contains("\tat "), run.out());
         assertFalse(run.err().contains("Exception"), run.err());
     }
+
+    @Test
+    void plainCheckWithoutPicocliReportsExactlyAsPicocliDoes() throws IOException {
+        // `check FILE...` runs without picocli (Main.plainCheck); `check -- FILE...` goes through it
+        String broken = file("p_broken.dfsql", "CREATE WORKFLOW w () AS\n    'SELECT 1' ~> ~> 'SELECT 2';\n");
+        String clean = file("p_ok.dfsql", "CREATE WORKFLOW v () AS 'SELECT 1' |=> 'a' ~> 'SELECT $a';\n");
+        String twice = file("p_twice.dfsql", "CREATE WORKFLOW v () AS 'SELECT 1';\n");
+        Path bad = dir.resolve("p_bad.dfsql");
+        Files.write(bad, "CREATE WORKFLOW u () AS 'SELECT \u00e9 1' ~>;\n".replace('\u00e9', '\u0001').getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = Files.readAllBytes(bad);
+        bytes[bytes.length - 10] = (byte) 0xff;
+        Files.write(bad, bytes);
+        String missing = dir.resolve("p_missing.dfsql").toString();
+        String[][] cases = {
+            {clean}, {broken}, {bad.toString()}, {clean, twice, broken}, {broken, missing}, {bad.toString(), dir.toString()},
+        };
+        for (String[] files : cases) {
+            String[] plain = new String[files.length + 1];
+            String[] picocli = new String[files.length + 2];
+            plain[0] = picocli[0] = "check";
+            picocli[1] = "--";
+            System.arraycopy(files, 0, plain, 1, files.length);
+            System.arraycopy(files, 0, picocli, 2, files.length);
+            assertEquals(dfc(picocli), dfc(plain), String.join(" ", files));
+        }
+        assertEquals(ExitCode.FAILED, dfc("check", clean, twice).exitCode());
+        assertTrue(dfc("check", bad.toString()).err().contains("not valid UTF-8"));
+    }
 }

@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -145,57 +144,15 @@ public final class Compiler {
         }
 
         /**
-         * Parses every file, on up to {@link #PARSE_THREADS} threads (this one included) when there
-         * are several files and processors; files are independent until the checker. Element
-         * {@code i} is the {@link Parser.ParseResult} of file {@code i}, or the exception that
-         * escaped its parse; the caller handles both in file order, as a sequential parse would.
+         * Parses every file, on several threads when there are many files and processors: files are
+         * independent until the checker. Element {@code i} is the {@link Parser.ParseResult} of file
+         * {@code i}, or the exception that escaped its parse; the caller handles both in file order,
+         * as a sequential parse would.
          */
         static Object[] parseAll(List<SourceFile> files) {
-            Object[] parsed = new Object[files.size()];
-            AtomicInteger next = new AtomicInteger();
-            Runnable worker = () -> {
-                for (int i = next.getAndIncrement(); i < parsed.length; i = next.getAndIncrement()) {
-                    try {
-                        parsed[i] = Parser.parse(files.get(i));
-                    } catch (Throwable e) {
-                        parsed[i] = e;
-                    }
-                }
-            };
-            int threads = Math.min(Math.min(PARSE_THREADS, Runtime.getRuntime().availableProcessors()),
-                    files.size() / FILES_PER_THREAD);
-            List<Thread> helpers = new ArrayList<>();
-            for (int t = 1; t < threads; t++) {
-                Thread helper = new LargeStackThread(worker, "dfc-parse-" + t, STACK_BYTES);
-                helper.setDaemon(true);
-                try {
-                    helper.start();
-                } catch (OutOfMemoryError e) {
-                    break; // no more threads: the others do the work
-                }
-                helpers.add(helper);
-            }
-            worker.run();
-            boolean interrupted = false;
-            for (Thread helper : helpers) {
-                while (true) {
-                    try {
-                        helper.join();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-            return parsed;
+            return Workers.map(files.size(), 16, STACK_BYTES, i -> Parser.parse(files.get(i)));
         }
     }
-
-    /** At most this many threads parse; more would mostly wait for the checker, which runs on one. */
-    private static final int PARSE_THREADS = 4;
-    /** A thread is worth starting for this many files. */
-    private static final int FILES_PER_THREAD = 16;
 
     /**
      * Checks, lowers and emits parsed scripts; {@code earlier} holds diagnostics found before (parse).

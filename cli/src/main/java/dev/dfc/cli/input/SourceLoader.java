@@ -1,6 +1,7 @@
 package dev.dfc.cli.input;
 
 import dev.dfc.cli.CliException;
+import dev.dfc.compiler.Workers;
 import dev.dfc.compiler.source.SourceFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,11 +39,27 @@ public final class SourceLoader {
         return load(paths, Malformed.REFUSE, warning -> { });
     }
 
+    /**
+     * Reads the files, several at a time when there are many; warnings and the first error come
+     * in command-line order, as if they were read one after the other.
+     */
     public static List<SourceFile> load(List<String> paths, Malformed malformed, Consumer<String> warnings) {
+        Object[] loaded = Workers.map(paths.size(), 32, 0, i -> {
+            List<String> fileWarnings = new ArrayList<>(1);
+            return new Loaded(load(paths.get(i), malformed, fileWarnings::add), fileWarnings);
+        });
         List<SourceFile> files = new ArrayList<>(paths.size());
-        for (String p : paths) files.add(load(p, malformed, warnings));
+        for (Object result : loaded) {
+            if (result instanceof RuntimeException e) throw e;
+            if (result instanceof Error e) throw e;
+            Loaded file = (Loaded) result;
+            file.warnings().forEach(warnings);
+            files.add(file.file());
+        }
         return files;
     }
+
+    private record Loaded(SourceFile file, List<String> warnings) {}
 
     public static SourceFile load(String path, Malformed malformed, Consumer<String> warnings) {
         Path file = Path.of(path);
