@@ -164,7 +164,8 @@ public final class Compiler {
         Span here = files.isEmpty() ? null : files.get(0).span(0, 0);
         String sql = null;
         try {
-            diagnostics.addAll(Checker.check(scripts, raw -> StringLiteral.decode(raw).rawOffsets()));
+            diagnostics.addAll(Checker.check(scripts, raw -> StringLiteral.decode(raw).rawOffsets(),
+                    (count, work) -> Workers.map(count, 16, STACK_BYTES, work)));
             boolean failed = diagnostics.stream().anyMatch(Diagnostic::isError);
             if (emit && !failed) {
                 List<Program.Unit> units = new ArrayList<>();

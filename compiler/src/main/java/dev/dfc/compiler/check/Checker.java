@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 
 /**
  * Name and shape checks over the AST, collecting every error (in the manner of jlox's Resolver):
@@ -47,22 +48,56 @@ public final class Checker {
 
     /** Checks every workflow of every script; returns the diagnostics in discovery order. */
     public static List<Diagnostic> check(List<Script> scripts, StringOffsets offsets) {
-        Checker checker = new Checker(offsets);
-        Map<String, Span> workflows = new LinkedHashMap<>();
+        return check(scripts, offsets, (count, work) -> {
+            Object[] results = new Object[count];
+            for (int i = 0; i < count; i++) results[i] = work.apply(i);
+            return results;
+        });
+    }
+
+    /**
+     * Runs independent pieces of work: element {@code i} of the result is {@code work.apply(i)}
+     * or the exception it threw (see {@link dev.dfc.compiler.Workers#map}).
+     */
+    @FunctionalInterface
+    public interface ForEach {
+        Object[] map(int count, IntFunction<?> work);
+    }
+
+    /**
+     * As {@link #check(List, StringOffsets)}, checking the workflows with {@code forEach}, e.g. on
+     * several threads: workflows are checked independently, except that their names must be unique,
+     * which is checked here in order, so the result is the same.
+     */
+    public static List<Diagnostic> check(List<Script> scripts, StringOffsets offsets, ForEach forEach) {
+        List<Statement.WorkflowDef> defs = new ArrayList<>();
         for (Script script : scripts) {
             for (Statement st : script.statements()) {
-                if (st instanceof Statement.WorkflowDef wf) {
-                    Span first = workflows.putIfAbsent(wf.name(), wf.nameSpan());
-                    if (first != null) {
-                        checker.diagnostics.add(Diagnostic.error("DF2002", wf.nameSpan(),
-                                "workflow '" + wf.name() + "' is already defined")
-                                .withHint("first defined at " + first));
-                    }
-                    checker.workflow(wf);
-                }
+                if (st instanceof Statement.WorkflowDef wf) defs.add(wf);
             }
         }
-        return List.copyOf(checker.diagnostics);
+        Object[] checked = forEach.map(defs.size(), i -> {
+            Checker checker = new Checker(offsets);
+            checker.workflow(defs.get(i));
+            return checker.diagnostics;
+        });
+        List<Diagnostic> diagnostics = new ArrayList<>();
+        Map<String, Span> workflows = new LinkedHashMap<>();
+        for (int i = 0; i < defs.size(); i++) {
+            Statement.WorkflowDef wf = defs.get(i);
+            Span first = workflows.putIfAbsent(wf.name(), wf.nameSpan());
+            if (first != null) {
+                diagnostics.add(Diagnostic.error("DF2002", wf.nameSpan(),
+                        "workflow '" + wf.name() + "' is already defined")
+                        .withHint("first defined at " + first));
+            }
+            if (checked[i] instanceof RuntimeException e) throw e;
+            if (checked[i] instanceof Error e) throw e;
+            @SuppressWarnings("unchecked")
+            List<Diagnostic> found = (List<Diagnostic>) checked[i];
+            diagnostics.addAll(found);
+        }
+        return List.copyOf(diagnostics);
     }
 
     private void workflow(Statement.WorkflowDef wf) {
