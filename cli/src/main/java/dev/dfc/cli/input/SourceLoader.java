@@ -63,15 +63,14 @@ public final class SourceLoader {
 
     public static SourceFile load(String path, Malformed malformed, Consumer<String> warnings) {
         Path file = Path.of(path);
-        if (Files.isDirectory(file)) throw CliException.usage("cannot read " + path + ": is a directory");
         byte[] bytes;
         try {
+            // a directory fails to read; asking first would cost a system call per file
             bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw CliException.usage("cannot read " + path + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw CliException.usage("cannot read " + path + ": permission denied");
         } catch (IOException e) {
+            if (Files.isDirectory(file)) throw CliException.usage("cannot read " + path + ": is a directory");
+            if (e instanceof NoSuchFileException) throw CliException.usage("cannot read " + path + ": no such file");
+            if (e instanceof AccessDeniedException) throw CliException.usage("cannot read " + path + ": permission denied");
             throw CliException.usage("cannot read " + path + ": " + e.getMessage(), e);
         }
         try {
@@ -95,6 +94,10 @@ public final class SourceLoader {
     /** Strict UTF-8: a malformed byte is reported with its position instead of being silently replaced. */
     static String decode(String path, byte[] bytes) {
         int start = hasBom(bytes) ? 3 : 0;
+        // Fast path: valid UTF-8 decodes the same either way, and then has no U+FFFD unless the
+        // file has one; the strict decoder below tells which.
+        String text = new String(bytes, start, bytes.length - start, StandardCharsets.UTF_8);
+        if (text.indexOf('\uFFFD') < 0) return text;
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
