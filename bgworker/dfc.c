@@ -36,6 +36,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/portalcmds.h"
+#include "commands/trigger.h"
 #include "commands/prepare.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -492,11 +494,12 @@ encode_result(SPITupleTable *tuptable, uint64 processed)
 }
 
 /* Settings every step runs with, whatever the database or session says. */
-static const char *const step_settings[][2] = {
-	{"standard_conforming_strings", "on"},
-	{"datestyle", "ISO"},		/* the output style only: keeps the order */
-	{"intervalstyle", "postgres"},
-	{"extra_float_digits", "1"},
+static const char *const step_settings[][3] = {
+	/* name, value, prefix of the current value that already has it */
+	{"standard_conforming_strings", "on", "on"},
+	{"datestyle", "ISO", "ISO,"},	/* the output style only: keeps the order */
+	{"intervalstyle", "postgres", "postgres"},
+	{"extra_float_digits", "1", "1"},
 };
 
 /*
@@ -542,9 +545,17 @@ dfc_run_as(PG_FUNCTION_ARGS)
 	 * results (ISO dates, exact floats) independent of such settings too.
 	 */
 	for (int i = 0; i < lengthof(step_settings); i++)
+	{
+		const char *current = GetConfigOption(step_settings[i][0], false, false);
+
+		/* (a step's own changes are reverted below, whether set here or not) */
+		if (current != NULL && strncmp(current, step_settings[i][2], strlen(step_settings[i][2])) == 0
+			&& (current[strlen(step_settings[i][2])] == '\0' || step_settings[i][2][strlen(step_settings[i][2]) - 1] == ','))
+			continue;
 		(void) set_config_option(step_settings[i][0], step_settings[i][1],
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+	}
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
@@ -573,10 +584,15 @@ dfc_run_as(PG_FUNCTION_ARGS)
 		 * declared WITH HOLD (materialized at commit, then kept in this
 		 * session for the next submitter's step) are closed.
 		 */
-		if ((ret = SPI_execute("SET CONSTRAINTS ALL IMMEDIATE", false, 0)) < 0)
-			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
-		if ((ret = SPI_execute("CLOSE ALL", false, 0)) < 0)
-			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+		{
+			/* SET CONSTRAINTS ALL IMMEDIATE, CLOSE ALL, without parsing them */
+			ConstraintsSetStmt *all_immediate = makeNode(ConstraintsSetStmt);
+
+			all_immediate->constraints = NIL;
+			all_immediate->deferred = false;
+			AfterTriggerSetState(all_immediate);
+			PerformPortalClose(NULL);
+		}
 		SPI_finish();
 	}
 	PG_FINALLY();

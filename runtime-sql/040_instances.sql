@@ -67,7 +67,22 @@ CREATE TABLE IF NOT EXISTS df._queue (
 -- walks the index from its head, where the finished items' entries pile up.
 WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
       autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000);
-CREATE INDEX IF NOT EXISTS _queue_claim ON df._queue (ready_at, id);
+-- The claim's index: runnable order, ready_at then id. The id is indexed as
+-- the expression id + 0 so that a lookup by id (WHERE id = $1) can only use
+-- the primary key: with a plain id column here, a lookup by id could be
+-- planned as a walk of this whole index -- priced as cheap when the queue's
+-- statistics were taken while it was drained (reltuples 0) -- and was, costing
+-- each step a scan of the queue.
+DO $$
+BEGIN
+    IF (SELECT pg_catalog.pg_get_indexdef(x.indexrelid)
+          FROM pg_catalog.pg_index x WHERE x.indexrelid = to_regclass('df._queue_claim'))
+       NOT LIKE '%(ready_at, ((id + 0)))%' THEN
+        DROP INDEX df._queue_claim;
+    END IF;
+END;
+$$;
+CREATE INDEX IF NOT EXISTS _queue_claim ON df._queue (ready_at, (id + 0));
 CREATE INDEX IF NOT EXISTS _queue_instance ON df._queue (instance_id);
 COMMENT ON TABLE df._queue IS 'runnable work: one item per instance branch that has a step to run';
 

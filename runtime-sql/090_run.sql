@@ -9,10 +9,26 @@
 -- then the instance row. Whatever goes the other way (df.cancel, cancelling
 -- a subtree) skips locked items (SKIP LOCKED) and interrupts them instead.
 
+-- The claim takes the first runnable item in (ready_at, id) order that no
+-- other runner holds (SKIP LOCKED). Finished items are deleted, but their
+-- index entries stay until the next vacuum of df._queue, exactly where claims
+-- start: under load, thousands of them, and walking those made the claim cost
+-- as much as the step. So each runner starts where its last claim was
+-- (df.claim_from, a session setting): an item keeps its place while its
+-- instance advances, so the same instance continues there, and the entries
+-- behind are mostly finished items. Items can still appear behind that point
+-- (a start that committed late, an item another runner held when this one
+-- passed it): a claim from the head of the queue finds them when nothing is
+-- runnable from the point on, and at least every 50 ms.
+--
 -- The plan of the claim is cached for the worker's session, possibly from when
 -- the queue was empty, when a sequential scan and a sort looked cheapest: with
 -- a deep queue that costs milliseconds per claim. Only the index walk in
--- (ready_at, id) order stays cheap at every depth, so it is the only one allowed.
+-- (ready_at, id) order stays cheap at every depth, so it is the only one
+-- allowed. (Every other statement of the hot path looks rows up by primary
+-- key, one table at a time, so that no plan of it depends on statistics:
+-- those of a queue are routinely taken while it is drained and say it is
+-- empty.)
 CREATE OR REPLACE FUNCTION df._claim()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -21,14 +37,33 @@ SET enable_seqscan = off
 SET enable_bitmapscan = off
 AS $$
 DECLARE
-    v_item bigint;
+    v_from    text[] := string_to_array(current_setting('df.claim_from', true), '|');
+    v_now     double precision := extract(epoch FROM clock_timestamp());
+    v_item    bigint;
+    v_ready   timestamptz;
 BEGIN
-    SELECT q.id INTO v_item
+    -- v_from: {epoch of the last claim from the head, ready_at, id}
+    IF cardinality(v_from) = 3 AND v_now - v_from[1]::double precision BETWEEN 0 AND 0.05 THEN
+        SELECT q.id, q.ready_at INTO v_item, v_ready
+          FROM df._queue q
+         WHERE q.ready_at <= now()
+           AND (q.ready_at, q.id + 0) >= (v_from[2]::timestamptz, v_from[3]::bigint)
+         ORDER BY q.ready_at, q.id + 0
+         LIMIT 1
+           FOR UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            PERFORM set_config('df.claim_from', v_from[1] || '|' || v_ready || '|' || v_item, false);
+            RETURN v_item;
+        END IF;
+    END IF;
+    SELECT q.id, q.ready_at INTO v_item, v_ready
       FROM df._queue q
      WHERE q.ready_at <= now()
-     ORDER BY q.ready_at, q.id
+     ORDER BY q.ready_at, q.id + 0
      LIMIT 1
        FOR UPDATE SKIP LOCKED;
+    PERFORM set_config('df.claim_from',
+                       coalesce(v_now || '|' || v_ready || '|' || v_item, ''), false);
     RETURN v_item;
 END;
 $$;
@@ -46,20 +81,37 @@ SET enable_seqscan = off
 SET enable_bitmapscan = off
 AS $$
 DECLARE
-    v_due timestamptz;
+    v_due   timestamptz;
+    v_now   double precision := extract(epoch FROM clock_timestamp());
+    v_sweep text[] := string_to_array(current_setting('df.sweep_from', true), '|');
+    v_from  bigint;
+    v_last  bigint;
+    v_seen  integer := 0;
+    v_item  df._queue;
+    v_live  boolean;
 BEGIN
     -- Parked forever (a fork, a wait without timeout) although the instance
     -- ended or the fork it belongs to moved on: left when a cancel or a race
     -- had to skip an item another transaction was holding for an instant.
-    DELETE FROM df._queue q
-     WHERE q.id IN (SELECT p.id
-                      FROM df._queue p
-                      JOIN df._instances i ON i.id = p.instance_id
-                     WHERE p.ready_at = 'infinity'
-                       AND (i.status NOT IN ('pending', 'running')
-                            OR (p.parent_id IS NOT NULL AND NOT df._thread_live(p)))
-                     LIMIT 100
-                       FOR UPDATE OF p SKIP LOCKED);
+    -- Swept a batch of 500 items (in id order, from where the last batch
+    -- ended) at most once a second per runner, so that an idle runner's cost
+    -- does not grow with the number of waiting instances; each item checked
+    -- by primary key. v_sweep: {epoch of the last batch, its last id}.
+    IF cardinality(v_sweep) IS DISTINCT FROM 2 OR v_now - v_sweep[1]::double precision NOT BETWEEN 0 AND 1 THEN
+        v_from := coalesce(v_sweep[2]::bigint, 0);
+        FOR v_item IN SELECT q.* FROM df._queue q WHERE q.id > v_from ORDER BY q.id LIMIT 500 LOOP
+            v_seen := v_seen + 1;
+            v_last := v_item.id;
+            CONTINUE WHEN v_item.ready_at <> 'infinity';
+            SELECT i.status IN ('pending', 'running') INTO v_live FROM df._instances i WHERE i.id = v_item.instance_id;
+            IF NOT coalesce(v_live, false) OR NOT df._thread_live(v_item) THEN
+                DELETE FROM df._queue q
+                 WHERE q.id = (SELECT l.id FROM df._queue l WHERE l.id = v_item.id AND l.ready_at = 'infinity'
+                                  FOR UPDATE SKIP LOCKED);
+            END IF;
+        END LOOP;
+        PERFORM set_config('df.sweep_from', v_now || '|' || CASE WHEN v_seen < 500 THEN 0 ELSE v_last END, false);
+    END IF;
 
     SELECT q.ready_at INTO v_due
       FROM df._queue q
@@ -317,7 +369,6 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_row       record;
     v_item      df._queue;
     v_status    text;
     v_submitter oid;
@@ -339,22 +390,18 @@ DECLARE
     v_detail    text;
     v_hint      text;
 BEGIN
-    SELECT q AS item, i.status, i.submitter, i.timezone, v.function_name, r.rolsuper
-      INTO v_row
-      FROM df._queue q
-      JOIN df._instances i ON i.id = q.instance_id
-      JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
-      LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitter
-     WHERE q.id = p_item;
+    -- One table at a time, by primary key (see df._claim).
+    SELECT q.* INTO v_item FROM df._queue q WHERE q.id = p_item;
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    v_item := v_row.item;
-    v_status := v_row.status;
-    v_submitter := v_row.submitter;
-    v_timezone := v_row.timezone;
-    v_function := v_row.function_name;
-    v_superuser := v_row.rolsuper;
+    -- (the instance by primary key; the others are small, whatever the plan)
+    SELECT i.status, i.submitter, i.timezone, v.function_name, r.rolsuper
+      INTO v_status, v_submitter, v_timezone, v_function, v_superuser
+      FROM df._instances i
+      JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
+      LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitter
+     WHERE i.id = v_item.instance_id;
     IF v_status NOT IN ('pending', 'running') OR v_item.waiting = 'fork'
        OR (v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item)) THEN
         -- cancelled, or a branch of a fork that was decided without it
