@@ -401,8 +401,9 @@ public final class Checker {
 
     /** Checks the references of a SQL string against the names bound before it. */
     private void sql(Expr.Str s, Set<String> bound) {
-        variables(s, SqlScanner.variables(s.value()));
-        List<SqlRef> refs = SqlScanner.references(s.value());
+        SqlScanner.Found found = SqlScanner.scan(s.value());
+        variables(s, found.variables());
+        List<SqlRef> refs = found.references();
         if (refs.isEmpty()) return;
         int[] raw = rawOffsets(s);
         for (SqlRef r : refs) {

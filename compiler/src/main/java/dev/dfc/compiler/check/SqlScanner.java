@@ -39,6 +39,16 @@ public final class SqlScanner {
         return List.copyOf(s.vars);
     }
 
+    /** The references and the variables of a SQL text, found in one pass. */
+    public record Found(List<SqlRef> references, List<VarRef> variables) {}
+
+    /** {@link #references} and {@link #variables} of the same text at once. */
+    public static Found scan(String sql) {
+        SqlScanner s = new SqlScanner(sql);
+        s.scan();
+        return new Found(List.copyOf(s.refs), List.copyOf(s.vars));
+    }
+
     /** True when the text ends inside a {@code --} comment, so a ';' appended to it would be commented out. */
     public static boolean endsInLineComment(String sql) {
         SqlScanner s = new SqlScanner(sql);

@@ -366,8 +366,9 @@ public final class Lowering {
      */
     static List<State.Part> parts(String sql, Set<String> params) {
         TreeMap<Integer, Object> found = new TreeMap<>(); // by offset; references and variables never overlap
-        for (SqlRef r : SqlScanner.references(sql)) found.put(r.start(), r);
-        for (VarRef v : SqlScanner.variables(sql)) found.put(v.start(), v);
+        SqlScanner.Found scanned = SqlScanner.scan(sql);
+        for (SqlRef r : scanned.references()) found.put(r.start(), r);
+        for (VarRef v : scanned.variables()) found.put(v.start(), v);
         List<State.Part> parts = new ArrayList<>();
         int at = 0;
         for (Object o : found.values()) {
