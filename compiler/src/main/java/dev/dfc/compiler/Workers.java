@@ -37,7 +37,7 @@ public final class Workers {
         int threads = Math.min(Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()), count / perThread);
         List<Thread> helpers = new ArrayList<>();
         for (int t = 1; t < threads; t++) {
-            Thread helper = new LargeStackThread(worker, "dfc-worker-" + t, stackBytes);
+            Thread helper = new LargeStackThread(worker, "dfc-worker-".concat(Integer.toString(t)), stackBytes);
             helper.setDaemon(true);
             try {
                 helper.start();
