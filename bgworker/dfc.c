@@ -34,6 +34,7 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/portalcmds.h"
@@ -52,12 +53,14 @@
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -70,6 +73,7 @@ PG_FUNCTION_INFO_V1(dfc_run_as);
 PG_FUNCTION_INFO_V1(dfc_wake);
 PG_FUNCTION_INFO_V1(dfc_step_role);
 PG_FUNCTION_INFO_V1(dfc_interrupt);
+PG_FUNCTION_INFO_V1(dfc_call2);
 
 #define DFC_MAX_WORKERS 64
 /* interrupts one transaction can ask for (more than the running steps) */
@@ -365,6 +369,73 @@ dfc_step_role(PG_FUNCTION_ARGS)
 	if (!OidIsValid(current_step_role))
 		PG_RETURN_NULL();
 	PG_RETURN_OID(current_step_role);
+}
+
+/*
+ * df._call(fn regprocedure, a text, b integer): fn(a, b), looked up once per
+ * calling expression instead of parsed and planned as dynamic SQL on every
+ * call.  fn must take (text, integer), return what df._call is declared to
+ * return, and be executable by the current user.
+ */
+#if PG_VERSION_NUM >= 160000
+#define object_aclcheck_compat(fn) object_aclcheck(ProcedureRelationId, (fn), GetUserId(), ACL_EXECUTE)
+#else
+#define object_aclcheck_compat(fn) pg_proc_aclcheck((fn), GetUserId(), ACL_EXECUTE)
+#endif
+
+typedef struct CallCache
+{
+	Oid			fn;
+	FmgrInfo	flinfo;
+} CallCache;
+
+Datum
+dfc_call2(PG_FUNCTION_ARGS)
+{
+	Oid			fn = PG_GETARG_OID(0);
+	CallCache  *cache = (CallCache *) fcinfo->flinfo->fn_extra;
+	LOCAL_FCINFO(callinfo, 2);
+	Datum		result;
+
+	if (cache == NULL || cache->fn != fn)
+	{
+		HeapTuple	proctup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+		Form_pg_proc proc;
+		bool		fits;
+
+		if (!HeapTupleIsValid(proctup))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("function with OID %u does not exist", fn)));
+		proc = (Form_pg_proc) GETSTRUCT(proctup);
+		fits = proc->pronargs == 2 && proc->proargtypes.values[0] == TEXTOID
+			&& proc->proargtypes.values[1] == INT4OID && !proc->proretset
+			&& proc->prorettype == get_func_rettype(fcinfo->flinfo->fn_oid);
+		ReleaseSysCache(proctup);
+		if (!fits)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("function %s does not take (text, integer) and return %s",
+							format_procedure(fn),
+							format_type_be(get_func_rettype(fcinfo->flinfo->fn_oid)))));
+		if (object_aclcheck_compat(fn) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FUNCTION, get_func_name(fn));
+		if (cache == NULL)
+			cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CallCache));
+		fmgr_info_cxt(fn, &cache->flinfo, fcinfo->flinfo->fn_mcxt);
+		cache->fn = fn;
+		fcinfo->flinfo->fn_extra = cache;
+	}
+
+	InitFunctionCallInfoData(*callinfo, &cache->flinfo, 2, PG_GET_COLLATION(), NULL, NULL);
+	callinfo->args[0].value = PG_GETARG_DATUM(1);
+	callinfo->args[0].isnull = PG_ARGISNULL(1);
+	callinfo->args[1].value = PG_GETARG_DATUM(2);
+	callinfo->args[1].isnull = PG_ARGISNULL(2);
+	result = FunctionCallInvoke(callinfo);
+	if (callinfo->isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
 }
 
 /* Appends one column value encoded as RUNTIME.md section 3 says. */

@@ -55,9 +55,12 @@ CREATE TABLE IF NOT EXISTS df._results (
 );
 COMMENT ON TABLE df._results IS 'named results ($name) and parameters of each instance';
 
+-- No foreign key to df._instances either: the row is inserted by the
+-- function that inserts the instance, and the check's plan, cached while the
+-- table was small, turned a bulk start into a scan of df._instances per start.
 CREATE TABLE IF NOT EXISTS df._queue (
     id          bigserial PRIMARY KEY,
-    instance_id text NOT NULL REFERENCES df._instances (id) ON DELETE CASCADE,
+    instance_id text NOT NULL,
     state       integer NOT NULL,
     -- The next step keeps its item and its place: moving to the next state
     -- only changes "state", an unindexed column, so the update stays HOT.
@@ -84,6 +87,14 @@ END;
 $$;
 CREATE INDEX IF NOT EXISTS _queue_claim ON df._queue (ready_at, (id + 0));
 CREATE INDEX IF NOT EXISTS _queue_instance ON df._queue (instance_id);
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_constraint c
+                WHERE c.conrelid = 'df._queue'::regclass AND c.conname = '_queue_instance_id_fkey') THEN
+        ALTER TABLE df._queue DROP CONSTRAINT _queue_instance_id_fkey;
+    END IF;
+END;
+$$;
 COMMENT ON TABLE df._queue IS 'runnable work: one item per instance branch that has a step to run';
 
 -- Threads (docs/internals.md, "Threads"): a queue item is one sequential path

@@ -26,6 +26,11 @@ BEGIN
     RETURNS void
     LANGUAGE c VOLATILE STRICT
     AS 'dfc', 'dfc_interrupt';
+
+    CREATE OR REPLACE FUNCTION df._call(p_function oid, p_instance text, p_state integer)
+    RETURNS df.step
+    LANGUAGE c VOLATILE
+    AS 'dfc', 'dfc_call2';
 EXCEPTION WHEN undefined_file THEN
     RAISE NOTICE 'dfc library not found: installing the runtime without the in-server worker'
         USING HINT = 'Install bgworker/ (make install) and add dfc to shared_preload_libraries, or run dfc worker.';
@@ -62,6 +67,19 @@ EXCEPTION WHEN undefined_file THEN
     LANGUAGE plpgsql VOLATILE STRICT
     SET search_path = pg_catalog, pg_temp
     AS $body$ BEGIN NULL; END; $body$;
+
+    CREATE OR REPLACE FUNCTION df._call(p_function oid, p_instance text, p_state integer)
+    RETURNS df.step
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS $body$
+    DECLARE
+        v_step df.step;
+    BEGIN
+        EXECUTE format('SELECT * FROM %s($1, $2)', p_function::regproc) INTO v_step USING p_instance, p_state;
+        RETURN v_step;
+    END;
+    $body$;
 END;
 $$;
 COMMENT ON FUNCTION df._run_as(oid, text)
@@ -70,5 +88,7 @@ COMMENT ON FUNCTION df._wake()
     IS 'at commit, wakes this database''s step workers; also NOTIFY df_wake for external workers';
 COMMENT ON FUNCTION df._step_role()
     IS 'submitter of the step being run by this backend, or NULL outside steps';
+COMMENT ON FUNCTION df._call(oid, text, integer)
+    IS 'calls a compiled workflow function (instance, state) by OID: the step of that state';
 COMMENT ON FUNCTION df._interrupt(bigint)
     IS 'at commit, cancels the statement of the step worker running this queue item, if one still does';

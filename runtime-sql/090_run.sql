@@ -41,6 +41,7 @@ DECLARE
     v_now     double precision := extract(epoch FROM clock_timestamp());
     v_item    bigint;
     v_ready   timestamptz;
+    v_void    text;
 BEGIN
     -- v_from: {epoch of the last claim from the head, ready_at, id}
     IF cardinality(v_from) = 3 AND v_now - v_from[1]::double precision BETWEEN 0 AND 0.05 THEN
@@ -52,7 +53,7 @@ BEGIN
          LIMIT 1
            FOR UPDATE SKIP LOCKED;
         IF FOUND THEN
-            PERFORM set_config('df.claim_from', v_from[1] || '|' || v_ready || '|' || v_item, false);
+            v_void := set_config('df.claim_from', v_from[1] || '|' || v_ready || '|' || v_item, false);
             RETURN v_item;
         END IF;
     END IF;
@@ -62,7 +63,7 @@ BEGIN
      ORDER BY q.ready_at, q.id + 0
      LIMIT 1
        FOR UPDATE SKIP LOCKED;
-    PERFORM set_config('df.claim_from',
+    v_void := set_config('df.claim_from',
                        coalesce(v_now || '|' || v_ready || '|' || v_item, ''), false);
     RETURN v_item;
 END;
@@ -145,15 +146,13 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_function text;
-    v_step     df.step;
+    v_function oid;
 BEGIN
-    SELECT v.function_name INTO v_function
+    SELECT v.function_oid INTO v_function
       FROM df._instances i
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
      WHERE i.id = p_instance;
-    EXECUTE format('SELECT * FROM %s($1, $2)', v_function) INTO v_step USING p_instance, p_state;
-    RETURN v_step;
+    RETURN df._call(v_function, p_instance, p_state);
 END;
 $$;
 
@@ -374,6 +373,8 @@ DECLARE
     v_submitter oid;
     v_timezone  text;
     v_function  text;
+    v_function_oid oid;
+    v_void      text;
     v_superuser boolean;
     v_step      df.step;
     v_output    json;
@@ -396,8 +397,8 @@ BEGIN
         RETURN;
     END IF;
     -- (the instance by primary key; the others are small, whatever the plan)
-    SELECT i.status, i.submitter, i.timezone, v.function_name, r.rolsuper
-      INTO v_status, v_submitter, v_timezone, v_function, v_superuser
+    SELECT i.status, i.submitter, i.timezone, v.function_name, v.function_oid, r.rolsuper
+      INTO v_status, v_submitter, v_timezone, v_function, v_function_oid, v_superuser
       FROM df._instances i
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
       LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitter
@@ -432,7 +433,7 @@ BEGIN
             PERFORM set_config('TimeZone', v_timezone, true);
         END IF;
 
-        EXECUTE format('SELECT * FROM %s($1, $2)', v_function) INTO v_step USING v_item.instance_id, v_item.state;
+        v_step := df._call(v_function_oid, v_item.instance_id, v_item.state);
         IF v_step.kind IN ('sql', 'cond') AND v_step.sql IS NULL THEN
             RAISE EXCEPTION 'workflow function % rendered no SQL for state %', v_function, v_item.state
                 USING ERRCODE = 'data_exception',
@@ -460,12 +461,12 @@ BEGIN
             DELETE FROM df._queue WHERE id = p_item;
             RETURN;
         END IF;
-        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output -> 'columns');
+        v_void := df._set_node(v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output -> 'columns');
         IF v_step.kind = 'sql' THEN
             IF v_step.bind IS NOT NULL THEN
-                PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_output -> 'columns');
+                v_void := df._bind(v_item.instance_id, v_step.bind, v_result, v_output -> 'columns');
             END IF;
-            PERFORM df._advance(v_item, v_step.next, v_item.state, v_result, v_status);
+            v_void := df._advance(v_item, v_step.next, v_item.state, v_result, v_status);
             RETURN;
         END IF;
         -- cond: the first column of the first row decides; the thread's
@@ -475,7 +476,7 @@ BEGIN
             v_first := to_json((v_first #>> '{}')::numeric);
         END IF;
         IF df._truthy(v_first) THEN
-            PERFORM df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
+            v_void := df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
         ELSE
             IF v_step.bind IS NOT NULL THEN
                 -- the exit of df.loop(body, cond): the loop's result (the
@@ -486,12 +487,12 @@ BEGIN
                       FROM df._node_states n
                      WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.result_node;
                 END IF;
-                PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_columns);
+                v_void := df._bind(v_item.instance_id, v_step.bind, v_result, v_columns);
             END IF;
             -- A false condition never changes the thread's result: the exit of
             -- df.loop(body, cond) keeps the last iteration's result, also when
             -- the loop ends the workflow (else_next NULL).
-            PERFORM df._advance(v_item, v_step.else_next, v_item.result_node, v_item.result, v_status);
+            v_void := df._advance(v_item, v_step.else_next, v_item.result_node, v_item.result, v_status);
         END IF;
 
     WHEN 'if_rows' THEN
