@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
             "  dfc start quickstart --db \"$URL\" --wait",
             ""
         },
-        // the subcommands are added by commandLine(), see SUBCOMMANDS
+        // the subcommands are added by commandLine(), see subcommands()
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
@@ -51,16 +51,19 @@ public final class Main implements Runnable {
     /**
      * The subcommands, in the order of the usage help. Building picocli's model of a command costs
      * reflection over its class, so a run whose command is known from its first argument builds
-     * only that one (see {@link #commandLine(PrintWriter, PrintWriter, String[])}).
+     * only that one (see {@link #commandLine(PrintWriter, PrintWriter, String[])}). A method, not a
+     * constant, so that {@link #plainCheck} loads none of these classes.
      */
-    private static final List<Class<?>> SUBCOMMANDS = List.of(
-            CheckCommand.class,
-            CompileCommand.class,
-            DeployCommand.class,
-            StartCommand.class,
-            RuntimeCommand.class,
-            DevCommand.class,
-            CommandLine.HelpCommand.class);
+    private static List<Class<?>> subcommands() {
+        return List.of(
+                CheckCommand.class,
+                CompileCommand.class,
+                DeployCommand.class,
+                StartCommand.class,
+                RuntimeCommand.class,
+                DevCommand.class,
+                CommandLine.HelpCommand.class);
+    }
 
     @Option(names = "--stacktrace", scope = ScopeType.INHERIT,
             description = "Print the stack trace of an error (for bug reports).")
@@ -137,7 +140,7 @@ public final class Main implements Runnable {
                 break;
             }
         }
-        for (Class<?> sub : SUBCOMMANDS) {
+        for (Class<?> sub : subcommands()) {
             String name = sub.getAnnotation(Command.class).name();
             if (command == null || command.equals("help") || !isSubcommand(command) || command.equals(name)) {
                 cl.addSubcommand(sub);
@@ -157,7 +160,7 @@ public final class Main implements Runnable {
     }
 
     private static boolean isSubcommand(String arg) {
-        for (Class<?> sub : SUBCOMMANDS) {
+        for (Class<?> sub : subcommands()) {
             if (sub.getAnnotation(Command.class).name().equals(arg)) return true;
         }
         return false;
