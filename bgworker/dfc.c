@@ -602,6 +602,17 @@ dfc_run_as(PG_FUNCTION_ARGS)
 				 errmsg("role with OID %u does not exist", role),
 				 errdetail("The role that started this instance was dropped.")));
 
+	/*
+	 * Checked here, each time a step's SQL runs, not only at start: the role
+	 * may have become a superuser, or the setting may have been turned off,
+	 * since.
+	 */
+	if (superuser_arg(role) && !dfc_allow_superuser)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("steps of instances submitted by a superuser are not allowed"),
+				 errhint("Set dfc.allow_superuser = on in the server configuration.")));
+
 	save_nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path",
 							 GetConfigOptionResetString("search_path"),

@@ -11,9 +11,10 @@ CREATE TABLE IF NOT EXISTS df._versions (
     version       text NOT NULL,
     -- Registration order: the highest one of a workflow is what df.start uses.
     seq           bigserial NOT NULL UNIQUE,
-    -- The state-machine function, both as OID (for dependency checks) and as a
-    -- quoted, schema-qualified name ready to be spliced into EXECUTE.
-    function_oid  oid NOT NULL,
+    -- The state-machine function, both as regprocedure (called by OID through
+    -- df._call; pg_dump restores it by name) and as a quoted,
+    -- schema-qualified name ready to be spliced into EXECUTE.
+    function_oid  regprocedure NOT NULL,
     function_name text NOT NULL,
     params        jsonb NOT NULL DEFAULT '[]',
     nodes         jsonb NOT NULL DEFAULT '[]',
@@ -21,6 +22,14 @@ CREATE TABLE IF NOT EXISTS df._versions (
     registered_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (workflow, version)
 );
+DO $$
+BEGIN
+    IF (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = 'df._versions'::regclass AND a.attname = 'function_oid') = 'oid'::regtype THEN
+        ALTER TABLE df._versions ALTER COLUMN function_oid TYPE regprocedure;
+    END IF;
+END;
+$$;
 COMMENT ON TABLE df._versions IS 'workflow versions: function, parameters and static node list';
 
 CREATE OR REPLACE FUNCTION df._register_version(

@@ -7,8 +7,10 @@ CREATE TABLE IF NOT EXISTS df._instances (
     workflow        text NOT NULL,
     version         text NOT NULL,
     label           text,
-    status          text NOT NULL DEFAULT 'pending'
-                    CHECK (status IN ('pending', 'running', 'completed', 'failed', 'cancelled')),
+    -- 'pending', 'running', 'completed', 'failed' or 'cancelled'. Written by
+    -- the runtime only; not a CHECK constraint, which every step's update
+    -- would pay for (its expression is rebuilt per statement).
+    status          text NOT NULL DEFAULT 'pending',
     -- A role reference rather than a name: roles can be renamed, and steps
     -- run as this role. regrole (not oid) so that pg_dump restores it by name.
     submitter       regrole NOT NULL,
@@ -25,6 +27,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS _instances_idempotency_key
     ON df._instances (submitter, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS _instances_submitter ON df._instances (submitter, created_at);
 COMMENT ON TABLE df._instances IS 'workflow instances (read through the df.instances view)';
+-- The version's state-machine function, copied at start so that running a
+-- step reads one row (NULL for instances started by an older runtime: looked
+-- up in df._versions).
+ALTER TABLE df._instances ADD COLUMN IF NOT EXISTS step_function regprocedure;
 
 -- Only nodes that have run get a row: a node without one is pending, so
 -- starting an instance writes nothing per node.
@@ -34,7 +40,8 @@ COMMENT ON TABLE df._instances IS 'workflow instances (read through the df.insta
 CREATE TABLE IF NOT EXISTS df._node_states (
     instance_id text NOT NULL,
     node_id     integer NOT NULL,
-    status      text NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'failed')),
+    -- 'pending', 'running', 'completed' or 'failed' (no CHECK: see df._instances)
+    status      text NOT NULL,
     -- json, not jsonb: keys keep the query's column order.
     result      json,
     error       jsonb,
@@ -139,3 +146,17 @@ CREATE TABLE IF NOT EXISTS df._signals (
 );
 CREATE INDEX IF NOT EXISTS _signals_instance ON df._signals (instance_id, name, id);
 COMMENT ON TABLE df._signals IS 'signals delivered to instances and not yet consumed by a wait';
+
+-- Upgrades: status CHECK constraints of earlier runtimes (see df._instances).
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_constraint c
+                WHERE c.conrelid = 'df._instances'::regclass AND c.conname = '_instances_status_check') THEN
+        ALTER TABLE df._instances DROP CONSTRAINT _instances_status_check;
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_constraint c
+                WHERE c.conrelid = 'df._node_states'::regclass AND c.conname = '_node_states_status_check') THEN
+        ALTER TABLE df._node_states DROP CONSTRAINT _node_states_status_check;
+    END IF;
+END;
+$$;

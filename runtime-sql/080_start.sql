@@ -111,9 +111,10 @@ BEGIN
 
     LOOP
         v_id := left(replace(gen_random_uuid()::text, '-', ''), 8);
-        INSERT INTO df._instances (id, workflow, version, label, submitter, timezone, idempotency_key, vars)
+        INSERT INTO df._instances (id, workflow, version, label, submitter, timezone, idempotency_key, vars, step_function)
         VALUES (v_id, v_version.workflow, v_version.version, start.label, v_caller,
-                current_setting('TimeZone'), start.idempotency_key, df._captured_vars(v_caller))
+                current_setting('TimeZone'), start.idempotency_key, df._captured_vars(v_caller),
+                v_version.function_oid)
         ON CONFLICT (id) DO NOTHING;
         EXIT WHEN FOUND;
     END LOOP;

@@ -148,7 +148,7 @@ AS $$
 DECLARE
     v_function oid;
 BEGIN
-    SELECT v.function_oid INTO v_function
+    SELECT coalesce(i.step_function, v.function_oid) INTO v_function
       FROM df._instances i
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
      WHERE i.id = p_instance;
@@ -372,10 +372,8 @@ DECLARE
     v_status    text;
     v_submitter oid;
     v_timezone  text;
-    v_function  text;
-    v_function_oid oid;
+    v_function_oid regprocedure;
     v_void      text;
-    v_superuser boolean;
     v_step      df.step;
     v_output    json;
     v_result    json;
@@ -396,13 +394,17 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    -- (the instance by primary key; the others are small, whatever the plan)
-    SELECT i.status, i.submitter, i.timezone, v.function_name, v.function_oid, r.rolsuper
-      INTO v_status, v_submitter, v_timezone, v_function, v_function_oid, v_superuser
+    SELECT i.status, i.submitter, i.timezone, i.step_function
+      INTO v_status, v_submitter, v_timezone, v_function_oid
       FROM df._instances i
-      JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
-      LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitter
      WHERE i.id = v_item.instance_id;
+    IF v_function_oid IS NULL THEN
+        -- started by an earlier runtime
+        SELECT v.function_oid INTO v_function_oid
+          FROM df._instances i
+          JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
+         WHERE i.id = v_item.instance_id;
+    END IF;
     IF v_status NOT IN ('pending', 'running') OR v_item.waiting = 'fork'
        OR (v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item)) THEN
         -- cancelled, or a branch of a fork that was decided without it
@@ -420,14 +422,10 @@ BEGIN
     -- what cannot be caught (the worker ending) falls back to the step runner,
     -- which records the failure in a new transaction.
     BEGIN
-        -- Checked again here, not only at start: the role may have become a
-        -- superuser, or the setting may have been turned off, since.
-        IF v_superuser
-           AND coalesce(lower(current_setting('dfc.allow_superuser', true)), 'off') NOT IN ('on', 'true', 'yes', '1') THEN
-            RAISE EXCEPTION 'steps of instances submitted by a superuser are not allowed'
-                USING ERRCODE = 'insufficient_privilege',
-                      HINT = 'Set dfc.allow_superuser = on in the server configuration.';
-        END IF;
+        -- (Whether the submitter may run steps at all -- a superuser only
+        -- with dfc.allow_superuser -- is checked again by df._run_as each time
+        -- it runs a step's SQL: the role may have become a superuser, or the
+        -- setting may have been turned off, since the start.)
         -- The time zone captured at start; the function's SET clause restores it on exit.
         IF v_timezone <> current_setting('TimeZone') THEN
             PERFORM set_config('TimeZone', v_timezone, true);
@@ -435,7 +433,7 @@ BEGIN
 
         v_step := df._call(v_function_oid, v_item.instance_id, v_item.state);
         IF v_step.kind IN ('sql', 'cond') AND v_step.sql IS NULL THEN
-            RAISE EXCEPTION 'workflow function % rendered no SQL for state %', v_function, v_item.state
+            RAISE EXCEPTION 'workflow function % rendered no SQL for state %', v_function_oid, v_item.state
                 USING ERRCODE = 'data_exception',
                       HINT = 'Recompile and redeploy the workflow.';
         END IF;
@@ -511,7 +509,7 @@ BEGIN
 
     WHEN 'fork' THEN
         IF coalesce(cardinality(v_step.branches), 0) = 0 THEN
-            RAISE EXCEPTION 'workflow function % rendered a fork without branches for state %', v_function, v_item.state
+            RAISE EXCEPTION 'workflow function % rendered a fork without branches for state %', v_function_oid, v_item.state
                 USING ERRCODE = 'data_exception';
         END IF;
         v_seq := v_item.fork_seq + 1;

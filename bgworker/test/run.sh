@@ -388,6 +388,14 @@ else
     echo "== CREATE EXTENSION dfc: skipped (run make -C bgworker install first)"
 fi
 
+echo "== df._call: compiled functions only, runtime owner only"
+check_error "df._call refuses a function of another signature" "does not take (text, integer) and return df.step" postgres \
+    "SELECT df._call('pg_catalog.abs(integer)'::regprocedure, 'x', 1)"
+check_error "df._call refuses an OID that is no function" "function with OID 1 does not exist" postgres \
+    "SELECT df._call(1, 'x', 1)"
+check_error "df._call is not granted to users" "permission denied for function _call" alice \
+    "SELECT df._call(0, 'x', 1)"
+
 echo "== a new version wins for new starts"
 id_old=$(start alice one)
 sql >/dev/null <<'EOF'
