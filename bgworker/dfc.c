@@ -42,6 +42,7 @@
 #include "commands/prepare.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -70,6 +71,7 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void dfc_step_worker_main(Datum main_arg);
 
 PG_FUNCTION_INFO_V1(dfc_run_as);
+PG_FUNCTION_INFO_V1(dfc_run_sql);
 PG_FUNCTION_INFO_V1(dfc_wake);
 PG_FUNCTION_INFO_V1(dfc_step_role);
 PG_FUNCTION_INFO_V1(dfc_interrupt);
@@ -503,9 +505,10 @@ append_json_value(StringInfo buf, Datum value, bool isnull, Oid typid)
 }
 
 static char *
-encode_result(SPITupleTable *tuptable, uint64 processed)
+encode_result(SPITupleTable *tuptable, uint64 processed, char **columns)
 {
 	StringInfoData buf;
+	StringInfoData cols;
 	TupleDesc	tupdesc = tuptable ? tuptable->tupdesc : NULL;
 
 	initStringInfo(&buf);
@@ -539,7 +542,9 @@ encode_result(SPITupleTable *tuptable, uint64 processed)
 			appendStringInfoChar(&buf, '}');
 		}
 	}
-	appendStringInfo(&buf, "],\"row_count\":" UINT64_FORMAT ",\"columns\":[", processed);
+	appendStringInfo(&buf, "],\"row_count\":" UINT64_FORMAT "}", processed);
+	initStringInfo(&cols);
+	appendStringInfoChar(&cols, '[');
 	if (tupdesc != NULL)
 	{
 		bool		first = true;
@@ -551,16 +556,17 @@ encode_result(SPITupleTable *tuptable, uint64 processed)
 			if (att->attisdropped)
 				continue;
 			if (!first)
-				appendStringInfoChar(&buf, ',');
+				appendStringInfoChar(&cols, ',');
 			first = false;
-			appendStringInfoString(&buf, "{\"name\":");
-			escape_json(&buf, NameStr(att->attname));
-			appendStringInfoString(&buf, ",\"type\":");
-			escape_json(&buf, format_type_with_typemod(att->atttypid, att->atttypmod));
-			appendStringInfoChar(&buf, '}');
+			appendStringInfoString(&cols, "{\"name\":");
+			escape_json(&cols, NameStr(att->attname));
+			appendStringInfoString(&cols, ",\"type\":");
+			escape_json(&cols, format_type_with_typemod(att->atttypid, att->atttypmod));
+			appendStringInfoChar(&cols, '}');
 		}
 	}
-	appendStringInfoString(&buf, "]}");
+	appendStringInfoChar(&cols, ']');
+	*columns = cols.data;
 	return buf.data;
 }
 
@@ -584,17 +590,14 @@ static const char *const step_settings[][3] = {
  * the step_settings above.  Meant for the dedicated session of a step
  * runner: it drops the session's temporary tables afterwards.
  */
-Datum
-dfc_run_as(PG_FUNCTION_ARGS)
+static void
+run_sql_as(Oid role, const char *sql, char **result, char **columns)
 {
-	Oid			role = PG_GETARG_OID(0);
-	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	MemoryContext callerctx = CurrentMemoryContext;
 	Oid			save_userid;
 	int			save_sec_context;
 	Oid			save_step_role = current_step_role;
 	int			save_nestlevel;
-	char	   *json = NULL;
 
 	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)))
 		ereport(ERROR,
@@ -656,7 +659,7 @@ dfc_run_as(PG_FUNCTION_ARGS)
 
 		/* build the result outside SPI's memory, which SPI_finish frees */
 		oldctx = MemoryContextSwitchTo(callerctx);
-		json = encode_result(SPI_tuptable, SPI_processed);
+		*result = encode_result(SPI_tuptable, SPI_processed, columns);
 		MemoryContextSwitchTo(oldctx);
 
 		/*
@@ -704,7 +707,49 @@ dfc_run_as(PG_FUNCTION_ARGS)
 			ResetTempTableNamespace();
 	}
 
-	PG_RETURN_DATUM(DirectFunctionCall1(json_in, CStringGetDatum(json)));
+}
+
+/*
+ * The JSON built above is valid by construction: returned as json values
+ * directly (json's representation is its text), not parsed again by json_in.
+ */
+Datum
+dfc_run_as(PG_FUNCTION_ARGS)
+{
+	char	   *result;
+	char	   *columns;
+	StringInfoData buf;
+
+	run_sql_as(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), &result, &columns);
+	/* {"rows":[...],"row_count":n,"columns":[...]} */
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, result, strlen(result) - 1);
+	appendStringInfoString(&buf, ",\"columns\":");
+	appendStringInfoString(&buf, columns);
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/*
+ * df._run_sql(role, sql, OUT result json, OUT columns json): df._run_as's
+ * result as its two parts, {"rows":[...],"row_count":n} and the columns.
+ */
+Datum
+dfc_run_sql(PG_FUNCTION_ARGS)
+{
+	char	   *result;
+	char	   *columns;
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "df._run_sql must return a record");
+	tupdesc = BlessTupleDesc(tupdesc);
+	run_sql_as(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)), &result, &columns);
+	values[0] = PointerGetDatum(cstring_to_text(result));
+	values[1] = PointerGetDatum(cstring_to_text(columns));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
 /* ---------------------------------------------------------------------

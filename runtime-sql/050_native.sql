@@ -12,6 +12,11 @@ BEGIN
     LANGUAGE c VOLATILE STRICT
     AS 'dfc', 'dfc_run_as';
 
+    CREATE OR REPLACE FUNCTION df._run_sql(p_role oid, p_sql text, OUT result json, OUT columns json)
+    RETURNS record
+    LANGUAGE c VOLATILE STRICT
+    AS 'dfc', 'dfc_run_sql';
+
     CREATE OR REPLACE FUNCTION df._wake()
     RETURNS void
     LANGUAGE c VOLATILE
@@ -45,6 +50,19 @@ EXCEPTION WHEN undefined_file THEN
             USING ERRCODE = 'feature_not_supported',
                   DETAIL = 'Steps run as their submitter through df._run_as, which is implemented in C.',
                   HINT = 'Install bgworker/ (make install), then re-run the runtime script.';
+    END;
+    $body$;
+
+    CREATE OR REPLACE FUNCTION df._run_sql(p_role oid, p_sql text, OUT result json, OUT columns json)
+    RETURNS record
+    LANGUAGE plpgsql VOLATILE STRICT
+    SET search_path = pg_catalog, pg_temp
+    AS $body$
+    DECLARE
+        v_output json := df._run_as(p_role, p_sql);
+    BEGIN
+        result := json_build_object('rows', v_output -> 'rows', 'row_count', v_output -> 'row_count');
+        columns := v_output -> 'columns';
     END;
     $body$;
 
@@ -84,6 +102,8 @@ END;
 $$;
 COMMENT ON FUNCTION df._run_as(oid, text)
     IS 'runs one statement as the given role (SET ROLE refused inside) and returns {rows,row_count,columns}';
+COMMENT ON FUNCTION df._run_sql(oid, text)
+    IS 'df._run_as, its result split: {rows,row_count} and the columns';
 COMMENT ON FUNCTION df._wake()
     IS 'at commit, wakes this database''s step workers; also NOTIFY df_wake for external workers';
 COMMENT ON FUNCTION df._step_role()

@@ -375,7 +375,7 @@ DECLARE
     v_function_oid regprocedure;
     v_void      text;
     v_step      df.step;
-    v_output    json;
+    v_output    record;
     v_result    json;
     v_first     json;
     v_columns   json;
@@ -439,7 +439,7 @@ BEGIN
         END IF;
 
         IF v_step.kind IN ('sql', 'cond') THEN
-            v_output := df._run_as(v_submitter, v_step.sql);
+            v_output := df._run_sql(v_submitter, v_step.sql);
         END IF;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
@@ -452,25 +452,24 @@ BEGIN
     CASE v_step.kind
     WHEN 'sql', 'cond' THEN
         -- The runtime keeps the columns apart; the result shows rows and row_count.
-        v_result := ('{"rows":' || (v_output -> 'rows')::text
-                     || ',"row_count":' || (v_output -> 'row_count')::text || '}')::json;
+        v_result := v_output.result;
         -- A branch whose fork was decided while its step ran: discard it.
         IF v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item) THEN
             DELETE FROM df._queue WHERE id = p_item;
             RETURN;
         END IF;
-        v_void := df._set_node(v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output -> 'columns');
+        v_void := df._set_node(v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output.columns);
         IF v_step.kind = 'sql' THEN
             IF v_step.bind IS NOT NULL THEN
-                v_void := df._bind(v_item.instance_id, v_step.bind, v_result, v_output -> 'columns');
+                v_void := df._bind(v_item.instance_id, v_step.bind, v_result, v_output.columns);
             END IF;
             v_void := df._advance(v_item, v_step.next, v_item.state, v_result, v_status);
             RETURN;
         END IF;
         -- cond: the first column of the first row decides; the thread's
         -- result is unchanged
-        SELECT e.value INTO v_first FROM json_each(v_output -> 'rows' -> 0) AS e LIMIT 1;
-        IF v_output -> 'columns' -> 0 ->> 'type' LIKE 'numeric%' AND json_typeof(v_first) = 'string' THEN
+        SELECT e.value INTO v_first FROM json_each(v_result -> 'rows' -> 0) AS e LIMIT 1;
+        IF v_output.columns -> 0 ->> 'type' LIKE 'numeric%' AND json_typeof(v_first) = 'string' THEN
             v_first := to_json((v_first #>> '{}')::numeric);
         END IF;
         IF df._truthy(v_first) THEN
