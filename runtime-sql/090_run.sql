@@ -458,10 +458,27 @@ BEGIN
             DELETE FROM df._queue WHERE id = p_item;
             RETURN;
         END IF;
-        v_void := df._set_node(v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output.columns);
+        -- df._set_node, inline: every SQL step passes here.
+        INSERT INTO df._node_states AS n (instance_id, node_id, status, result, error, columns, updated_at)
+        VALUES (v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output.columns, clock_timestamp())
+        ON CONFLICT (instance_id, node_id)
+        DO UPDATE SET status = excluded.status, result = excluded.result, error = excluded.error,
+                      columns = excluded.columns, updated_at = excluded.updated_at;
         IF v_step.kind = 'sql' THEN
             IF v_step.bind IS NOT NULL THEN
                 v_void := df._bind(v_item.instance_id, v_step.bind, v_result, v_output.columns);
+            END IF;
+            IF v_step.next IS NOT NULL THEN
+                -- df._advance's commonest case, inline: on to the next state.
+                UPDATE df._queue
+                   SET state = v_step.next, result_node = v_item.state, result = NULL,
+                       waiting = NULL, wait_until = NULL, pending = NULL, branch_results = NULL,
+                       ready_at = least(ready_at, now())
+                 WHERE id = p_item;
+                IF v_status = 'pending' THEN
+                    v_void := df._mark_running(v_item.instance_id, v_status);
+                END IF;
+                RETURN;
             END IF;
             v_void := df._advance(v_item, v_step.next, v_item.state, v_result, v_status);
             RETURN;
