@@ -73,8 +73,8 @@ CREATE TABLE IF NOT EXISTS df._queue (
     -- only changes "state", an unindexed column, so the update stays HOT.
     ready_at    timestamptz NOT NULL DEFAULT now()
 )
--- Room on each page for those HOT updates; vacuum early, since every claim
--- walks the index from its head, where the finished items' entries pile up.
+-- Room on each page for those HOT updates; vacuum early, since claims from
+-- the head of the index (df._claim) walk the finished items' entries there.
 WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
       autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 1000);
 -- The claim's index: runnable order, ready_at then id. The id is indexed as
