@@ -37,34 +37,30 @@ SET enable_seqscan = off
 SET enable_bitmapscan = off
 AS $$
 DECLARE
+    -- {epoch of the last claim from the head, ready_at, id of the last claim}
     v_from    text[] := string_to_array(current_setting('df.claim_from', true), '|');
     v_now     double precision := extract(epoch FROM clock_timestamp());
+    v_head    boolean := cardinality(v_from) IS DISTINCT FROM 3
+                         OR v_now - v_from[1]::double precision NOT BETWEEN 0 AND 0.05;
     v_item    bigint;
     v_ready   timestamptz;
     v_void    text;
 BEGIN
-    -- v_from: {epoch of the last claim from the head, ready_at, id}
-    IF cardinality(v_from) = 3 AND v_now - v_from[1]::double precision BETWEEN 0 AND 0.05 THEN
+    LOOP
         SELECT q.id, q.ready_at INTO v_item, v_ready
           FROM df._queue q
          WHERE q.ready_at <= now()
-           AND (q.ready_at, q.id + 0) >= (v_from[2]::timestamptz, v_from[3]::bigint)
+           AND (q.ready_at, q.id + 0) >= (CASE WHEN v_head THEN '-infinity' ELSE v_from[2]::timestamptz END,
+                                         CASE WHEN v_head THEN 0 ELSE v_from[3]::bigint END)
          ORDER BY q.ready_at, q.id + 0
          LIMIT 1
            FOR UPDATE SKIP LOCKED;
-        IF FOUND THEN
-            v_void := set_config('df.claim_from', v_from[1] || '|' || v_ready || '|' || v_item, false);
-            RETURN v_item;
-        END IF;
-    END IF;
-    SELECT q.id, q.ready_at INTO v_item, v_ready
-      FROM df._queue q
-     WHERE q.ready_at <= now()
-     ORDER BY q.ready_at, q.id + 0
-     LIMIT 1
-       FOR UPDATE SKIP LOCKED;
+        EXIT WHEN v_item IS NOT NULL OR v_head;
+        v_head := true;     -- nothing from the runner's point on: from the head
+    END LOOP;
     v_void := set_config('df.claim_from',
-                       coalesce(v_now || '|' || v_ready || '|' || v_item, ''), false);
+                         coalesce(CASE WHEN v_head THEN v_now::text ELSE v_from[1] END
+                                  || '|' || v_ready || '|' || v_item, ''), false);
     RETURN v_item;
 END;
 $$;
@@ -458,27 +454,10 @@ BEGIN
             DELETE FROM df._queue WHERE id = p_item;
             RETURN;
         END IF;
-        -- df._set_node, inline: every SQL step passes here.
-        INSERT INTO df._node_states AS n (instance_id, node_id, status, result, error, columns, updated_at)
-        VALUES (v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output.columns, clock_timestamp())
-        ON CONFLICT (instance_id, node_id)
-        DO UPDATE SET status = excluded.status, result = excluded.result, error = excluded.error,
-                      columns = excluded.columns, updated_at = excluded.updated_at;
+        v_void := df._set_node(v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output.columns);
         IF v_step.kind = 'sql' THEN
             IF v_step.bind IS NOT NULL THEN
                 v_void := df._bind(v_item.instance_id, v_step.bind, v_result, v_output.columns);
-            END IF;
-            IF v_step.next IS NOT NULL THEN
-                -- df._advance's commonest case, inline: on to the next state.
-                UPDATE df._queue
-                   SET state = v_step.next, result_node = v_item.state, result = NULL,
-                       waiting = NULL, wait_until = NULL, pending = NULL, branch_results = NULL,
-                       ready_at = least(ready_at, now())
-                 WHERE id = p_item;
-                IF v_status = 'pending' THEN
-                    v_void := df._mark_running(v_item.instance_id, v_status);
-                END IF;
-                RETURN;
             END IF;
             v_void := df._advance(v_item, v_step.next, v_item.state, v_result, v_status);
             RETURN;
