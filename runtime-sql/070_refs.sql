@@ -82,6 +82,45 @@ BEGIN
 END;
 $$;
 
+-- A result that is not a SQL step's (a signal, a sleep, a join, a break
+-- value, a loop that ended on one of these) in the shape references read: the
+-- rows of a SQL result, and their columns. An object is one row whose
+-- columns are its keys ($decision.data of a signal, $t.seconds of a sleep);
+-- an array of objects (a join's branch results) is one row per element, with
+-- the first element's keys as columns; anything else is one row with the
+-- column "value" (df.break(7)). Column types follow the JSON values of the
+-- first row: strings text, numbers numeric, booleans boolean, the rest jsonb.
+CREATE OR REPLACE FUNCTION df._as_rows(p_value json, OUT value json, OUT columns json)
+RETURNS record
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_rows json;
+BEGIN
+    IF json_typeof(p_value) = 'object' THEN
+        v_rows := json_build_array(p_value);
+    ELSIF json_typeof(p_value) = 'array' AND json_array_length(p_value) > 0
+          AND NOT EXISTS (SELECT FROM json_array_elements(p_value) AS e WHERE json_typeof(e) <> 'object') THEN
+        v_rows := p_value;
+    ELSE
+        v_rows := json_build_array(json_build_object('value', p_value));
+    END IF;
+    SELECT coalesce(json_agg(json_build_object('name', k.key, 'type',
+                                 CASE json_typeof(k.value)
+                                     WHEN 'string' THEN 'text'
+                                     WHEN 'number' THEN 'numeric'
+                                     WHEN 'boolean' THEN 'boolean'
+                                     ELSE 'jsonb'
+                                 END) ORDER BY k.ordinality), '[]')
+      INTO columns
+      FROM json_each(v_rows -> 0) WITH ORDINALITY AS k(key, value, ordinality);
+    value := json_build_object('rows', v_rows, 'row_count', json_array_length(v_rows));
+END;
+$$;
+COMMENT ON FUNCTION df._as_rows(json)
+    IS 'a result that is not a SQL step''s as rows and columns, the shape $name references read';
+
 CREATE OR REPLACE FUNCTION df._result(p_instance text, p_name text)
 RETURNS df._results
 LANGUAGE plpgsql STABLE

@@ -179,15 +179,24 @@ BEGIN
 END;
 $$;
 
--- Binds a result to a name. Results that are not a SQL step's have no columns.
-CREATE OR REPLACE FUNCTION df._bind(p_instance text, p_name text, p_value json, p_columns json DEFAULT '[]')
+-- Binds a result to a name. A SQL step's result comes with its columns (an
+-- array, empty for a statement without a select list); any other result
+-- (p_columns NULL) is stored as rows and columns (df._as_rows), so that
+-- $name, $name.col and $name.* read it like a SQL result.
+CREATE OR REPLACE FUNCTION df._bind(p_instance text, p_name text, p_value json, p_columns json DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_value   json := coalesce(p_value, 'null'::json);
+    v_columns json := p_columns;
 BEGIN
+    IF v_columns IS NULL THEN
+        SELECT r.value, r.columns INTO v_value, v_columns FROM df._as_rows(v_value) AS r;
+    END IF;
     INSERT INTO df._results AS r (instance_id, name, value, columns)
-    VALUES (p_instance, p_name, coalesce(p_value, 'null'::json), coalesce(p_columns, '[]'::json))
+    VALUES (p_instance, p_name, v_value, v_columns)
     ON CONFLICT (instance_id, name)
     DO UPDATE SET value = excluded.value, columns = excluded.columns;
 END;
@@ -562,7 +571,11 @@ BEGIN
         IF v_result IS NOT NULL THEN
             PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
             IF v_step.bind IS NOT NULL THEN
-                PERFORM df._bind(v_item.instance_id, v_step.bind, v_result);
+                -- data is JSON whatever the signal carried (typed by value it
+                -- would be text for a plain-text signal, jsonb for an object)
+                PERFORM df._bind(v_item.instance_id, v_step.bind,
+                                 json_build_object('rows', json_build_array(v_result), 'row_count', 1),
+                                 '[{"name":"signal_name","type":"text"},{"name":"timed_out","type":"boolean"},{"name":"data","type":"jsonb"}]');
             END IF;
             PERFORM df._advance(v_item, v_step.next, NULL, v_result, v_status);
         ELSIF v_item.waiting = 'signal' THEN

@@ -37,10 +37,10 @@ public record SqlSteps(List<Item> items) {
 
     /**
      * A workflow without errors; {@code span} is its definition (or, in script mode, its expression).
-     * {@code otherBinds} are the names bound by states that run no SQL (a join, a race, a wait, a
-     * break or an if's own condition path), in state order, repeated as often as they are bound.
+     * {@code otherBinds} are the binds of states that run no SQL (a join, a race, a wait, a break or
+     * an if's own condition path), in state order, a name repeated as often as it is bound.
      */
-    public record Workflow(String name, Span span, List<Param> params, List<Step> steps, List<String> otherBinds)
+    public record Workflow(String name, Span span, List<Param> params, List<Step> steps, List<OtherBind> otherBinds)
             implements Item {
         public Workflow {
             params = List.copyOf(params);
@@ -51,6 +51,20 @@ public record SqlSteps(List<Item> items) {
 
     /** A parameter and its type as written. */
     public record Param(String name, String type) {}
+
+    /** A column of a result: its name and PostgreSQL type. */
+    public record Column(String name, String type) {}
+
+    /**
+     * A name bound to the result of a state that runs no SQL, with the columns references read it
+     * with (runtime-sql, df._as_rows), or null when they depend on values known only at run time
+     * (a join's or race's result, an if's, a JSON break value).
+     */
+    public record OtherBind(String name, List<Column> columns) {
+        public OtherBind {
+            columns = columns == null ? null : List.copyOf(columns);
+        }
+    }
 
     /**
      * The SQL of a step or of a condition (an if's or a loop's).
@@ -107,7 +121,7 @@ public record SqlSteps(List<Item> items) {
         Map<Integer, Expr.Str> literals = new HashMap<>(); // looked up only, never iterated
         collectLiterals(wf.body(), literals);
         List<Step> steps = new ArrayList<>();
-        List<String> otherBinds = new ArrayList<>();
+        List<OtherBind> otherBinds = new ArrayList<>();
         for (State s : lowered.states()) {
             String sql;
             String nodeType = s.nodeType();
@@ -116,7 +130,7 @@ public record SqlSteps(List<Item> items) {
             } else if (s instanceof State.Cond c) {
                 sql = c.query();
             } else {
-                if (s.bind() != null) otherBinds.add(s.bind());
+                if (s.bind() != null) otherBinds.add(new OtherBind(s.bind(), columns(s)));
                 continue;
             }
             Expr.Str literal = literals.get(offset(file, s.line(), s.column()));
@@ -131,6 +145,26 @@ public record SqlSteps(List<Item> items) {
         List<Param> params = new ArrayList<>();
         for (var p : lowered.params()) params.add(new Param(p.name(), p.type()));
         return new Workflow(wf.name(), wf.span(), params, steps, otherBinds);
+    }
+
+    /** The columns of the result of a state that runs no SQL, as the runtime binds it; null when not known before it runs. */
+    private static List<Column> columns(State s) {
+        if (s instanceof State.Signal) {
+            return List.of(new Column("signal_name", "text"), new Column("timed_out", "boolean"), new Column("data", "jsonb"));
+        } else if (s instanceof State.Sleep) {
+            return List.of(new Column("slept", "boolean"), new Column("seconds", "numeric"));
+        } else if (s instanceof State.Schedule) {
+            return List.of(new Column("scheduled", "boolean"));
+        } else if (s instanceof State.Break b) {
+            if (b.value() == null) return List.of(new Column("value", "jsonb"));
+            return switch (b.value().type()) {
+                case STRING -> List.of(new Column("value", "text"));
+                case NUMBER -> List.of(new Column("value", "numeric"));
+                case BOOLEAN -> List.of(new Column("value", "boolean"));
+                case JSON -> null; // an object's keys become the columns
+            };
+        }
+        return null;
     }
 
     /** Every literal that can hold a step's SQL, keyed by where its state's origin starts: the string itself, or its df.sql call. */

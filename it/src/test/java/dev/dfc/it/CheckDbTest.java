@@ -244,6 +244,30 @@ class CheckDbTest {
     }
 
     @Test
+    void waitAndBreakResultsAreCheckedWithTheirColumns(TestCluster db) throws Exception {
+        String path = file("waits.dfsql", TABLES + """
+                CREATE WORKFLOW chkdb_waits () AS
+                    df.wait_for_signal('approve') |=> 'decision'
+                    ~> df.sleep(1) |=> 't'
+                    ~> (@> ('SELECT 1' ~> df.break(7))) |=> 'b'
+                    ~> 'INSERT INTO chkdb_audit (order_id, note)
+                        SELECT $b + 1, ($decision.data ->> ''by'') || $decision || $t.seconds * 2
+                          FROM $decision.*
+                         WHERE $decision.timed_out IS NOT TRUE AND $t.slept AND decision.data ? ''by'''
+                    ~> 'SELECT $decision.by';
+                """);
+
+        Run run = dfc("check", "--db", db.url(), path);
+
+        // typed as the runtime binds them: no "operator is not unique: unknown ->> unknown" on data
+        assertEquals(ExitCode.FAILED, run.exitCode(), run.out() + run.err());
+        assertEquals(1, run.out().lines().filter(l -> l.contains("error[")).count(), run.out());
+        assertTrue(run.out().contains(path + ":11:16: error[DF7002]: the result 'decision' has no column 'by'"), run.out());
+        assertTrue(run.out().contains("its columns are: signal_name, timed_out, data"), run.out());
+        assertFalse(run.err().contains("not checked"), run.err());
+    }
+
+    @Test
     void unknownRowSetOrVariableSkipsTheStepWithANote(TestCluster db) throws Exception {
         String path = file("skip.dfsql", """
                 CREATE WORKFLOW chkdb_skip () AS

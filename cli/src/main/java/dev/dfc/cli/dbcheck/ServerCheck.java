@@ -97,10 +97,16 @@ public final class ServerCheck {
     private void workflow(SqlSteps.Workflow w) throws SQLException {
         Map<String, Integer> binders = new HashMap<>(); // looked up only
         for (SqlSteps.Step s : w.steps()) if (s.bind() != null) binders.merge(s.bind(), 1, Integer::sum);
-        for (String b : w.otherBinds()) binders.merge(b, 1, Integer::sum);
+        for (SqlSteps.OtherBind b : w.otherBinds()) binders.merge(b.name(), 1, Integer::sum);
         Map<String, String> params = new HashMap<>();
         for (SqlSteps.Param p : w.params()) params.put(p.name(), p.type());
         Map<String, List<Placeholders.Column>> shapes = new HashMap<>();
+        // a wait's or a break's result has columns known before it runs (used when it is the name's only binder)
+        for (SqlSteps.OtherBind b : w.otherBinds()) {
+            if (b.columns() != null) {
+                shapes.put(b.name(), b.columns().stream().map(c -> new Placeholders.Column(c.name(), c.type())).toList());
+            }
+        }
 
         for (SqlSteps.Step step : w.steps()) {
             List<Placeholders.Column> shape = step(step, binders, params, shapes);

@@ -1,0 +1,38 @@
+SELECT df.start('bound_results_signal', args => '{"run": "signal"}') AS id \gset
+SELECT df.signal(:'id', 'approve', '{"by": "alice"}');
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'signal: status ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb -> 'rows' -> 0 ->> 'answer' = 'rows', 'signal: df.if_rows saw no row: ' || df.result(:'id'));
+SELECT pg_temp.expect(string_agg(what || '=' || v, ' ' ORDER BY what) = 'by=alice name=approve star=alice timed_out=false',
+                      'signal: ' || coalesce(string_agg(what || '=' || v, ' ' ORDER BY what), 'nothing logged'))
+  FROM bound_results_log WHERE run = 'signal';
+
+SELECT df.start('bound_results_timeout', args => '{"run": "timeout"}') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'timeout: status ' || df.status(:'id'));
+SELECT pg_temp.expect(error ->> 'message' LIKE '%$d.data is NULL%', 'timeout: error ' || error::text)
+  FROM df.instances WHERE id = :'id';
+SELECT pg_temp.expect(string_agg(what || '=' || v, ' ') = 'data?=null', 'timeout: ' || coalesce(string_agg(what || '=' || v, ' '), 'nothing logged'))
+  FROM bound_results_log WHERE run = 'timeout';
+
+SELECT df.start('bound_results_sleep', args => '{"run": "sleep"}') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'sleep: status ' || df.status(:'id'));
+SELECT pg_temp.expect(string_agg(what || '=' || v, ' ' ORDER BY what) = 'seconds=1.00 slept=true',
+                      'sleep: ' || coalesce(string_agg(what || '=' || v, ' ' ORDER BY what), 'nothing logged'))
+  FROM bound_results_log WHERE run = 'sleep';
+
+SELECT df.start('bound_results_join', args => '{"run": "join"}') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'join: status ' || df.status(:'id'));
+SELECT pg_temp.expect(string_agg(what || '=' || v, ' ' ORDER BY what) = 'branches=2 first=1 row_counts=1,1',
+                      'join: ' || coalesce(string_agg(what || '=' || v, ' ' ORDER BY what), 'nothing logged'))
+  FROM bound_results_log WHERE run = 'join';
+
+SELECT df.start('bound_results_break', args => '{"run": "break"}') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'break: status ' || df.status(:'id'));
+SELECT pg_temp.expect(string_agg(what || '=' || v, ' ') = 'break=8', 'break: ' || coalesce(string_agg(what || '=' || v, ' '), 'nothing logged'))
+  FROM bound_results_log WHERE run = 'break';
+
+SELECT df.start('bound_results_text', args => '{"run": "text"}') AS id \gset
+SELECT df.signal(:'id', 'note', 'plain words');
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'text: status ' || df.status(:'id'));
+SELECT pg_temp.expect(string_agg(what || '=' || v, ' ' ORDER BY what) = 'text=plain words type=string',
+                      'text: ' || coalesce(string_agg(what || '=' || v, ' ' ORDER BY what), 'nothing logged'))
+  FROM bound_results_log WHERE run = 'text';
