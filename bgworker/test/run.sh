@@ -526,14 +526,14 @@ check "the signal branch wins" "$(await alice "$id"; sql_as alice -c "SELECT df.
 check "it completed promptly after the signal (< 0.5 s)" \
     "$(sql -c "SELECT completed_at - '$t_signal'::timestamptz < interval '0.5 s' FROM df._instances WHERE id = '$id'")" "t"
 check "no timer or other row left" "$(queue_rows "$id") $(sql -c "SELECT count(*) FROM df._signals WHERE instance_id = '$id'")" "0 0"
-check "the winner's result is bound" "$(sql -c "SELECT value ->> 'signal_name' FROM df._results WHERE instance_id = '$id' AND name = 'w'")" "go"
+check "the winner's result is bound" "$(sql -c "SELECT value -> 'rows' -> 0 ->> 'signal_name' FROM df._results WHERE instance_id = '$id' AND name = 'w'")" "go"
 check "race nodes: the loser shows cancelled" "$(sql_as alice -c "SELECT string_agg(node_id || ':' || node_type || ':' || status || coalesce(':' || (error ->> 'message'), ''), ' ' ORDER BY node_id) FROM df.instance_nodes('$id')")" \
     "1:RACE:completed 2:SLEEP:failed:cancelled 3:SIGNAL:completed"
 
 echo "-- signals: sent before the wait, consumed once each, in order; JSON or text"
 id=$(start alice early_signal)
 sql_as alice -c "SELECT df.signal('$id', 'a', '{\"n\": 1}'); SELECT df.signal('$id', 'a', 'plain text'); SELECT df.signal('$id', 'other')" >/dev/null
-check "both early signals reached their waits, in order" "$(await alice "$id"; sql -c "SELECT (SELECT value::text FROM df._results WHERE instance_id = '$id' AND name = 'first') || ' ' || df.result('$id')")" \
+check "both early signals reached their waits, in order" "$(await alice "$id"; sql -c "SELECT (SELECT (value -> 'rows' -> 0)::text FROM df._results WHERE instance_id = '$id' AND name = 'first') || ' ' || df.result('$id')")" \
     $'completed\n{"signal_name" : "a", "timed_out" : false, "data" : {"n": 1}} {"signal_name" : "a", "timed_out" : false, "data" : "plain text"}'
 check "both 'a' signals were consumed" "$(sql -c "SELECT count(*) FROM df._signals WHERE instance_id = '$id' AND name = 'a'")" "0"
 id=$(start alice signal_timeout)
@@ -564,7 +564,7 @@ t0=$(sql -c "SELECT clock_timestamp()")
 sql_as alice -c "SELECT count(df.start('fork_mix')) FROM generate_series(1, 300)" >/dev/null
 wait_for "all 300 completed" "SELECT count(*) FROM df._instances WHERE workflow = 'fork_mix' AND status = 'completed'" 300 120
 check "every join result in branch order, every race decided once, nothing left" "$(sql -c "
-    SELECT count(*) FILTER (WHERE r.value::text = '[{\"rows\":[{\"b\":1}],\"row_count\":1},{\"rows\":[{\"b\":2}],\"row_count\":1},{\"rows\":[{\"b\":3}],\"row_count\":1}]')
+    SELECT count(*) FILTER (WHERE (r.value -> 'rows')::text = '[{\"rows\":[{\"b\":1}],\"row_count\":1},{\"rows\":[{\"b\":2}],\"row_count\":1},{\"rows\":[{\"b\":3}],\"row_count\":1}]')
            || ' ' || (SELECT count(*) FROM df._queue q JOIN df._instances i ON i.id = q.instance_id WHERE i.workflow = 'fork_mix')
            || ' ' || count(*) FILTER (WHERE i.result::text = '{\"rows\":[{\"done\":\"ok\"}],\"row_count\":1}')
       FROM df._instances i JOIN df._results r ON r.instance_id = i.id AND r.name = 'j' WHERE i.workflow = 'fork_mix'")" "300 0 300"
