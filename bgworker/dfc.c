@@ -87,6 +87,7 @@ PG_FUNCTION_INFO_V1(dfc_call2);
 static char *dfc_database = NULL;
 static int	dfc_workers = 2;
 static bool dfc_allow_superuser = false;
+static int	dfc_list_instances_max_limit = 1000;
 
 /*
  * Shared memory: one slot per step worker, written only by that worker, so
@@ -190,6 +191,16 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	/* read by df.list_instances (runtime-sql/100_api.sql) */
+	DefineCustomIntVariable("dfc.list_instances_max_limit",
+							"Largest limit df.list_instances accepts.",
+							"A larger limit is an error; page through with after_cursor instead.",
+							&dfc_list_instances_max_limit,
+							1000, 1, 1000000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
 
 	/*
 	 * Settings read only at server start can be defined only while the

@@ -84,6 +84,78 @@ CREATE OR REPLACE VIEW df.instances WITH (security_barrier) AS
         OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user);
 COMMENT ON VIEW df.instances IS 'workflow instances of the current role (all of them for superusers)';
 
+-- Instances of the caller (all of them for superusers), newest first, as
+-- pg_durable lists them. The paginated form continues after the instance
+-- whose id is after_cursor: pass the id of the last row of a page to get the
+-- next one (keyset order: created_at, then id, both descending, so a page
+-- never repeats or skips a row while instances are being started).
+CREATE OR REPLACE FUNCTION df._list_instances(p_status text, p_limit integer, p_label text, p_after_cursor text)
+RETURNS SETOF df.instances
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_caller oid := df._caller();
+    v_all    boolean := df._is_superuser(df._caller());
+    -- dfc.list_instances_max_limit (bgworker/dfc.c); 1000 without the library
+    v_cap    integer := coalesce(nullif(current_setting('dfc.list_instances_max_limit', true), '')::integer, 1000);
+    v_after  df._instances;
+BEGIN
+    IF p_status IS NOT NULL
+       AND p_status NOT IN ('pending', 'running', 'completed', 'failed', 'cancelled') THEN
+        RAISE EXCEPTION 'unknown instance status "%"', p_status
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use pending, running, completed, failed or cancelled, or NULL for every status.';
+    END IF;
+    IF p_limit IS NULL OR p_limit < 1 THEN
+        RAISE EXCEPTION 'limit must be a positive number of rows, not %', coalesce(p_limit::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_limit > v_cap THEN
+        RAISE EXCEPTION 'limit % is above the largest allowed, %', p_limit, v_cap
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Page through with after_cursor (the id of the last row of a page), or have an administrator raise dfc.list_instances_max_limit.';
+    END IF;
+    IF p_after_cursor IS NOT NULL THEN
+        v_after := df._visible_instance(p_after_cursor);
+        IF v_after.id IS NULL THEN
+            RAISE EXCEPTION 'instance not found'
+                USING ERRCODE = 'no_data_found',
+                      DETAIL = format('after_cursor "%s" is not the id of an instance visible to you.', p_after_cursor),
+                      HINT = 'Pass the id of the last row of the previous page.';
+        END IF;
+    END IF;
+    RETURN QUERY
+    SELECT i.id, i.workflow, i.version, i.label, i.status, pg_get_userbyid(i.submitter),
+           i.created_at, i.updated_at, i.completed_at, i.error
+      FROM df._instances i
+     WHERE (i.submitter = v_caller OR v_all)
+       AND (p_status IS NULL OR i.status = p_status)
+       AND (p_label IS NULL OR i.label = p_label)
+       AND (v_after.id IS NULL OR (i.created_at, i.id) < (v_after.created_at, v_after.id))
+     ORDER BY i.created_at DESC, i.id DESC
+     LIMIT p_limit;
+END;
+$$;
+COMMENT ON FUNCTION df._list_instances(text, integer, text, text)
+    IS 'df.list_instances, for the caller (its parameter names are those of pg_durable, "limit" a reserved word)';
+
+CREATE OR REPLACE FUNCTION df.list_instances(status text, "limit" integer, label text, after_cursor text DEFAULT NULL)
+RETURNS SETOF df.instances
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM df._list_instances(status, "limit", label, after_cursor) $$;
+COMMENT ON FUNCTION df.list_instances(text, integer, text, text)
+    IS 'the caller''s instances, newest first, filtered by status and label, a page at a time (after_cursor: the last id of the previous page)';
+
+CREATE OR REPLACE FUNCTION df.list_instances(status text DEFAULT NULL, "limit" integer DEFAULT 100)
+RETURNS SETOF df.instances
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM df._list_instances(status, "limit", NULL, NULL) $$;
+COMMENT ON FUNCTION df.list_instances(text, integer)
+    IS 'the caller''s instances, newest first, optionally of one status; at most limit rows (default 100)';
+
 CREATE OR REPLACE FUNCTION df.instance_nodes(p_id text)
 RETURNS TABLE (node_id integer, node_type text, query text, result_name text, status text,
                result json, updated_at timestamptz, line integer, error jsonb)

@@ -193,6 +193,9 @@ class SecurityTest {
             assertEquals("0", scalar(a, "SELECT count(*) FROM df.instance_nodes(?)", victimId));
             assertEquals("0", scalar(a, "SELECT count(*) FROM df.instances WHERE id = ?", victimId));
             assertEquals("0", scalar(a, "SELECT count(*) FROM df.instances WHERE submitted_by <> current_user", null));
+            assertEquals("0", scalar(a, "SELECT count(*) FROM df.list_instances(NULL, 1000) WHERE submitted_by <> current_user", null));
+            SQLException cursor = assertThrows(SQLException.class, () -> scalar(a, "SELECT count(*) FROM df.list_instances(NULL, 10, NULL, ?)", victimId));
+            assertEquals("P0002", cursor.getSQLState(), "another role's id as after_cursor reads as absent");
             SQLException e = assertThrows(SQLException.class, () -> scalar(a, "SELECT df.await_instance(?, 1)", victimId));
             assertEquals("P0002", e.getSQLState());
             assertTrue(e.getMessage().contains("instance not found"), e.getMessage());
@@ -236,6 +239,7 @@ class SecurityTest {
         try (Connection v = db.connectAs(VICTIM)) {
             assertEquals("completed", scalar(v, "SELECT df.status(?)", victimId));
             assertEquals("0", scalar(v, "SELECT count(*) FROM df.instances WHERE submitted_by <> current_user", null));
+            assertEquals(victimId, scalar(v, "SELECT id FROM df.list_instances(NULL, 1000) WHERE id = ?", victimId));
         }
     }
 
