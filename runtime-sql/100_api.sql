@@ -156,19 +156,84 @@ AS $$ SELECT * FROM df._list_instances(status, "limit", NULL, NULL) $$;
 COMMENT ON FUNCTION df.list_instances(text, integer)
     IS 'the caller''s instances, newest first, optionally of one status; at most limit rows (default 100)';
 
+-- An earlier runtime's df.instance_nodes has no inferred_status column:
+-- changing its result needs a DROP, after which the roles that could execute
+-- it get that back (below).
+DO $$
+BEGIN
+    IF to_regprocedure('df.instance_nodes(text)') IS NOT NULL
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
+                        WHERE p.oid = to_regprocedure('df.instance_nodes(text)')
+                          AND 'inferred_status' = ANY (p.proargnames)) THEN
+        CREATE TEMP TABLE dfc_instance_nodes_grants AS
+        SELECT a.grantee, a.is_grantable
+          FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) AS a
+         WHERE p.oid = to_regprocedure('df.instance_nodes(text)')
+           AND a.privilege_type = 'EXECUTE' AND a.grantee NOT IN (0, p.proowner);
+        DROP FUNCTION df.instance_nodes(text);
+    END IF;
+END;
+$$;
+
+-- inferred_status: status, except that a node that has not run and can no
+-- longer run is "skipped": an arm an if did not take, what follows a failed
+-- step, the branches of a race another branch won, everything left when the
+-- instance ended. A node can still run when a thread of the instance (a
+-- queue item) is at it or can reach it through next, else_next and branches.
 CREATE OR REPLACE FUNCTION df.instance_nodes(p_id text)
 RETURNS TABLE (node_id integer, node_type text, query text, result_name text, status text,
-               result json, updated_at timestamptz, line integer, error jsonb)
+               result json, updated_at timestamptz, line integer, error jsonb, inferred_status text)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT (n ->> 'node')::integer, n ->> 'type', n ->> 'query', n ->> 'bind',
-           coalesce(s.status, 'pending'), s.result, s.updated_at, (n ->> 'line')::integer, s.error
-      FROM df._visible_instance(p_id) AS i
-      JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
-     CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS n
-      LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = (n ->> 'node')::integer
+    WITH RECURSIVE i AS (
+        SELECT * FROM df._visible_instance(p_id) AS i WHERE i.id IS NOT NULL
+    ), n AS (
+        SELECT (x ->> 'node')::integer AS node, x
+          FROM i
+          JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
+         CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS x
+    ), reachable(node) AS (
+        SELECT q.state
+          FROM i JOIN df._queue q ON q.instance_id = i.id
+         WHERE i.status IN ('pending', 'running')
+        UNION
+        SELECT e.node
+          FROM reachable r
+          JOIN n ON n.node = r.node
+         CROSS JOIN LATERAL (
+                SELECT (n.x ->> 'next')::integer
+                UNION ALL SELECT (n.x ->> 'else_next')::integer
+                UNION ALL SELECT b::integer
+                            FROM jsonb_array_elements_text(CASE jsonb_typeof(n.x -> 'branches')
+                                                               WHEN 'array' THEN n.x -> 'branches' ELSE '[]' END) AS b
+             ) AS e(node)
+         WHERE e.node IS NOT NULL
+    )
+    SELECT n.node, n.x ->> 'type', n.x ->> 'query', n.x ->> 'bind',
+           coalesce(s.status, 'pending'), s.result, s.updated_at, (n.x ->> 'line')::integer, s.error,
+           CASE WHEN s.status IS NULL AND NOT EXISTS (SELECT FROM reachable r WHERE r.node = n.node)
+                THEN 'skipped'
+                ELSE coalesce(s.status, 'pending')
+           END
+      FROM i
+     CROSS JOIN n
+      LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = n.node
      ORDER BY 1
 $$;
 COMMENT ON FUNCTION df.instance_nodes(text)
     IS 'one row per node of an instance: type, query, bind name, status, result, source line, error';
+
+DO $$
+DECLARE
+    v_grant record;
+BEGIN
+    IF to_regclass('pg_temp.dfc_instance_nodes_grants') IS NOT NULL THEN
+        FOR v_grant IN SELECT * FROM pg_temp.dfc_instance_nodes_grants LOOP
+            EXECUTE format('GRANT EXECUTE ON FUNCTION df.instance_nodes(text) TO %s%s', v_grant.grantee::regrole,
+                           CASE WHEN v_grant.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+        END LOOP;
+        DROP TABLE pg_temp.dfc_instance_nodes_grants;
+    END IF;
+END;
+$$;

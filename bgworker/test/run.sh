@@ -359,11 +359,14 @@ if git -C "$ROOT" cat-file -e 4b32619 2>/dev/null; then
     DB=upgrade sql -f "$WORK/workflows.sql" >/dev/null
     old_id=$(DB=upgrade sql -c "SELECT df.start('demo', args => '{\"tag\": \"upgrade\"}')")
     DB=upgrade sql -c "CREATE SCHEMA app; CREATE TABLE app.items (id int, name text, tag text)" >/dev/null
+    DB=upgrade sql -c "SELECT df.grant_usage('alice')" >/dev/null
     check "old df.step has 4 attributes" "$(DB=upgrade sql -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'df.step'::regclass AND attnum > 0")" "4"
     DB=upgrade sql -f "$WORK/runtime.sql" >/dev/null
     DB=upgrade sql -f "$WORK/runtime.sql" >/dev/null
     check "df.step gained the control-flow attributes, in order" "$(DB=upgrade sql -c "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'df.step'::regclass AND attnum > 0 AND NOT attisdropped")" \
         "kind,sql,bind,next,else_next,branches,mode,seconds,cron,name,value,unwind"
+    check "df.instance_nodes gained inferred_status; alice may still execute it" "$(DB=upgrade sql -c "SELECT 'inferred_status' = ANY (proargnames) FROM pg_proc WHERE oid = 'df.instance_nodes(text)'::regprocedure; SELECT has_function_privilege('alice', 'df.instance_nodes(text)', 'EXECUTE')")" \
+        $'t\nt'
     check "df._queue gained the thread columns; df._signals exists" "$(DB=upgrade sql -c "SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid = 'df._queue'::regclass AND attname IN ('parent_id', 'waiting', 'result_node')) || ' ' || (to_regclass('df._signals') IS NOT NULL)")" "3 true"
     # no workers in this database: run the in-flight instance's steps by hand
     check "the instance started before the upgrade runs to completion" "$(DB=upgrade sql -c "SELECT df._run(df._claim()); SELECT df._run(df._claim()); SELECT df._run(df._claim()); SELECT status || ' ' || (result -> 'rows' -> 0 ->> 'inserted') FROM df._instances WHERE id = '$old_id'" | tail -1)" \

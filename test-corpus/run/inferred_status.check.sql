@@ -1,0 +1,32 @@
+-- n(id, query prefix) -> 'status/inferred_status' of the node whose query starts so (or whose type is it)
+CREATE FUNCTION pg_temp.n(p_id text, p_what text) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(status || '/' || inferred_status, ',' ORDER BY node_id)
+      FROM df.instance_nodes(p_id) WHERE query LIKE p_what || '%' OR node_type = p_what
+$$;
+
+SELECT df.start('inferred_if') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if: status ' || df.status(:'id'));
+SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 1 AS taken_if_true') = 'pending/skipped', 'if: arm not taken ' || pg_temp.n(:'id', 'SELECT 1 AS taken_if_true'));
+SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 2 AS taken_if_false') = 'completed/completed', 'if: arm taken ' || pg_temp.n(:'id', 'SELECT 2 AS taken_if_false'));
+
+SELECT df.start('inferred_fail') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'fail: status ' || df.status(:'id'));
+SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 1 / 0') = 'failed/failed', 'fail: failed node ' || pg_temp.n(:'id', 'SELECT 1 / 0'));
+SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 3') = 'pending/skipped', 'fail: after the failure ' || pg_temp.n(:'id', 'SELECT 3'));
+
+SELECT df.start('inferred_race') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'race: status ' || df.status(:'id'));
+SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 1 AS fast') = 'completed/completed', 'race: winner ' || pg_temp.n(:'id', 'SELECT 1 AS fast'));
+SELECT pg_temp.expect(pg_temp.n(:'id', 'SLEEP') = 'failed/failed', 'race: cancelled loser ' || pg_temp.n(:'id', 'SLEEP'));
+SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 2 AS slow') = 'pending/skipped', 'race: loser never ran ' || pg_temp.n(:'id', 'SELECT 2 AS slow'));
+
+-- while an instance waits, what it can still reach stays pending
+SELECT df.start('inferred_waiting') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 0.5) = 'running', 'waiting: status ' || df.status(:'id'));
+SELECT pg_temp.expect(string_agg(inferred_status, ',' ORDER BY node_id) = 'running,pending,pending,pending',
+                      'waiting: ' || string_agg(node_type || ':' || inferred_status, ',' ORDER BY node_id))
+  FROM df.instance_nodes(:'id');
+SELECT df.signal(:'id', 'go');
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'waiting: status after the signal ' || df.status(:'id'));
+SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 2 AS no') = 'pending/skipped' AND pg_temp.n(:'id', 'SELECT 1 AS yes') = 'completed/completed',
+                      'waiting: arms ' || pg_temp.n(:'id', 'SELECT 1 AS yes') || ' ' || pg_temp.n(:'id', 'SELECT 2 AS no'));
