@@ -84,6 +84,35 @@ CREATE OR REPLACE VIEW df.instances WITH (security_barrier) AS
         OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user);
 COMMENT ON VIEW df.instances IS 'workflow instances of the current role (all of them for superusers)';
 
+-- pg_durable's node table, as a view: one row per node of the graph of each
+-- of the current role's instances (all of them for superusers), with
+-- pg_durable's columns. The graph is dfc's state graph: left_node is the node
+-- that runs next (the first branch of a fork, the then-arm of an if, a
+-- loop's body), right_node the other way on (the second branch, the
+-- else-arm); id is the node's number within its instance. Filter on
+-- instance_id: the view reads every visible instance's version otherwise.
+CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
+    SELECT (n.x ->> 'node')::integer AS id,
+           i.id AS instance_id,
+           n.x ->> 'type' AS node_type,
+           n.x ->> 'query' AS query,
+           n.x ->> 'bind' AS result_name,
+           coalesce((n.x -> 'branches' ->> 0)::integer, (n.x ->> 'next')::integer) AS left_node,
+           coalesce((n.x -> 'branches' ->> 1)::integer, (n.x ->> 'else_next')::integer) AS right_node,
+           coalesce(s.status, 'pending') AS status,
+           s.result::jsonb AS result,
+           s.error,
+           pg_catalog.pg_get_userbyid(i.submitter) AS submitted_by,
+           i.created_at,
+           coalesce(s.updated_at, i.created_at) AS updated_at
+      FROM df._instances i
+      JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
+     CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS n(x)
+      LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = (n.x ->> 'node')::integer
+     WHERE i.submitter = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+        OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user);
+COMMENT ON VIEW df.nodes IS 'pg_durable''s node table: the nodes of the current role''s instances, with status and result';
+
 -- Instances of the caller (all of them for superusers), newest first, as
 -- pg_durable lists them. The paginated form continues after the instance
 -- whose id is after_cursor: pass the id of the last row of a page to get the

@@ -35,7 +35,7 @@ BEGIN
                         df.setvar(text, text), df.getvar(text), df.unsetvar(text), df.clearvars(),
                         df.runtime_version() TO %s%s', p_role, v_option);
     -- The view is owned by the runtime owner and filters on current_user.
-    EXECUTE format('GRANT SELECT ON df.instances TO %s%s', p_role, v_option);
+    EXECUTE format('GRANT SELECT ON df.instances, df.nodes TO %s%s', p_role, v_option);
     INSERT INTO df._usage AS u (role, include_http) VALUES (p_role, include_http)
     ON CONFLICT (role) DO UPDATE SET include_http = excluded.include_http;
 END;
@@ -50,9 +50,20 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     EXECUTE format('REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA df FROM %s CASCADE', p_role);
-    EXECUTE format('REVOKE SELECT ON df.instances FROM %s CASCADE', p_role);
+    EXECUTE format('REVOKE SELECT ON df.instances, df.nodes FROM %s CASCADE', p_role);
     EXECUTE format('REVOKE USAGE ON SCHEMA df FROM %s CASCADE', p_role);
     DELETE FROM df._usage u WHERE u.role = p_role;
 END;
 $$;
 COMMENT ON FUNCTION df.revoke_usage(regrole) IS 'undoes df.grant_usage';
+
+-- Roles given usage by an earlier runtime, before df.nodes existed, may read it too.
+DO $$
+DECLARE
+    v_role regrole;
+BEGIN
+    FOR v_role IN SELECT u.role FROM df._usage u LOOP
+        EXECUTE format('GRANT SELECT ON df.nodes TO %s', v_role);
+    END LOOP;
+END;
+$$;

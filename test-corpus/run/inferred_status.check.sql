@@ -8,6 +8,13 @@ SELECT df.start('inferred_if') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if: status ' || df.status(:'id'));
 SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 1 AS taken_if_true') = 'pending/skipped', 'if: arm not taken ' || pg_temp.n(:'id', 'SELECT 1 AS taken_if_true'));
 SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 2 AS taken_if_false') = 'completed/completed', 'if: arm taken ' || pg_temp.n(:'id', 'SELECT 2 AS taken_if_false'));
+-- the same nodes in pg_durable's df.nodes view: the if's condition leads left to the then-arm, right to the else-arm
+SELECT pg_temp.expect(string_agg(id || ':' || node_type || ':' || coalesce(left_node::text, '-') || ':' || coalesce(right_node::text, '-') || ':' || status,
+                                 ' ' ORDER BY id) = '1:IF:2:3:completed 2:SQL:-:-:pending 3:SQL:-:-:completed',
+                      'df.nodes: ' || string_agg(id || ':' || node_type || ':' || coalesce(left_node::text, '-') || ':' || coalesce(right_node::text, '-') || ':' || status, ' ' ORDER BY id))
+  FROM df.nodes WHERE instance_id = :'id';
+SELECT pg_temp.expect(result ->> 'row_count' = '1' AND submitted_by = current_user::text AND created_at <= updated_at, 'df.nodes row ' || row_to_json(n)::text)
+  FROM df.nodes n WHERE instance_id = :'id' AND id = 3;
 
 SELECT df.start('inferred_fail') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'fail: status ' || df.status(:'id'));

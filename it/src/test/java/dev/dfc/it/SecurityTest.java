@@ -2,6 +2,7 @@ package dev.dfc.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -194,6 +195,7 @@ class SecurityTest {
             assertEquals("0", scalar(a, "SELECT count(*) FROM df.instances WHERE id = ?", victimId));
             assertEquals("0", scalar(a, "SELECT count(*) FROM df.instances WHERE submitted_by <> current_user", null));
             assertEquals("0", scalar(a, "SELECT count(*) FROM df.list_instances(NULL, 1000) WHERE submitted_by <> current_user", null));
+            assertEquals("0", scalar(a, "SELECT count(*) FROM df.nodes WHERE instance_id = ? OR submitted_by <> current_user", victimId));
             SQLException cursor = assertThrows(SQLException.class, () -> scalar(a, "SELECT count(*) FROM df.list_instances(NULL, 10, NULL, ?)", victimId));
             assertEquals("P0002", cursor.getSQLState(), "another role's id as after_cursor reads as absent");
             SQLException e = assertThrows(SQLException.class, () -> scalar(a, "SELECT df.await_instance(?, 1)", victimId));
@@ -240,6 +242,7 @@ class SecurityTest {
             assertEquals("completed", scalar(v, "SELECT df.status(?)", victimId));
             assertEquals("0", scalar(v, "SELECT count(*) FROM df.instances WHERE submitted_by <> current_user", null));
             assertEquals(victimId, scalar(v, "SELECT id FROM df.list_instances(NULL, 1000) WHERE id = ?", victimId));
+            assertNotEquals("0", scalar(v, "SELECT count(*) FROM df.nodes WHERE instance_id = ?", victimId));
         }
     }
 
@@ -298,6 +301,7 @@ class SecurityTest {
             {"SELECT df.grant_usage('" + ATTACKER + "')", "permission denied for function grant_usage"},
             {"SELECT df.revoke_usage('" + VICTIM + "')", "permission denied for function revoke_usage"},
             {"SET dfc.allow_superuser = on", "permission denied to set parameter \"dfc.allow_superuser\""},
+            {"SET dfc.list_instances_max_limit = 1000000", "permission denied to set parameter \"dfc.list_instances_max_limit\""},
         };
         try (Connection a = db.connectAs(ATTACKER); Statement s = a.createStatement()) {
             for (String[] d : denied) {
@@ -338,7 +342,7 @@ class SecurityTest {
                 assertTrue(e.getMessage().contains("permission denied for schema df"), e.getMessage());
             }
         }
-        // a granted role may execute the user API only: nothing internal, no table but the instances view
+        // a granted role may execute the user API only: nothing internal, no table but the instances and nodes views
         try (Connection c = db.connect()) {
             assertEquals(List.of(), rows(c, """
                     SELECT 'function ' || p.oid::regprocedure FROM pg_proc p
@@ -346,10 +350,12 @@ class SecurityTest {
                        AND (p.proname LIKE '\\_%' OR p.proname LIKE '%\\_step' OR p.proname IN ('grant_usage', 'revoke_usage', 'ref', 'ref_rows', 'ref_text', 'var'))
                     UNION ALL
                     SELECT 'relation ' || c.oid::regclass FROM pg_class c
-                     WHERE c.relnamespace = 'df'::regnamespace AND c.relkind IN ('r', 'v', 'S', 'p', 'm') AND c.relname <> 'instances'
+                     WHERE c.relnamespace = 'df'::regnamespace AND c.relkind IN ('r', 'v', 'S', 'p', 'm') AND c.relname NOT IN ('instances', 'nodes')
                        AND has_table_privilege('sec_attacker', c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER')
                     UNION ALL
                     SELECT 'view instances' WHERE has_table_privilege('sec_attacker', 'df.instances', 'INSERT,UPDATE,DELETE,TRUNCATE,TRIGGER')
+                    UNION ALL
+                    SELECT 'view nodes' WHERE has_table_privilege('sec_attacker', 'df.nodes', 'INSERT,UPDATE,DELETE,TRUNCATE,TRIGGER')
                     UNION ALL
                     SELECT 'schema df_workflows' WHERE has_schema_privilege('sec_attacker', 'df_workflows', 'USAGE')
                     UNION ALL
