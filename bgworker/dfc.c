@@ -88,6 +88,7 @@ static char *dfc_database = NULL;
 static int	dfc_workers = 2;
 static bool dfc_allow_superuser = false;
 static int	dfc_list_instances_max_limit = 1000;
+static int	dfc_retention = 7 * 24 * 3600;	/* seconds; 0: keep */
 
 /*
  * Shared memory: one slot per step worker, written only by that worker, so
@@ -124,6 +125,7 @@ static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr run_plan = NULL;
 static SPIPlanPtr fail_plan = NULL;
 static SPIPlanPtr next_due_plan = NULL;
+static SPIPlanPtr expire_plan = NULL;
 
 /* Per-backend state */
 static bool wake_at_commit = false;
@@ -191,6 +193,16 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	/* read by df._expire_instances (runtime-sql/095_control.sql) */
+	DefineCustomIntVariable("dfc.retention",
+							"How long finished workflow instances are kept.",
+							"Completed, failed and cancelled instances whose end is older are removed by the step workers, in small batches; 0 keeps them.",
+							&dfc_retention,
+							7 * 24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
 
 	/* read by df.list_instances (runtime-sql/100_api.sql) */
 	DefineCustomIntVariable("dfc.list_instances_max_limit",
@@ -839,6 +851,9 @@ kept_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 	return *plan;
 }
 
+/* whether df has df._expire_instances() (a runtime installed before it has not) */
+static bool has_expire_function = false;
+
 /* true when schema df has the step functions (checked until it has) */
 static bool
 runtime_installed(void)
@@ -851,9 +866,12 @@ runtime_installed(void)
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	SPI_execute("SELECT pg_catalog.to_regprocedure('df._claim()') IS NOT NULL"
-				" AND pg_catalog.to_regprocedure('df._run(bigint)') IS NOT NULL", true, 1);
+				" AND pg_catalog.to_regprocedure('df._run(bigint)') IS NOT NULL,"
+				" pg_catalog.to_regprocedure('df._expire_instances()') IS NOT NULL", true, 1);
 	installed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 										   SPI_tuptable->tupdesc, 1, &isnull));
+	has_expire_function = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 2, &isnull));
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -983,6 +1001,36 @@ record_failure(int64 item, ErrorData *edata)
 }
 
 /*
+ * Retention: the first step worker removes a batch of expired instances
+ * (df._expire_instances) about once a second, busy or idle.
+ */
+static TimestampTz last_expiry = 0;
+
+static bool
+expire_instances(int64 *item)
+{
+	int			ret;
+
+	(void) item;
+	last_expiry = GetCurrentTimestamp();
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "dfc: removing expired instances");
+	ret = SPI_execute_plan(kept_plan(&expire_plan, "SELECT df._expire_instances()", 0, NULL),
+						   NULL, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SELECT df._expire_instances() failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return false;
+}
+
+/*
  * Reports the step that was running when this slot's previous worker exited
  * (df._step_ended_worker counts it and fails the item after a few times).
  */
@@ -1109,6 +1157,20 @@ dfc_step_worker_main(Datum main_arg)
 								index + 1, edata->message)));
 			/* reported once, or given up on: a later exit reports again */
 			pg_atomic_write_u64(&my_slot->died_item, 0);
+			item = 0;
+		}
+
+		if (runtime_ready && has_expire_function && index == 0 && dfc_retention > 0
+			&& TimestampDifferenceExceeds(last_expiry, GetCurrentTimestamp(), 1000))
+		{
+			bool		ignored;
+
+			edata = run_guarded(expire_instances, &item, &ignored, loopctx);
+			MemoryContextSwitchTo(loopctx);
+			if (edata != NULL)
+				ereport(LOG,
+						(errmsg("dfc step worker %d could not remove expired instances: %s",
+								index + 1, edata->message)));
 			item = 0;
 		}
 

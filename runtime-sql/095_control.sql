@@ -73,3 +73,57 @@ END;
 $$;
 COMMENT ON FUNCTION df.cancel(text, text)
     IS 'cancels an instance: status cancelled, every branch, timer and wait dropped, running steps interrupted; no-op when terminal';
+
+-- Retention: terminal instances whose end is older than dfc.retention (a
+-- server setting, 7 days by default, 0 keeps them forever) are removed with
+-- everything that belongs to them, a small batch at a time. The first step
+-- worker calls this about once a second; each call looks at the next 1,000
+-- instances in id order (df.retention_from, a session setting, remembers
+-- where) and removes at most 500, so a pass over all instances costs index
+-- lookups by primary key only, and no index on the end time is needed (one
+-- would make every instance's last update non-HOT).
+CREATE OR REPLACE FUNCTION df._expire_instances()
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+-- (plans cached while the tables' statistics say empty must still use the indexes)
+SET enable_seqscan = off
+AS $$
+DECLARE
+    -- (seconds; without the library the setting is unknown: the default)
+    v_seconds bigint := coalesce((SELECT s.setting::bigint FROM pg_catalog.pg_settings s WHERE s.name = 'dfc.retention'),
+                                 604800);
+    v_from    text := coalesce(current_setting('df.retention_from', true), '');
+    v_last    text;
+    v_seen    integer := 0;
+    v_removed integer := 0;
+    v_item    record;
+BEGIN
+    IF v_seconds <= 0 THEN
+        RETURN 0;
+    END IF;
+    FOR v_item IN
+        SELECT i.id, i.status, i.completed_at FROM df._instances i WHERE i.id > v_from ORDER BY i.id LIMIT 1000
+    LOOP
+        v_seen := v_seen + 1;
+        v_last := v_item.id;
+        CONTINUE WHEN v_item.status NOT IN ('completed', 'failed', 'cancelled')
+                   OR v_item.completed_at >= now() - make_interval(secs => v_seconds);
+        -- (not one a transaction holds: a df.signal or df.cancel of it, say)
+        PERFORM FROM df._instances i WHERE i.id = v_item.id FOR UPDATE SKIP LOCKED;
+        CONTINUE WHEN NOT FOUND;
+        DELETE FROM df._node_states n WHERE n.instance_id = v_item.id;
+        DELETE FROM df._results r WHERE r.instance_id = v_item.id;
+        DELETE FROM df._signals s WHERE s.instance_id = v_item.id;
+        DELETE FROM df._queue q WHERE q.instance_id = v_item.id;
+        DELETE FROM df._instances i WHERE i.id = v_item.id;
+        v_removed := v_removed + 1;
+        EXIT WHEN v_removed >= 500;
+    END LOOP;
+    -- a short batch reached the end: start over from the first id next time
+    PERFORM set_config('df.retention_from', CASE WHEN v_seen < 1000 AND v_removed < 500 THEN '' ELSE v_last END, false);
+    RETURN v_removed;
+END;
+$$;
+COMMENT ON FUNCTION df._expire_instances()
+    IS 'removes a batch of terminal instances older than dfc.retention, with their nodes, results and signals (called by the step workers)';

@@ -341,6 +341,16 @@ check "dates in ISO form, floats exact" "$(await alice "$id"; sql_as alice -c "S
     $'completed\n{"rows":[{"d":"2024-02-29","third":0.3333333333333333,"ts":"2024-02-29 13:45:00"}],"row_count":1}'
 sql -c "ALTER DATABASE postgres RESET ALL" >/dev/null
 
+echo "== retention: finished instances older than dfc.retention (7 days) are removed"
+old=$(start alice demo '{"tag": "old"}')
+recent=$(start alice demo '{"tag": "recent"}')
+await alice "$old" >/dev/null; await alice "$recent" >/dev/null
+check "dfc.retention defaults to 7 days" "$(sql -c "SHOW dfc.retention")" "7d"
+sql -c "UPDATE df._instances SET completed_at = now() - interval '8 days' WHERE id = '$old'" >/dev/null
+wait_for "the old instance is gone, with its nodes and results" \
+    "SELECT (SELECT count(*) FROM df._instances WHERE id = '$old') + (SELECT count(*) FROM df._node_states WHERE instance_id = '$old') + (SELECT count(*) FROM df._results WHERE instance_id = '$old')" 0 60
+check "the recent one stays" "$(sql -c "SELECT status || ' ' || (SELECT count(*) > 0 FROM df._node_states WHERE instance_id = '$recent') FROM df._instances WHERE id = '$recent'")" "completed true"
+
 echo "== the runtime without the dfc library"
 sql -c "CREATE DATABASE nolib" >/dev/null
 out=$(PGOPTIONS='-c dynamic_library_path=/nonexistent' as_pg "$PG_BIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 \
