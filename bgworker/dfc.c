@@ -76,6 +76,8 @@ PG_FUNCTION_INFO_V1(dfc_wake);
 PG_FUNCTION_INFO_V1(dfc_step_role);
 PG_FUNCTION_INFO_V1(dfc_interrupt);
 PG_FUNCTION_INFO_V1(dfc_call2);
+PG_FUNCTION_INFO_V1(dfc_step_failed);
+PG_FUNCTION_INFO_V1(dfc_worker_stats);
 
 #define DFC_MAX_WORKERS 64
 /* interrupts one transaction can ask for (more than the running steps) */
@@ -104,6 +106,13 @@ typedef struct DfcWorkerSlot
 	pg_atomic_uint64 cancel_item;	/* the item an interrupt was sent for */
 	pg_atomic_uint64 died_item;		/* the item whose step was running when the
 									 * slot's last worker exited, or 0 */
+	/* statistics (df._worker_stats), since the worker started */
+	TimestampTz started_at;
+	pg_atomic_uint64 steps;		/* steps run, failed ones included */
+	pg_atomic_uint64 failures;	/* steps that failed (df._step_failed) */
+	pg_atomic_uint64 last_step_at;	/* end of the last step (TimestampTz), 0: none */
+	int64		second_of[60];	/* steps per second of the last minute: bucket */
+	uint32		steps_in[60];	/* i counts the steps of second second_of[i] */
 } DfcWorkerSlot;
 
 typedef struct DfcShared
@@ -175,6 +184,9 @@ dfc_shmem_startup(void)
 			pg_atomic_init_u64(&dfc_shared->slots[i].current_item, 0);
 			pg_atomic_init_u64(&dfc_shared->slots[i].cancel_item, 0);
 			pg_atomic_init_u64(&dfc_shared->slots[i].died_item, 0);
+			pg_atomic_init_u64(&dfc_shared->slots[i].steps, 0);
+			pg_atomic_init_u64(&dfc_shared->slots[i].failures, 0);
+			pg_atomic_init_u64(&dfc_shared->slots[i].last_step_at, 0);
 		}
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -386,6 +398,87 @@ dfc_interrupt(PG_FUNCTION_ARGS)
  * Running a step's SQL as its submitter
  * ---------------------------------------------------------------------
  */
+
+/* ---------------------------------------------------------------------
+ * Statistics of the step workers (df.stats)
+ * ---------------------------------------------------------------------
+ */
+
+/* A step ended in this worker (each slot is written by its worker only). */
+static void
+count_step(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		second = now / USECS_PER_SEC;
+	int			b = (int) (second % 60);
+
+	if (my_slot == NULL)
+		return;
+	pg_atomic_write_u64(&my_slot->steps, pg_atomic_read_u64(&my_slot->steps) + 1);
+	if (my_slot->second_of[b] != second)
+	{
+		my_slot->steps_in[b] = 0;
+		my_slot->second_of[b] = second;
+	}
+	my_slot->steps_in[b]++;
+	pg_atomic_write_u64(&my_slot->last_step_at, (uint64) now);
+}
+
+/*
+ * df._step_failed(): called by df._fail, which records every failed step; in
+ * a step worker it counts the failure, elsewhere it does nothing.
+ */
+Datum
+dfc_step_failed(PG_FUNCTION_ARGS)
+{
+	if (my_slot != NULL)
+		pg_atomic_write_u64(&my_slot->failures, pg_atomic_read_u64(&my_slot->failures) + 1);
+	PG_RETURN_VOID();
+}
+
+/*
+ * df._worker_stats(): one row per step worker running in this database:
+ * worker, pid, started_at, running_item, steps, failures, steps_last_minute,
+ * last_step_at.  Read without locks: a figure may be a step behind.
+ */
+Datum
+dfc_worker_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64		now_second = GetCurrentTimestamp() / USECS_PER_SEC;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (dfc_shared == NULL)
+		return (Datum) 0;
+	for (int i = 0; i < dfc_shared->nslots; i++)
+	{
+		DfcWorkerSlot *slot = &dfc_shared->slots[i];
+		Datum		values[8];
+		bool		nulls[8] = {false};
+		uint64		running = pg_atomic_read_u64(&slot->current_item);
+		uint64		last = pg_atomic_read_u64(&slot->last_step_at);
+		int64		minute = 0;
+		pid_t		pid = slot->pid;
+
+		if (slot->database != MyDatabaseId || pid == 0)
+			continue;
+		for (int b = 0; b < 60; b++)
+			if (slot->second_of[b] > now_second - 60 && slot->second_of[b] <= now_second)
+				minute += slot->steps_in[b];
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = Int32GetDatum((int32) pid);
+		values[2] = TimestampTzGetDatum(slot->started_at);
+		values[3] = Int64GetDatum((int64) running);
+		nulls[3] = running == 0;
+		values[4] = Int64GetDatum((int64) pg_atomic_read_u64(&slot->steps));
+		values[5] = Int64GetDatum((int64) pg_atomic_read_u64(&slot->failures));
+		values[6] = Int64GetDatum(minute);
+		values[7] = TimestampTzGetDatum((TimestampTz) last);
+		nulls[7] = last == 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
 
 /* df._step_role(): the submitter whose step this backend is running. */
 Datum
@@ -943,6 +1036,8 @@ run_one_step(int64 *item)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	clear_current_item();
+	if (!isnull)
+		count_step();
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return !isnull;
@@ -997,6 +1092,7 @@ record_failure(int64 item, ErrorData *edata)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	count_step();
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
@@ -1104,6 +1200,12 @@ dfc_step_worker_main(Datum main_arg)
 
 	my_slot = &dfc_shared->slots[index];
 	pg_atomic_write_u64(&my_slot->current_item, 0);
+	my_slot->started_at = GetCurrentTimestamp();
+	pg_atomic_write_u64(&my_slot->steps, 0);
+	pg_atomic_write_u64(&my_slot->failures, 0);
+	pg_atomic_write_u64(&my_slot->last_step_at, 0);
+	memset(my_slot->second_of, 0, sizeof(my_slot->second_of));
+	memset(my_slot->steps_in, 0, sizeof(my_slot->steps_in));
 	my_slot->pid = MyProcPid;
 	dfc_shared->slots[index].pgprocno = MyProc->pgprocno;
 	pg_write_barrier();

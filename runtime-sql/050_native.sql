@@ -36,6 +36,18 @@ BEGIN
     RETURNS df.step
     LANGUAGE c VOLATILE
     AS 'dfc', 'dfc_call2';
+
+    CREATE OR REPLACE FUNCTION df._step_failed()
+    RETURNS void
+    LANGUAGE c VOLATILE
+    AS 'dfc', 'dfc_step_failed';
+
+    CREATE OR REPLACE FUNCTION df._worker_stats(OUT worker integer, OUT pid integer, OUT started_at timestamptz,
+                                                OUT running_item bigint, OUT steps bigint, OUT failures bigint,
+                                                OUT steps_last_minute bigint, OUT last_step_at timestamptz)
+    RETURNS SETOF record
+    LANGUAGE c VOLATILE
+    AS 'dfc', 'dfc_worker_stats';
 EXCEPTION WHEN undefined_file THEN
     RAISE NOTICE 'dfc library not found: installing the runtime without the in-server worker'
         USING HINT = 'Install bgworker/ (make install) and add dfc to shared_preload_libraries, or run dfc worker.';
@@ -98,6 +110,21 @@ EXCEPTION WHEN undefined_file THEN
         RETURN v_step;
     END;
     $body$;
+
+    -- (no step workers in this server: nothing to count)
+    CREATE OR REPLACE FUNCTION df._step_failed()
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS $body$ BEGIN NULL; END; $body$;
+
+    CREATE OR REPLACE FUNCTION df._worker_stats(OUT worker integer, OUT pid integer, OUT started_at timestamptz,
+                                                OUT running_item bigint, OUT steps bigint, OUT failures bigint,
+                                                OUT steps_last_minute bigint, OUT last_step_at timestamptz)
+    RETURNS SETOF record
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS $body$ BEGIN RETURN; END; $body$;
 END;
 $$;
 COMMENT ON FUNCTION df._run_as(oid, text)
@@ -110,5 +137,9 @@ COMMENT ON FUNCTION df._step_role()
     IS 'submitter of the step being run by this backend, or NULL outside steps';
 COMMENT ON FUNCTION df._call(oid, text, integer)
     IS 'calls a compiled workflow function (instance, state) by OID: the step of that state';
+COMMENT ON FUNCTION df._step_failed()
+    IS 'counts a failed step in the statistics of the step worker running it (df._fail calls it; a no-op elsewhere)';
+COMMENT ON FUNCTION df._worker_stats()
+    IS 'the step workers of this database: pid, start, running item, steps and failures since start, steps in the last minute';
 COMMENT ON FUNCTION df._interrupt(bigint)
     IS 'at commit, cancels the statement of the step worker running this queue item, if one still does';

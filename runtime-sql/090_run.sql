@@ -674,6 +674,7 @@ BEGIN
 
     PERFORM df._set_node(v_item.instance_id, v_item.state, 'failed', NULL, v_error);
     PERFORM df._fail_thread(v_item, v_error);
+    PERFORM df._step_failed();
 END;
 $$;
 COMMENT ON FUNCTION df._fail(bigint, text, text, text, text)

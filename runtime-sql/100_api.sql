@@ -113,6 +113,25 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
         OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user);
 COMMENT ON VIEW df.nodes IS 'pg_durable''s node table: the nodes of the current role''s instances, with status and result';
 
+-- Observability: one row about this database's step workers and queue, for
+-- monitoring (superusers; docs/operations.md shows what else a monitoring
+-- role needs). Worker figures count since each worker started.
+CREATE OR REPLACE VIEW df.stats AS
+    WITH w AS (SELECT * FROM df._worker_stats())
+    SELECT (SELECT count(*) FROM w)::integer AS workers,
+           (SELECT s.setting::integer FROM pg_catalog.pg_settings s WHERE s.name = 'dfc.workers') AS workers_configured,
+           (SELECT count(*) FROM w WHERE w.running_item IS NOT NULL)::integer AS workers_busy,
+           (SELECT count(*) FROM df._queue q WHERE q.ready_at <= now()) AS runnable,
+           (SELECT count(*) FROM df._queue q WHERE q.ready_at > now()) AS waiting,
+           (SELECT extract(epoch FROM now() - min(q.ready_at))::double precision
+              FROM df._queue q WHERE q.ready_at <= now()) AS oldest_runnable_s,
+           (SELECT round(coalesce(sum(w.steps_last_minute), 0) / 60.0, 1) FROM w) AS steps_per_s,
+           (SELECT coalesce(sum(w.steps), 0) FROM w)::bigint AS steps,
+           (SELECT coalesce(sum(w.failures), 0) FROM w)::bigint AS failures,
+           (SELECT max(w.last_step_at) FROM w) AS last_step_at;
+COMMENT ON VIEW df.stats
+    IS 'step workers running and busy, runnable and waiting queue items, steps per second over the last minute, steps and failures since the workers started';
+
 -- Instances of the caller (all of them for superusers), newest first, as
 -- pg_durable lists them. The paginated form continues after the instance
 -- whose id is after_cursor: pass the id of the last row of a page to get the

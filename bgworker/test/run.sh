@@ -586,6 +586,13 @@ sql -c "SELECT format('     300 instances x 8 steps (two forks, five branches) i
                       round(300 * 8 / extract(epoch FROM max(completed_at) - '$t0'::timestamptz)))
           FROM df._instances WHERE workflow = 'fork_mix'"
 
+echo "-- df.stats: workers, queue, steps per second, failures"
+id=$(start alice failing)
+await alice "$id" >/dev/null
+check "df.stats after the burst and a failed step" "$(sql -c "SELECT workers || ' ' || workers_configured || ' ' || (steps >= 2400) || ' ' || (failures >= 1) || ' ' || (steps_per_s > 0) || ' ' || (runnable >= 0 AND waiting >= 0) || ' ' || (last_step_at > now() - interval '1 minute') FROM df.stats")" \
+    "3 3 true true true true true"
+check "df.stats is for superusers only" "$(sql_as alice -c "SELECT 1 FROM df.stats" 2>&1 | grep -c 'permission denied')" "1"
+
 echo "-- nested loops with break"
 id=$(start alice nested_loops '{"run": "nest"}')
 check "nested loops: break values and iteration counts" "$(await alice "$id"; sql_as alice -c "SELECT df.result('$id')"; sql -c "SELECT string_agg(name || '=' || n, ' ' ORDER BY name) FROM app.counters WHERE run = 'nest'")" \
