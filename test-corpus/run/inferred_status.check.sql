@@ -24,7 +24,8 @@ SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 3') = 'pending/skipped', 'fail: a
 SELECT df.start('inferred_race') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'race: status ' || df.status(:'id'));
 SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 1 AS fast') = 'completed/completed', 'race: winner ' || pg_temp.n(:'id', 'SELECT 1 AS fast'));
-SELECT pg_temp.expect(pg_temp.n(:'id', 'SLEEP') = 'failed/failed', 'race: cancelled loser ' || pg_temp.n(:'id', 'SLEEP'));
+-- (the losing branch's sleep was either parked and cancelled, or never started)
+SELECT pg_temp.expect(pg_temp.n(:'id', 'SLEEP') IN ('failed/failed', 'pending/skipped'), 'race: loser ' || pg_temp.n(:'id', 'SLEEP'));
 SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 2 AS slow') = 'pending/skipped', 'race: loser never ran ' || pg_temp.n(:'id', 'SELECT 2 AS slow'));
 
 -- while an instance waits, what it can still reach stays pending
