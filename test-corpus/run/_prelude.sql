@@ -10,3 +10,20 @@ BEGIN
     END IF;
 END;
 $$;
+-- Polls a query of one boolean until it returns true, at most `seconds`; on time-out raises `what`.
+CREATE FUNCTION pg_temp.wait_until(query text, what text, seconds double precision DEFAULT 20) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_deadline timestamptz := clock_timestamp() + make_interval(secs => seconds);
+    v_ok boolean;
+BEGIN
+    LOOP
+        EXECUTE query INTO v_ok;
+        EXIT WHEN v_ok;
+        IF clock_timestamp() > v_deadline THEN
+            RAISE EXCEPTION 'timed out after % s: %', seconds, what;
+        END IF;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END;
+$$;
