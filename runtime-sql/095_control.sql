@@ -107,8 +107,9 @@ BEGIN
     LOOP
         v_seen := v_seen + 1;
         v_last := v_item.id;
+        -- (an end time that is missing keeps the instance)
         CONTINUE WHEN v_item.status NOT IN ('completed', 'failed', 'cancelled')
-                   OR v_item.completed_at >= now() - make_interval(secs => v_seconds);
+                   OR NOT coalesce(v_item.completed_at < now() - make_interval(secs => v_seconds), false);
         -- (not one a transaction holds: a df.signal or df.cancel of it, say)
         PERFORM FROM df._instances i WHERE i.id = v_item.id FOR UPDATE SKIP LOCKED;
         CONTINUE WHEN NOT FOUND;
