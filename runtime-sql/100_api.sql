@@ -113,6 +113,64 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
         OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user);
 COMMENT ON VIEW df.nodes IS 'pg_durable''s node table: the nodes of the current role''s instances, with status and result';
 
+-- df.explain(id or workflow): the nodes of an instance with a status marker
+-- each, or, given a workflow name (what script mode passes for
+-- df.explain(<expression>)), those of its newest version as a dry run, all
+-- pending. One line per node in source order (states are numbered so), not
+-- yet pg_durable's tree layout.
+CREATE OR REPLACE FUNCTION df.explain(p_target text)
+RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_instance df._instances := df._visible_instance(p_target);
+    v_version  df._versions;
+    v_lines    text;
+BEGIN
+    IF v_instance.id IS NOT NULL THEN
+        SELECT string_agg(format('  %s %s %s%s', rpad(n.node_id::text, 3),
+                                 CASE n.inferred_status
+                                     WHEN 'completed' THEN '✓ Completed'
+                                     WHEN 'failed' THEN '✗ Failed   '
+                                     WHEN 'running' THEN '⏳ Running  '
+                                     WHEN 'skipped' THEN '○ Skipped  '
+                                     ELSE '○ Pending  '
+                                 END,
+                                 rpad(n.node_type, 14),
+                                 concat_ws(' ', left(regexp_replace(n.query, '\s+', ' ', 'g'), 60),
+                                           '|=> ' || n.result_name, '(line ' || n.line || ')')),
+                          E'\n' ORDER BY n.node_id)
+          INTO v_lines
+          FROM df.instance_nodes(v_instance.id) AS n;
+        RETURN format('%s (version %s), instance %s: %s', v_instance.workflow, v_instance.version,
+                      v_instance.id, v_instance.status)
+               || coalesce(E'\n' || v_lines, '');
+    END IF;
+
+    SELECT v.* INTO v_version
+      FROM df._versions v
+     WHERE v.workflow = p_target
+     ORDER BY v.seq DESC
+     LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no instance or workflow "%"', p_target
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = 'df.explain takes the id of one of your instances or the name of a deployed workflow.';
+    END IF;
+    SELECT string_agg(format('  %s ○ Pending   %s%s', rpad(x ->> 'node', 3), rpad(x ->> 'type', 14),
+                             concat_ws(' ', left(regexp_replace(x ->> 'query', '\s+', ' ', 'g'), 60),
+                                       '|=> ' || (x ->> 'bind'), '(line ' || (x ->> 'line') || ')')),
+                      E'\n' ORDER BY (x ->> 'node')::integer)
+      INTO v_lines
+      FROM jsonb_array_elements(v_version.nodes) AS x;
+    RETURN format('%s (version %s), dry run', v_version.workflow, v_version.version)
+           || coalesce(E'\n' || v_lines, '');
+END;
+$$;
+COMMENT ON FUNCTION df.explain(text)
+    IS 'the nodes of an instance with a status marker each, or of a workflow''s newest version (dry run), one line per node';
+
 -- Observability: one row about this database's step workers and queue, for
 -- monitoring (superusers; docs/operations.md shows what else a monitoring
 -- role needs). Worker figures count since each worker started.

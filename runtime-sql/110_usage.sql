@@ -30,7 +30,7 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA df TO %s%s', p_role, v_option);
     EXECUTE format('GRANT EXECUTE ON FUNCTION df.start(text, text, text, text, jsonb, text), df.status(text),
                         df.result(text), df.await_instance(text, double precision), df.instance_nodes(text),
-                        df.list_instances(text, integer), df.list_instances(text, integer, text, text),
+                        df.list_instances(text, integer), df.list_instances(text, integer, text, text), df.explain(text),
                         df.signal(text, text, text), df.cancel(text, text),
                         df.setvar(text, text), df.getvar(text), df.unsetvar(text), df.clearvars(),
                         df.runtime_version() TO %s%s', p_role, v_option);
