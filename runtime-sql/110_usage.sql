@@ -57,13 +57,18 @@ END;
 $$;
 COMMENT ON FUNCTION df.revoke_usage(regrole) IS 'undoes df.grant_usage';
 
--- Roles given usage by an earlier runtime, before df.nodes existed, may read it too.
+-- Re-running the runtime script (an upgrade) gives the roles granted usage
+-- before it whatever df.grant_usage grants now: functions and views added
+-- since (df.list_instances, df.nodes, ...), and those recreated by the
+-- upgrade. A role that could pass its access on keeps that option.
 DO $$
 DECLARE
-    v_role regrole;
+    v_usage record;
 BEGIN
-    FOR v_role IN SELECT u.role FROM df._usage u LOOP
-        EXECUTE format('GRANT SELECT ON df.nodes TO %s', v_role);
+    FOR v_usage IN SELECT u.role, u.include_http FROM df._usage u LOOP
+        PERFORM df.grant_usage(v_usage.role, v_usage.include_http,
+                               pg_catalog.has_function_privilege(v_usage.role::oid, 'df.status(text)',
+                                                                 'EXECUTE WITH GRANT OPTION'));
     END LOOP;
 END;
 $$;

@@ -157,6 +157,11 @@ await() {
     sql_as "$1" -c "SELECT df.await_instance('$2', 20)"
 }
 
+# an upgrade gives roles granted usage earlier what grant_usage grants now
+sql -c "REVOKE EXECUTE ON FUNCTION df.explain(text), df.list_instances(text, integer) FROM alice; REVOKE SELECT ON df.nodes FROM alice" >/dev/null
+sql -f "$WORK/runtime.sql" >/dev/null
+check "re-running the runtime script re-grants usage" "$(sql -c "SELECT has_function_privilege('alice', 'df.explain(text)', 'EXECUTE') AND has_function_privilege('alice', 'df.list_instances(text,integer)', 'EXECUTE') AND has_table_privilege('alice', 'df.nodes', 'SELECT') AND NOT has_function_privilege('alice', 'df.status(text)', 'EXECUTE WITH GRANT OPTION')")" "t"
+
 echo "== three-step workflow as a non-superuser"
 id=$(start alice demo '{"tag": "alice"}')
 check "id is 8 lowercase hex" "$([[ $id =~ ^[0-9a-f]{8}$ ]] && echo yes)" "yes"
