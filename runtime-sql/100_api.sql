@@ -102,16 +102,35 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
            coalesce(s.status, 'pending') AS status,
            s.result::jsonb AS result,
            s.error,
-           pg_catalog.pg_get_userbyid(i.submitter) AS submitted_by,
+           i.submitted_by,
            i.created_at,
            coalesce(s.updated_at, i.created_at) AS updated_at
-      FROM df._instances i
+      FROM df.instances i   -- (its row filter: the current role's instances)
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
      CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS n(x)
-      LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = (n.x ->> 'node')::integer
-     WHERE i.submitter = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
-        OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user);
+      LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = (n.x ->> 'node')::integer;
 COMMENT ON VIEW df.nodes IS 'pg_durable''s node table: the nodes of the current role''s instances, with status and result';
+
+-- One line of df.explain: a node with its marker.
+CREATE OR REPLACE FUNCTION df._explain_line(p_node integer, p_status text, p_type text, p_query text,
+                                            p_bind text, p_line integer)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('  %s %s %s%s', rpad(p_node::text, 3),
+                  CASE p_status
+                      WHEN 'completed' THEN '✓ Completed'
+                      WHEN 'failed' THEN '✗ Failed   '
+                      WHEN 'running' THEN '⏳ Running  '
+                      WHEN 'skipped' THEN '○ Skipped  '
+                      ELSE '○ Pending  '
+                  END,
+                  rpad(p_type, 14),
+                  concat_ws(' ', left(regexp_replace(p_query, '\s+', ' ', 'g'), 60),
+                            '|=> ' || p_bind, '(line ' || p_line || ')'))
+$$;
+COMMENT ON FUNCTION df._explain_line(integer, text, text, text, text, integer) IS 'one line of df.explain: a node, its status marker, type, query, bind name and source line';
 
 -- df.explain(id or workflow): the nodes of an instance with a status marker
 -- each, or, given a workflow name (what script mode passes for
@@ -129,17 +148,7 @@ DECLARE
     v_lines    text;
 BEGIN
     IF v_instance.id IS NOT NULL THEN
-        SELECT string_agg(format('  %s %s %s%s', rpad(n.node_id::text, 3),
-                                 CASE n.inferred_status
-                                     WHEN 'completed' THEN '✓ Completed'
-                                     WHEN 'failed' THEN '✗ Failed   '
-                                     WHEN 'running' THEN '⏳ Running  '
-                                     WHEN 'skipped' THEN '○ Skipped  '
-                                     ELSE '○ Pending  '
-                                 END,
-                                 rpad(n.node_type, 14),
-                                 concat_ws(' ', left(regexp_replace(n.query, '\s+', ' ', 'g'), 60),
-                                           '|=> ' || n.result_name, '(line ' || n.line || ')')),
+        SELECT string_agg(df._explain_line(n.node_id, n.inferred_status, n.node_type, n.query, n.result_name, n.line),
                           E'\n' ORDER BY n.node_id)
           INTO v_lines
           FROM df.instance_nodes(v_instance.id) AS n;
@@ -158,9 +167,8 @@ BEGIN
             USING ERRCODE = 'no_data_found',
                   DETAIL = 'df.explain takes the id of one of your instances or the name of a deployed workflow.';
     END IF;
-    SELECT string_agg(format('  %s ○ Pending   %s%s', rpad(x ->> 'node', 3), rpad(x ->> 'type', 14),
-                             concat_ws(' ', left(regexp_replace(x ->> 'query', '\s+', ' ', 'g'), 60),
-                                       '|=> ' || (x ->> 'bind'), '(line ' || (x ->> 'line') || ')')),
+    SELECT string_agg(df._explain_line((x ->> 'node')::integer, 'pending', x ->> 'type', x ->> 'query',
+                                       x ->> 'bind', (x ->> 'line')::integer),
                       E'\n' ORDER BY (x ->> 'node')::integer)
       INTO v_lines
       FROM jsonb_array_elements(v_version.nodes) AS x;
