@@ -94,14 +94,6 @@ END;
 $$;
 CREATE INDEX IF NOT EXISTS _queue_claim ON df._queue (ready_at, (id + 0));
 CREATE INDEX IF NOT EXISTS _queue_instance ON df._queue (instance_id);
-DO $$
-BEGIN
-    IF EXISTS (SELECT FROM pg_catalog.pg_constraint c
-                WHERE c.conrelid = 'df._queue'::regclass AND c.conname = '_queue_instance_id_fkey') THEN
-        ALTER TABLE df._queue DROP CONSTRAINT _queue_instance_id_fkey;
-    END IF;
-END;
-$$;
 COMMENT ON TABLE df._queue IS 'runnable work: one item per instance branch that has a step to run';
 
 -- Threads (docs/internals.md, "Threads"): a queue item is one sequential path
@@ -147,16 +139,21 @@ CREATE TABLE IF NOT EXISTS df._signals (
 CREATE INDEX IF NOT EXISTS _signals_instance ON df._signals (instance_id, name, id);
 COMMENT ON TABLE df._signals IS 'signals delivered to instances and not yet consumed by a wait';
 
--- Upgrades: status CHECK constraints of earlier runtimes (see df._instances).
+-- Upgrades: constraints of earlier runtimes that this one does without, the
+-- status CHECKs (see df._instances) and df._queue's foreign key (see
+-- df._queue); dropped quietly (no NOTICE on a fresh install).
 DO $$
+DECLARE
+    v_constraint record;
 BEGIN
-    IF EXISTS (SELECT FROM pg_catalog.pg_constraint c
-                WHERE c.conrelid = 'df._instances'::regclass AND c.conname = '_instances_status_check') THEN
-        ALTER TABLE df._instances DROP CONSTRAINT _instances_status_check;
-    END IF;
-    IF EXISTS (SELECT FROM pg_catalog.pg_constraint c
-                WHERE c.conrelid = 'df._node_states'::regclass AND c.conname = '_node_states_status_check') THEN
-        ALTER TABLE df._node_states DROP CONSTRAINT _node_states_status_check;
-    END IF;
+    FOR v_constraint IN
+        SELECT c.conrelid::regclass AS rel, c.conname
+          FROM pg_catalog.pg_constraint c
+         WHERE (c.conrelid, c.conname) IN (('df._instances'::regclass, '_instances_status_check'),
+                                           ('df._node_states'::regclass, '_node_states_status_check'),
+                                           ('df._queue'::regclass, '_queue_instance_id_fkey'))
+    LOOP
+        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', v_constraint.rel, v_constraint.conname);
+    END LOOP;
 END;
 $$;
