@@ -367,6 +367,30 @@ BEGIN
 END;
 $$;
 
+-- Before a thread parks (a timer, a signal wait): locks its instance's row
+-- and says whether the instance still runs; if not, removes the item. A
+-- df.cancel that committed while this step ran skipped the item (it was
+-- locked) and its interrupt came too late to stop the step, so without this
+-- the item would stay parked, with nothing to remove it, until it came due.
+-- The lock serializes with df.cancel (which locks that row first) and with
+-- df.signal: a signal is either seen by the wait or stored before it parks.
+CREATE OR REPLACE FUNCTION df._live_for_parking(p_item df._queue)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_status text;
+BEGIN
+    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = p_item.instance_id FOR NO KEY UPDATE;
+    IF v_status IN ('pending', 'running') THEN
+        RETURN true;
+    END IF;
+    DELETE FROM df._queue q WHERE q.id = p_item.id;
+    RETURN false;
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION df._run(p_item bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -551,6 +575,9 @@ BEGIN
                 RAISE EXCEPTION 'cron expression "%" does not fire in the next nine years', v_step.cron
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
+            IF NOT df._live_for_parking(v_item) THEN
+                RETURN;
+            END IF;
             UPDATE df._queue SET waiting = 'timer', ready_at = v_due WHERE id = p_item;
             PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
             PERFORM df._mark_running(v_item.instance_id, v_status);
@@ -559,7 +586,9 @@ BEGIN
     WHEN 'signal' THEN
         -- Serialized with df.signal on the instance row: a signal is either
         -- seen here or stored before this wait parks, never lost between.
-        PERFORM FROM df._instances i WHERE i.id = v_item.instance_id FOR NO KEY UPDATE;
+        IF NOT df._live_for_parking(v_item) THEN
+            RETURN;
+        END IF;
         DELETE FROM df._signals s
          WHERE s.id = (SELECT s2.id FROM df._signals s2
                         WHERE s2.instance_id = v_item.instance_id AND s2.name = v_step.name
