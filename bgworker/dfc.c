@@ -40,10 +40,13 @@
 #include "commands/portalcmds.h"
 #include "commands/trigger.h"
 #include "commands/prepare.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -58,6 +61,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -696,6 +700,150 @@ static const char *const step_settings[][3] = {
 };
 
 /*
+ * Plans of step SQL, kept for the session.  A step's SQL is usually the same
+ * text every time its node runs (only steps with references differ from one
+ * instance to the next), and parsing and planning it cost more than running
+ * a trivial statement.  A text is prepared the second time it has run
+ * without error in this session, when it is exactly one SELECT, INSERT,
+ * UPDATE, DELETE or MERGE (analysing several statements at once would see
+ * none of the effects of the earlier ones, and utility statements are not
+ * planned).  PostgreSQL's plan cache replans a kept plan when what it
+ * depends on changes: tables and functions, the search_path, the role when
+ * row security applies; privileges are checked at each execution, as the
+ * role running it.
+ */
+#define STEP_PLANS_MAX 256
+
+typedef enum StepPlanState
+{
+	STEP_SEEN,					/* ran once without error */
+	STEP_PREPARED,				/* plan kept */
+	STEP_UNPREPARED				/* not one plannable statement: run as text */
+} StepPlanState;
+
+typedef struct StepPlan
+{
+	uint64		hash;			/* key: hash of the text */
+	char	   *sql;			/* the text (TopMemoryContext) */
+	StepPlanState state;
+	SPIPlanPtr	plan;
+} StepPlan;
+
+static HTAB *step_plans = NULL;
+
+static uint64
+step_sql_hash(const char *sql)
+{
+	return hash_bytes_extended((const unsigned char *) sql, (int) strlen(sql), 0);
+}
+
+/* Drops the entries that have no plan, or all of them when that is not enough. */
+static void
+prune_step_plans(void)
+{
+	HASH_SEQ_STATUS seq;
+	StepPlan   *entry;
+	bool		all = false;
+
+	for (int pass = 0; pass < 2; pass++)
+	{
+		hash_seq_init(&seq, step_plans);
+		while ((entry = hash_seq_search(&seq)) != NULL)
+		{
+			if (entry->state == STEP_PREPARED && !all)
+				continue;
+			if (entry->state == STEP_PREPARED)
+				SPI_freeplan(entry->plan);
+			pfree(entry->sql);
+			hash_search(step_plans, &entry->hash, HASH_REMOVE, NULL);
+		}
+		if (hash_get_num_entries(step_plans) < STEP_PLANS_MAX / 2)
+			break;
+		all = true;
+	}
+}
+
+/* Whether sql, which parsed before, is one statement that has a plan. */
+static bool
+one_plannable_statement(const char *sql)
+{
+	List	   *raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+
+	if (list_length(raw) != 1)
+		return false;
+	switch (nodeTag(linitial_node(RawStmt, raw)->stmt))
+	{
+		case T_SelectStmt:
+		case T_InsertStmt:
+		case T_UpdateStmt:
+		case T_DeleteStmt:
+		case T_MergeStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* The kept plan of sql, or NULL: run it as text (SPI connected). */
+static SPIPlanPtr
+step_plan(const char *sql)
+{
+	uint64		hash = step_sql_hash(sql);
+	StepPlan   *entry;
+	SPIPlanPtr	plan;
+
+	if (step_plans == NULL)
+		return NULL;
+	entry = hash_search(step_plans, &hash, HASH_FIND, NULL);
+	if (entry == NULL || strcmp(entry->sql, sql) != 0)
+		return NULL;			/* (another text with the same hash stays unprepared) */
+	if (entry->state != STEP_SEEN)
+		return entry->plan;
+	if (!one_plannable_statement(sql))
+	{
+		entry->state = STEP_UNPREPARED;
+		return NULL;
+	}
+	/* an error here is the one running the text would raise */
+	plan = SPI_prepare(sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	entry->plan = plan;
+	entry->state = STEP_PREPARED;
+	return plan;
+}
+
+/* sql ran without error as text: remember it, to prepare it if it comes again. */
+static void
+step_sql_seen(const char *sql)
+{
+	uint64		hash = step_sql_hash(sql);
+	StepPlan   *entry;
+	char	   *copy;
+	bool		found;
+
+	if (step_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(StepPlan);
+		step_plans = hash_create("dfc step plans", STEP_PLANS_MAX, &ctl, HASH_ELEM | HASH_BLOBS);
+	}
+	if (hash_search(step_plans, &hash, HASH_FIND, NULL) != NULL)
+		return;
+	if (hash_get_num_entries(step_plans) >= STEP_PLANS_MAX)
+		prune_step_plans();
+	copy = MemoryContextStrdup(TopMemoryContext, sql);
+	entry = hash_search(step_plans, &hash, HASH_ENTER, &found);
+	entry->sql = copy;
+	entry->state = STEP_SEEN;
+	entry->plan = NULL;
+}
+
+/*
  * df._run_as(role oid, sql text) returns json
  *
  * Runs one statement with exactly the privileges of "role".  The identity
@@ -766,12 +914,19 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 	{
 		int			ret;
 		MemoryContext oldctx;
+		SPIPlanPtr	plan;
 
 		if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
-		ret = SPI_execute(sql, false, 0);
+		plan = step_plan(sql);
+		if (plan != NULL)
+			ret = SPI_execute_plan(plan, NULL, NULL, false, 0);
+		else
+			ret = SPI_execute(sql, false, 0);
 		if (ret < 0)
 			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+		if (plan == NULL)
+			step_sql_seen(sql);
 
 		/* build the result outside SPI's memory, which SPI_finish frees */
 		oldctx = MemoryContextSwitchTo(callerctx);
