@@ -44,6 +44,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "lib/ilist.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
@@ -94,6 +95,7 @@ static char *dfc_database = NULL;
 static int	dfc_workers = 2;
 static bool dfc_allow_superuser = false;
 static int	dfc_list_instances_max_limit = 1000;
+static int	dfc_step_plans = 16;
 static int	dfc_retention = 7 * 24 * 3600;	/* seconds; 0: keep */
 
 /*
@@ -227,6 +229,15 @@ _PG_init(void)
 							&dfc_list_instances_max_limit,
 							1000, 1, 1000000,
 							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dfc.step_plans",
+							"Plans of step SQL each session keeps.",
+							"A step text that is one SELECT, INSERT, UPDATE, DELETE or MERGE is planned once it has run twice; the plan used least recently makes room. 0 plans every step afresh.",
+							&dfc_step_plans,
+							16, 0, 1000,
+							PGC_SIGHUP,
 							0,
 							NULL, NULL, NULL);
 
@@ -707,29 +718,27 @@ static const char *const step_settings[][3] = {
  * without error in this session, when it is exactly one SELECT, INSERT,
  * UPDATE, DELETE or MERGE (analysing several statements at once would see
  * none of the effects of the earlier ones, and utility statements are not
- * planned).  PostgreSQL's plan cache replans a kept plan when what it
- * depends on changes: tables and functions, the search_path, the role when
- * row security applies; privileges are checked at each execution, as the
- * role running it.
+ * planned).  At most dfc.step_plans plans are kept, the least recently used
+ * one making room (a plan is 5-20 kB), and at most STEP_TEXTS_MAX texts not
+ * prepared are remembered.  PostgreSQL's plan cache replans a kept plan when
+ * what it depends on changes: tables and functions, the search_path, the
+ * role when row security applies; privileges are checked at each execution,
+ * as the role running it.
  */
-#define STEP_PLANS_MAX 256
-
-typedef enum StepPlanState
-{
-	STEP_SEEN,					/* ran once without error */
-	STEP_PREPARED,				/* plan kept */
-	STEP_UNPREPARED				/* not one plannable statement: run as text */
-} StepPlanState;
+#define STEP_TEXTS_MAX 256
 
 typedef struct StepPlan
 {
 	uint64		hash;			/* key: hash of the text */
 	char	   *sql;			/* the text (TopMemoryContext) */
-	StepPlanState state;
-	SPIPlanPtr	plan;
+	bool		unpreparable;	/* not one plannable statement */
+	SPIPlanPtr	plan;			/* NULL: not prepared (now) */
+	dlist_node	recent;			/* in step_plans_recent while prepared */
 } StepPlan;
 
 static HTAB *step_plans = NULL;
+static dlist_head step_plans_recent = DLIST_STATIC_INIT(step_plans_recent);	/* most recent first */
+static int	step_plans_kept = 0;
 
 static uint64
 step_sql_hash(const char *sql)
@@ -737,30 +746,16 @@ step_sql_hash(const char *sql)
 	return hash_bytes_extended((const unsigned char *) sql, (int) strlen(sql), 0);
 }
 
-/* Drops the entries that have no plan, or all of them when that is not enough. */
+/* Frees the plan used least recently (its text stays known). */
 static void
-prune_step_plans(void)
+drop_oldest_step_plan(void)
 {
-	HASH_SEQ_STATUS seq;
-	StepPlan   *entry;
-	bool		all = false;
+	StepPlan   *oldest = dlist_tail_element(StepPlan, recent, &step_plans_recent);
 
-	for (int pass = 0; pass < 2; pass++)
-	{
-		hash_seq_init(&seq, step_plans);
-		while ((entry = hash_seq_search(&seq)) != NULL)
-		{
-			if (entry->state == STEP_PREPARED && !all)
-				continue;
-			if (entry->state == STEP_PREPARED)
-				SPI_freeplan(entry->plan);
-			pfree(entry->sql);
-			hash_search(step_plans, &entry->hash, HASH_REMOVE, NULL);
-		}
-		if (hash_get_num_entries(step_plans) < STEP_PLANS_MAX / 2)
-			break;
-		all = true;
-	}
+	dlist_delete(&oldest->recent);
+	step_plans_kept--;
+	SPI_freeplan(oldest->plan);
+	oldest->plan = NULL;
 }
 
 /* Whether sql, which parsed before, is one statement that has a plan. */
@@ -788,20 +783,28 @@ one_plannable_statement(const char *sql)
 static SPIPlanPtr
 step_plan(const char *sql)
 {
-	uint64		hash = step_sql_hash(sql);
+	uint64		hash;
 	StepPlan   *entry;
 	SPIPlanPtr	plan;
 
 	if (step_plans == NULL)
 		return NULL;
+	while (step_plans_kept > dfc_step_plans)	/* (the setting was lowered) */
+		drop_oldest_step_plan();
+	hash = step_sql_hash(sql);
 	entry = hash_search(step_plans, &hash, HASH_FIND, NULL);
 	if (entry == NULL || strcmp(entry->sql, sql) != 0)
 		return NULL;			/* (another text with the same hash stays unprepared) */
-	if (entry->state != STEP_SEEN)
+	if (entry->plan != NULL)
+	{
+		dlist_move_head(&step_plans_recent, &entry->recent);
 		return entry->plan;
+	}
+	if (entry->unpreparable || dfc_step_plans == 0)
+		return NULL;
 	if (!one_plannable_statement(sql))
 	{
-		entry->state = STEP_UNPREPARED;
+		entry->unpreparable = true;
 		return NULL;
 	}
 	/* an error here is the one running the text would raise */
@@ -810,8 +813,11 @@ step_plan(const char *sql)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
+	if (step_plans_kept >= dfc_step_plans)
+		drop_oldest_step_plan();
 	entry->plan = plan;
-	entry->state = STEP_PREPARED;
+	dlist_push_head(&step_plans_recent, &entry->recent);
+	step_plans_kept++;
 	return plan;
 }
 
@@ -830,16 +836,28 @@ step_sql_seen(const char *sql)
 
 		ctl.keysize = sizeof(uint64);
 		ctl.entrysize = sizeof(StepPlan);
-		step_plans = hash_create("dfc step plans", STEP_PLANS_MAX, &ctl, HASH_ELEM | HASH_BLOBS);
+		step_plans = hash_create("dfc step plans", STEP_TEXTS_MAX, &ctl, HASH_ELEM | HASH_BLOBS);
 	}
 	if (hash_search(step_plans, &hash, HASH_FIND, NULL) != NULL)
 		return;
-	if (hash_get_num_entries(step_plans) >= STEP_PLANS_MAX)
-		prune_step_plans();
+	if (hash_get_num_entries(step_plans) - step_plans_kept >= STEP_TEXTS_MAX)
+	{
+		/* forget the texts that have no plan */
+		HASH_SEQ_STATUS seq;
+
+		hash_seq_init(&seq, step_plans);
+		while ((entry = hash_seq_search(&seq)) != NULL)
+		{
+			if (entry->plan != NULL)
+				continue;
+			pfree(entry->sql);
+			hash_search(step_plans, &entry->hash, HASH_REMOVE, NULL);
+		}
+	}
 	copy = MemoryContextStrdup(TopMemoryContext, sql);
 	entry = hash_search(step_plans, &hash, HASH_ENTER, &found);
 	entry->sql = copy;
-	entry->state = STEP_SEEN;
+	entry->unpreparable = false;
 	entry->plan = NULL;
 }
 

@@ -272,6 +272,21 @@ check "a step cannot write the runtime's tables" "$(await alice "$id"; sql_as al
     $'failed\npermission denied for table _queue'
 check "the queue survived" "$(sql -c "SELECT count(*) FROM df._queue")" "0"
 
+echo "== plans of step SQL (dfc.step_plans)"
+# a text is prepared the second time it runs; a session keeps the 16 used last
+check "dfc.step_plans defaults to 16" "$(sql -c "SHOW dfc.step_plans")" "16"
+check "at most dfc.step_plans plans, the most recent ones" "$(sql <<'SQL'
+SELECT count(df._run_as('alice'::regrole, 'SELECT ' || g || ' AS n')) FROM generate_series(1, 100) g, generate_series(1, 2) k;
+SELECT count(*) || ' ' || count(*) FILTER (WHERE ident IN ('SELECT 85 AS n', 'SELECT 100 AS n'))
+  FROM pg_backend_memory_contexts WHERE name = 'CachedPlanSource' AND ident LIKE 'SELECT % AS n';
+SQL
+)" $'200\n16 2'
+check "a text of several statements is never prepared" "$(sql <<'SQL'
+SELECT count(df._run_as('alice'::regrole, 'SELECT 1 AS a; SELECT 2 AS b')) FROM generate_series(1, 3);
+SELECT count(*) FROM pg_backend_memory_contexts WHERE name = 'CachedPlanSource' AND ident LIKE 'SELECT 1 AS a%';
+SQL
+)" $'3\n0'
+
 echo "== a step leaves nothing behind in the worker's session"
 # Only meaningful when both steps ran on the same worker: with several idle
 # workers the second step may go to another one, so try a few times.
