@@ -31,11 +31,17 @@
 
 #include <math.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "portability/instr_time.h"
 #include "commands/async.h"
 #include "commands/portalcmds.h"
 #include "commands/trigger.h"
@@ -48,6 +54,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -59,6 +66,7 @@
 #include "storage/shmem.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
@@ -94,6 +102,7 @@ PG_FUNCTION_INFO_V1(dfc_worker_stats);
 static char *dfc_database = NULL;
 static int	dfc_workers = 2;
 static bool dfc_allow_superuser = false;
+static bool dfc_http_allow_private = false;
 static int	dfc_list_instances_max_limit = 1000;
 static int	dfc_step_plans = 16;
 static int	dfc_retention = 7 * 24 * 3600;	/* seconds; 0: keep */
@@ -140,6 +149,7 @@ static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr run_plan = NULL;
 static SPIPlanPtr fail_plan = NULL;
 static SPIPlanPtr next_due_plan = NULL;
+static SPIPlanPtr http_done_plan = NULL;
 static SPIPlanPtr expire_plan = NULL;
 
 /* Per-backend state */
@@ -209,6 +219,15 @@ _PG_init(void)
 							 &dfc_allow_superuser,
 							 false,
 							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("dfc.http_allow_private",
+							 "Allows HTTP steps to call private, loopback and link-local addresses.",
+							 "Off: a call whose host resolves to such an address fails its node.",
+							 &dfc_http_allow_private,
+							 false,
+							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);
 
@@ -737,6 +756,7 @@ typedef struct StepPlan
 } StepPlan;
 
 static HTAB *step_plans = NULL;
+static int	step_sql_depth = 0;	/* run_sql_as calls running: the cache is for the outermost */
 static dlist_head step_plans_recent = DLIST_STATIC_INIT(step_plans_recent);	/* most recent first */
 static int	step_plans_kept = 0;
 
@@ -752,23 +772,38 @@ drop_oldest_step_plan(void)
 {
 	StepPlan   *oldest = dlist_tail_element(StepPlan, recent, &step_plans_recent);
 
+	SPIPlanPtr	plan = oldest->plan;
+
 	dlist_delete(&oldest->recent);
 	step_plans_kept--;
-	SPI_freeplan(oldest->plan);
 	oldest->plan = NULL;
+	SPI_freeplan(plan);
 }
 
-/* Whether sql, which parsed before, is one statement that has a plan. */
+/*
+ * Whether sql, which parsed before, is one statement that has a plan, and one
+ * whose kept plan gives what running it afresh would: not with a date/time
+ * input such as 'now' or 'today', which parse analysis turns into a constant.
+ */
 static bool
 one_plannable_statement(const char *sql)
 {
-	List	   *raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	static const char *const moments[] = {"now", "today", "tomorrow", "yesterday"};
+	List	   *raw;
+	Node	   *stmt;
 
+	for (int i = 0; i < lengthof(moments); i++)
+		if (strcasestr(sql, moments[i]) != NULL)
+			return false;
+	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
 	if (list_length(raw) != 1)
 		return false;
-	switch (nodeTag(linitial_node(RawStmt, raw)->stmt))
+	stmt = linitial_node(RawStmt, raw)->stmt;
+	switch (nodeTag(stmt))
 	{
 		case T_SelectStmt:
+			/* SELECT ... INTO is CREATE TABLE AS */
+			return ((SelectStmt *) stmt)->intoClause == NULL;
 		case T_InsertStmt:
 		case T_UpdateStmt:
 		case T_DeleteStmt:
@@ -880,6 +915,7 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 	int			save_sec_context;
 	Oid			save_step_role = current_step_role;
 	int			save_nestlevel;
+	bool		outermost;
 
 	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)))
 		ereport(ERROR,
@@ -928,6 +964,12 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	current_step_role = role;
 
+	/*
+	 * (A step's SQL that runs df._run_as itself must not free the plan
+	 * running around it: only the outermost call uses the plan cache.)
+	 */
+	outermost = step_sql_depth++ == 0;
+
 	PG_TRY();
 	{
 		int			ret;
@@ -936,15 +978,13 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 
 		if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
-		plan = step_plan(sql);
+		plan = outermost ? step_plan(sql) : NULL;
 		if (plan != NULL)
 			ret = SPI_execute_plan(plan, NULL, NULL, false, 0);
 		else
 			ret = SPI_execute(sql, false, 0);
 		if (ret < 0)
 			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
-		if (plan == NULL)
-			step_sql_seen(sql);
 
 		/* build the result outside SPI's memory, which SPI_finish frees */
 		oldctx = MemoryContextSwitchTo(callerctx);
@@ -968,9 +1008,12 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 			PerformPortalClose(NULL);
 		}
 		SPI_finish();
+		if (outermost && plan == NULL)
+			step_sql_seen(sql);
 	}
 	PG_FINALLY();
 	{
+		step_sql_depth--;
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 		current_step_role = save_step_role;
 	}
@@ -1150,6 +1193,408 @@ runtime_installed(void)
  * earliest parked item comes due (0: none).  *item is set as soon as an item
  * is claimed, so that the caller knows what failed if this raises.
  */
+/*
+ * HTTP steps.  df._run returns the call of an HTTP step (df._http_call) and
+ * parks its item; once the step's transaction has committed, the runner
+ * makes the call here, outside any transaction, and reports the outcome with
+ * df._http_done in a new one.  Through libcurl: http and https only, no
+ * redirect followed (a 3xx is a response like any other), no proxy from the
+ * environment, at most HTTP_MAX_BODY bytes of response body.  Unless
+ * dfc.http_allow_private is on, the address of each connection is checked
+ * as it is opened, after name resolution (so a name cannot lead to a private
+ * address): loopback, private, link-local, unspecified, shared and multicast
+ * addresses are refused.
+ */
+#define HTTP_MAX_BODY (16 * 1024 * 1024)
+
+typedef struct HttpCall
+{
+	int64		item;
+	TimestampTz token;
+	char	   *url;
+	char	   *method;
+	char	   *body;			/* NULL: none */
+	int			nheaders;
+	char	  **headers;		/* "Name: value" */
+	int			timeout_ms;
+} HttpCall;
+
+/* What the call brought back; malloc'ed (libcurl's callbacks must not longjmp). */
+typedef struct HttpOutcome
+{
+	char	   *body;
+	size_t		body_len;
+	size_t		body_cap;
+	char	  **headers;		/* header lines of the last response */
+	int			nheaders;
+	int			headers_cap;
+	bool		too_large;
+	char		refused[160];	/* why a destination was refused, or "" */
+} HttpOutcome;
+
+static MemoryContext http_context = NULL;	/* the pending call and its report */
+static HttpCall *pending_http = NULL;
+
+/* Why an IPv4 address (host order) is refused, or NULL. */
+static const char *
+ipv4_refusal(uint32 a)
+{
+	if ((a >> 24) == 127)
+		return "a loopback address";
+	if ((a >> 24) == 10 || (a >> 20) == ((172 << 4) | 1) || (a >> 16) == ((192 << 8) | 168))
+		return "a private address";
+	if ((a >> 16) == ((169 << 8) | 254))
+		return "a link-local address";
+	if ((a >> 24) == 0)
+		return "an unspecified address";
+	if ((a >> 22) == ((100 << 2) | 1))
+		return "a shared (carrier-grade NAT) address";
+	if ((a >> 28) >= 14)
+		return "a multicast or reserved address";
+	return NULL;
+}
+
+/* Why a destination address is refused, or NULL; its text in text. */
+static const char *
+address_refusal(const struct sockaddr *sa, char *text, socklen_t textlen)
+{
+	if (sa->sa_family == AF_INET)
+	{
+		const struct sockaddr_in *in = (const struct sockaddr_in *) sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, text, textlen);
+		return ipv4_refusal(ntohl(in->sin_addr.s_addr));
+	}
+	if (sa->sa_family == AF_INET6)
+	{
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) sa;
+		const uint8 *b = in6->sin6_addr.s6_addr;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, text, textlen);
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return ipv4_refusal(((uint32) b[12] << 24) | ((uint32) b[13] << 16) | ((uint32) b[14] << 8) | b[15]);
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return "a loopback address";
+		if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+			return "an unspecified address";
+		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+			return "a link-local address";
+		if ((b[0] & 0xfe) == 0xfc)
+			return "a private (unique local) address";
+		if (b[0] == 0xff)
+			return "a multicast address";
+		return NULL;
+	}
+	strlcpy(text, "?", textlen);
+	return "not an internet address";
+}
+
+static curl_socket_t
+http_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	HttpOutcome *out = (HttpOutcome *) clientp;
+
+	if (!dfc_http_allow_private)
+	{
+		char		text[INET6_ADDRSTRLEN + 1] = "?";
+		const char *why = address_refusal(&address->addr, text, sizeof(text));
+
+		if (why != NULL)
+		{
+			snprintf(out->refused, sizeof(out->refused), "HTTP destination %s is %s", text, why);
+			return CURL_SOCKET_BAD;
+		}
+	}
+	return socket(address->family, address->socktype, address->protocol);
+}
+
+static size_t
+http_write(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	HttpOutcome *out = (HttpOutcome *) userdata;
+	size_t		n = size * nmemb;
+
+	if (out->body_len + n > HTTP_MAX_BODY)
+	{
+		out->too_large = true;
+		return 0;
+	}
+	if (out->body_len + n > out->body_cap)
+	{
+		size_t		cap = Max(Max(out->body_cap * 2, out->body_len + n), 8192);
+		char	   *grown = realloc(out->body, cap);
+
+		if (grown == NULL)
+			return 0;
+		out->body = grown;
+		out->body_cap = cap;
+	}
+	memcpy(out->body + out->body_len, data, n);
+	out->body_len += n;
+	return n;
+}
+
+static void
+http_forget_headers(HttpOutcome *out)
+{
+	for (int i = 0; i < out->nheaders; i++)
+		free(out->headers[i]);
+	out->nheaders = 0;
+}
+
+static size_t
+http_header(char *data, size_t size, size_t nitems, void *userdata)
+{
+	HttpOutcome *out = (HttpOutcome *) userdata;
+	size_t		n = size * nitems;
+	size_t		len = n;
+	char	   *line;
+
+	while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n'))
+		len--;
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
+	{
+		/* the status line of a response (after a 100 Continue, the next) */
+		http_forget_headers(out);
+		return n;
+	}
+	if (len == 0)
+		return n;
+	if (out->nheaders == out->headers_cap)
+	{
+		int			cap = Max(out->headers_cap * 2, 16);
+		char	  **grown = realloc(out->headers, cap * sizeof(char *));
+
+		if (grown == NULL)
+			return 0;
+		out->headers = grown;
+		out->headers_cap = cap;
+	}
+	if ((line = malloc(len + 1)) == NULL)
+		return 0;
+	memcpy(line, data, len);
+	line[len] = '\0';
+	out->headers[out->nheaders++] = line;
+	return n;
+}
+
+static int
+http_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	/* the worker is told to exit: give up (the item is claimed again later) */
+	return ProcDiePending ? 1 : 0;
+}
+
+/*
+ * Makes the call; returns NULL and sets *status, or an error message (in the
+ * current memory context) and *sqlstate.
+ */
+static char *
+http_perform(HttpCall *call, HttpOutcome *out, long *status, const char **sqlstate)
+{
+	static bool curl_ready = false;
+	CURL	   *curl;
+	struct curl_slist *headers = NULL;
+	char		errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode	rc;
+	char	   *error = NULL;
+
+	if (!curl_ready)
+	{
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		{
+			*sqlstate = "58000";
+			return pstrdup("could not initialize libcurl");
+		}
+		curl_ready = true;
+	}
+	if ((curl = curl_easy_init()) == NULL)
+	{
+		*sqlstate = "58000";
+		return pstrdup("could not create a libcurl handle");
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, call->url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_PROXY, "");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) call->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "dfc");
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+	curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, out);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_write);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, http_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, out);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, http_progress);
+	for (int i = 0; i < call->nheaders; i++)
+		headers = curl_slist_append(headers, call->headers[i]);
+	headers = curl_slist_append(headers, "Expect:");	/* no 100-continue round trip */
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+
+	if (strcmp(call->method, "HEAD") == 0)
+		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	else if (call->body != NULL || strcmp(call->method, "POST") == 0
+			 || strcmp(call->method, "PUT") == 0 || strcmp(call->method, "PATCH") == 0)
+	{
+		const char *body = call->body ? call->body : "";
+
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(body));
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+		if (strcmp(call->method, "POST") != 0)
+			curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, call->method);
+	}
+	else if (strcmp(call->method, "GET") != 0)
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, call->method);
+
+	rc = curl_easy_perform(curl);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	else if (out->refused[0] != '\0')
+	{
+		*sqlstate = "42501";
+		error = psprintf("%s: refused (dfc.http_allow_private is off)", out->refused);
+	}
+	else if (out->too_large)
+	{
+		*sqlstate = "54000";
+		error = psprintf("HTTP response body larger than %d MB", HTTP_MAX_BODY / (1024 * 1024));
+	}
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
+	{
+		*sqlstate = "57014";
+		error = psprintf("HTTP request timed out after %g s", call->timeout_ms / 1000.0);
+	}
+	else
+	{
+		*sqlstate = "08000";
+		error = psprintf("HTTP request failed: %s", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+	}
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	return error;
+}
+
+/* The call df._run returned, copied out of SPI's memory (into http_context). */
+static HttpCall *
+http_call_from(HeapTupleHeader t)
+{
+	MemoryContext old = MemoryContextSwitchTo(http_context);
+	HttpCall   *call = palloc0(sizeof(HttpCall));
+	bool		isnull;
+	Datum		d;
+
+	call->item = DatumGetInt64(GetAttributeByName(t, "item", &isnull));
+	call->token = DatumGetTimestampTz(GetAttributeByName(t, "token", &isnull));
+	d = GetAttributeByName(t, "url", &isnull);
+	call->url = isnull ? pstrdup("") : TextDatumGetCString(d);
+	d = GetAttributeByName(t, "method", &isnull);
+	call->method = isnull ? pstrdup("POST") : TextDatumGetCString(d);
+	d = GetAttributeByName(t, "body", &isnull);
+	call->body = isnull ? NULL : TextDatumGetCString(d);
+	d = GetAttributeByName(t, "headers", &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		call->headers = palloc(sizeof(char *) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+			if (!nulls[i])
+				call->headers[call->nheaders++] = TextDatumGetCString(elems[i]);
+	}
+	d = GetAttributeByName(t, "timeout_ms", &isnull);
+	call->timeout_ms = isnull ? 30000 : DatumGetInt32(d);
+	MemoryContextSwitchTo(old);
+	return call;
+}
+
+/* Text for the database: bytes that are not valid in its encoding become '?'. */
+static Datum
+http_text(const char *s, size_t len)
+{
+	char	   *copy = pnstrdup(s, len);
+
+	if (!pg_verifymbstr(copy, (int) len, true))
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char) copy[i] >= 0x80 || copy[i] == '\0')
+				copy[i] = '?';
+	return PointerGetDatum(cstring_to_text(copy));
+}
+
+/* Makes the pending call and reports its outcome (df._http_done), in a transaction of its own. */
+static void
+make_http_call(HttpCall *call)
+{
+	HttpOutcome out;
+	long		status = 0;
+	const char *sqlstate = NULL;
+	char	   *error;
+	instr_time	start;
+	instr_time	duration;
+	MemoryContext old = MemoryContextSwitchTo(http_context);
+	Oid			argtypes[8] = {INT8OID, TIMESTAMPTZOID, INT4OID, TEXTARRAYOID, BYTEAOID, FLOAT8OID, TEXTOID, TEXTOID};
+	Datum		args[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', 'n', 'n'};
+	Datum	   *lines;
+	bytea	   *body;
+
+	memset(&out, 0, sizeof(out));
+	pgstat_report_activity(STATE_RUNNING, "dfc: making an HTTP call");
+	INSTR_TIME_SET_CURRENT(start);
+	error = http_perform(call, &out, &status, &sqlstate);
+	INSTR_TIME_SET_CURRENT(duration);
+	INSTR_TIME_SUBTRACT(duration, start);
+
+	/* what came back, into palloc'ed memory, before anything can raise */
+	lines = palloc(sizeof(Datum) * Max(out.nheaders, 1));
+	for (int i = 0; i < out.nheaders; i++)
+		lines[i] = http_text(out.headers[i], strlen(out.headers[i]));
+	body = (bytea *) palloc(VARHDRSZ + out.body_len);
+	SET_VARSIZE(body, VARHDRSZ + out.body_len);
+	if (out.body_len > 0)
+		memcpy(VARDATA(body), out.body, out.body_len);
+	args[3] = PointerGetDatum(out.nheaders > 0
+							  ? construct_array(lines, out.nheaders, TEXTOID, -1, false, TYPALIGN_INT)
+							  : construct_empty_array(TEXTOID));
+	http_forget_headers(&out);
+	free(out.headers);
+	free(out.body);
+	MemoryContextSwitchTo(old);
+
+	if (ProcDiePending)
+		return;					/* not reported: claimed again when it comes due */
+
+	args[0] = Int64GetDatum(call->item);
+	args[1] = TimestampTzGetDatum(call->token);
+	args[2] = Int32GetDatum((int32) status);
+	args[4] = PointerGetDatum(body);
+	args[5] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(duration));
+	if (error != NULL)
+	{
+		args[6] = CStringGetTextDatum(error);
+		args[7] = CStringGetTextDatum(sqlstate);
+		nulls[6] = nulls[7] = ' ';
+	}
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "dfc: recording an HTTP response");
+	if (SPI_execute_plan(kept_plan(&http_done_plan, "SELECT df._http_done($1, $2, $3, $4, $5, $6, $7, $8)", 8, argtypes),
+						 args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SELECT df._http_done() failed");
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
 static TimestampTz next_due = 0;
 
 static bool
@@ -1160,6 +1605,11 @@ run_one_step(int64 *item)
 	Oid			argtypes[1] = {INT8OID};
 	Datum		args[1];
 	int			ret;
+
+	if (http_context == NULL)
+		http_context = AllocSetContextCreate(TopMemoryContext, "dfc HTTP call", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextReset(http_context);
+	pending_http = NULL;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -1191,6 +1641,15 @@ run_one_step(int64 *item)
 							   args, NULL, false, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "SELECT df._run() failed: %s", SPI_result_code_string(ret));
+		/* an HTTP step's call, made once this transaction has committed */
+		if (SPI_processed == 1 && SPI_gettypeid(SPI_tuptable->tupdesc, 1) != VOIDOID)
+		{
+			bool		callnull;
+			Datum		call = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &callnull);
+
+			if (!callnull)
+				pending_http = http_call_from(DatumGetHeapTupleHeader(call));
+		}
 	}
 	else
 	{
@@ -1208,6 +1667,8 @@ run_one_step(int64 *item)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	if (pending_http != NULL)
+		make_http_call(pending_http);
 	clear_current_item();
 	if (!isnull)
 		count_step();

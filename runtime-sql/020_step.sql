@@ -16,7 +16,8 @@ BEGIN
         SELECT a.name, a.type
           FROM (VALUES (1, 'else_next', 'integer'), (2, 'branches', 'integer[]'), (3, 'mode', 'text'),
                        (4, 'seconds', 'double precision'), (5, 'cron', 'text'), (6, 'name', 'text'),
-                       (7, 'value', 'json'), (8, 'unwind', 'integer')) AS a(ord, name, type)
+                       (7, 'value', 'json'), (8, 'unwind', 'integer'), (9, 'url', 'text'), (10, 'method', 'text'),
+                       (11, 'body', 'text'), (12, 'headers', 'jsonb')) AS a(ord, name, type)
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute pa
                             WHERE pa.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = 'df.step'::regtype)
                               AND pa.attname = a.name AND NOT pa.attisdropped)
@@ -176,3 +177,31 @@ END;
 $$;
 COMMENT ON FUNCTION df.break_step(json, integer, integer)
     IS 'builds a df.break step: leaves p_unwind enclosing forks and continues at the loop exit with p_value';
+
+-- An HTTP call (RUNTIME.md section 3, "HTTP"): p_url, p_body and p_headers
+-- come with their references already substituted; p_timeout in seconds (NULL:
+-- the default). Checked and performed by the runtime (096_http.sql), outside
+-- any transaction.
+CREATE OR REPLACE FUNCTION df.http_step(p_url text, p_method text DEFAULT 'POST', p_body text DEFAULT NULL,
+                                        p_headers jsonb DEFAULT NULL, p_timeout double precision DEFAULT NULL,
+                                        p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'http';
+    v_step.url := p_url;
+    v_step.method := coalesce(p_method, 'POST');
+    v_step.body := p_body;
+    v_step.headers := p_headers;
+    v_step.seconds := p_timeout;
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.http_step(text, text, text, jsonb, double precision, text, integer)
+    IS 'builds a df.http step (used by compiled workflows)';

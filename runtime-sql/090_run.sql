@@ -391,8 +391,25 @@ BEGIN
 END;
 $$;
 
+-- What df._run hands the step runner for an HTTP step: the call to make once
+-- the step's transaction has committed (RUNTIME.md section 3, "HTTP"), and
+-- then to report with df._http_done(item, token, ...). NULL for every other
+-- step.
+DO $$
+BEGIN
+    IF to_regtype('df._http_call') IS NULL THEN
+        CREATE TYPE df._http_call AS (item bigint, token timestamptz, url text, method text, body text,
+                                      headers text[], timeout_ms integer);
+    END IF;
+    -- (earlier runtimes: df._run returned nothing)
+    IF (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = to_regprocedure('df._run(bigint)')) = 'void'::regtype THEN
+        DROP FUNCTION df._run(bigint);
+    END IF;
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION df._run(p_item bigint)
-RETURNS void
+RETURNS df._http_call
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -417,11 +434,12 @@ DECLARE
     v_message   text;
     v_detail    text;
     v_hint      text;
+    v_call      df._http_call;
 BEGIN
     -- One table at a time, by primary key (see df._claim).
     SELECT q.* INTO v_item FROM df._queue q WHERE q.id = p_item;
     IF NOT FOUND THEN
-        RETURN;
+        RETURN NULL;
     END IF;
     SELECT i.status, i.submitter, i.timezone, i.step_function
       INTO v_status, v_submitter, v_timezone, v_function_oid
@@ -438,7 +456,7 @@ BEGIN
        OR (v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item)) THEN
         -- cancelled, or a branch of a fork that was decided without it
         DELETE FROM df._queue WHERE id = p_item;
-        RETURN;
+        RETURN NULL;
     END IF;
     -- The step itself (rendering it and, for SQL, running it as the
     -- submitter) runs in a subtransaction: when it raises, its effects are
@@ -469,13 +487,15 @@ BEGIN
 
         IF v_step.kind IN ('sql', 'cond') THEN
             v_output := df._run_sql(v_submitter, v_step.sql);
+        ELSIF v_step.kind = 'http' THEN
+            v_call := df._http_request(v_submitter, v_step);
         END IF;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                 v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
         RAISE LOG 'dfc step failed (queue item %): %', p_item, v_message;
         PERFORM df._fail(p_item, v_sqlstate, v_message, nullif(v_detail, ''), nullif(v_hint, ''));
-        RETURN;
+        RETURN NULL;
     END;
 
     CASE v_step.kind
@@ -485,7 +505,7 @@ BEGIN
         -- A branch whose fork was decided while its step ran: discard it.
         IF v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item) THEN
             DELETE FROM df._queue WHERE id = p_item;
-            RETURN;
+            RETURN NULL;
         END IF;
         v_void := df._set_node(v_item.instance_id, v_item.state, 'completed', v_result, NULL, v_output.columns);
         IF v_step.kind = 'sql' THEN
@@ -493,7 +513,7 @@ BEGIN
                 v_void := df._bind(v_item.instance_id, v_step.bind, v_result, v_output.columns);
             END IF;
             v_void := df._advance(v_item, v_step.next, v_item.state, v_result, v_status);
-            RETURN;
+            RETURN NULL;
         END IF;
         -- cond: the first column of the first row decides; the thread's
         -- result is unchanged
@@ -576,7 +596,7 @@ BEGIN
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
             IF NOT df._live_for_parking(v_item) THEN
-                RETURN;
+                RETURN NULL;
             END IF;
             UPDATE df._queue SET waiting = 'timer', ready_at = v_due WHERE id = p_item;
             PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
@@ -587,7 +607,7 @@ BEGIN
         -- Serialized with df.signal on the instance row: a signal is either
         -- seen here or stored before this wait parks, never lost between.
         IF NOT df._live_for_parking(v_item) THEN
-            RETURN;
+            RETURN NULL;
         END IF;
         DELETE FROM df._signals s
          WHERE s.id = (SELECT s2.id FROM df._signals s2
@@ -627,7 +647,7 @@ BEGIN
             SELECT q.* INTO v_parent FROM df._queue q WHERE q.id = v_target.parent_id FOR UPDATE;
             IF NOT FOUND OR v_parent.waiting IS DISTINCT FROM 'fork' OR v_parent.fork_seq <> v_target.parent_seq THEN
                 DELETE FROM df._queue WHERE id = p_item;
-                RETURN;
+                RETURN NULL;
             END IF;
             PERFORM df._set_node(v_parent.instance_id, v_parent.state, 'completed', v_step.value);
             v_target := v_parent;
@@ -641,15 +661,34 @@ BEGIN
         END IF;
         PERFORM df._advance(v_target, v_step.next, NULL, coalesce(v_step.value, 'null'::json), v_status);
 
+    WHEN 'http' THEN
+        -- The step runner makes the call after this transaction commits and
+        -- reports the outcome with df._http_done, which checks the token. If
+        -- none arrives by ready_at (the runner died), the item is claimed
+        -- again and the call made again: at least once, never in a transaction.
+        IF NOT df._live_for_parking(v_item) THEN
+            RETURN NULL;
+        END IF;
+        v_call.item := p_item;
+        v_call.token := clock_timestamp();
+        UPDATE df._queue
+           SET waiting = 'http', wait_until = v_call.token,
+               ready_at = now() + make_interval(secs => v_call.timeout_ms / 1000.0 + 60)
+         WHERE id = p_item;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
+        PERFORM df._mark_running(v_item.instance_id, v_status);
+        RETURN v_call;
+
     ELSE
         RAISE EXCEPTION 'step kind "%" is not supported by this runtime', v_step.kind
             USING ERRCODE = 'feature_not_supported',
                   HINT = 'Upgrade the dfc runtime.';
     END CASE;
+    RETURN NULL;
 END;
 $$;
 COMMENT ON FUNCTION df._run(bigint)
-    IS 'runs the step of a claimed queue item as its submitter and checkpoints it (one transaction)';
+    IS 'runs the step of a claimed queue item as its submitter and checkpoints it (one transaction); for an HTTP step, returns the call to make after commit';
 
 CREATE OR REPLACE FUNCTION df._mark_running(p_instance text, p_status text)
 RETURNS void

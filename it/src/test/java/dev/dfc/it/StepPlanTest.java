@@ -13,11 +13,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A step worker keeps the plan of a step's SQL once the same text has run twice in its session
- * (bgworker/dfc.c, "Plans of step SQL"). Whatever runs a text many times must see exactly what
- * running it afresh would: each submitter's row security and {@code "$user"} schema, tables
- * dropped and created again, privileges revoked, and texts of several statements, which are never
- * prepared. Each instance loops over one constant text until a sequence reaches a multiple of
+ * A step worker keeps the plan of a step's SQL once the same text has run before in its session
+ * (bgworker/dfc.c, "Plans of step SQL"). A text run many times must still see each submitter's
+ * row security and {@code "$user"} schema, tables dropped and created again, privileges revoked,
+ * the time of each run ({@code 'now'}), and texts of several statements, which are never prepared.
+ * (As with PL/pgSQL, a table created later that shadows one a kept plan reads is not seen until the
+ * plan is invalidated: docs/internals.md.) Each instance loops over one constant text until a sequence reaches a multiple of
  * its {@code n}, so one worker runs the same text several times in a row.
  */
 @ClusterExtension.WithCluster
@@ -30,9 +31,11 @@ class StepPlanTest {
         db.createRole(A);
         db.createRole(B);
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute("DROP TABLE IF EXISTS public.plan_shared, public.plan_ddl, public.plan_grant");
-            s.execute("DROP SEQUENCE IF EXISTS public.plan_runs");
+            s.execute("DROP TABLE IF EXISTS public.plan_shared, public.plan_ddl, public.plan_grant, public.plan_times");
+            s.execute("CREATE TABLE public.plan_times (t timestamptz, k bigint)");
+            s.execute("DROP SEQUENCE IF EXISTS public.plan_runs, public.plan_now_runs");
             s.execute("CREATE SEQUENCE public.plan_runs");
+            s.execute("CREATE SEQUENCE public.plan_now_runs");
             s.execute("CREATE TABLE public.plan_shared (owner name NOT NULL, v integer NOT NULL)");
             s.execute("ALTER TABLE public.plan_shared ENABLE ROW LEVEL SECURITY");
             s.execute("CREATE POLICY own ON public.plan_shared USING (owner = current_user)");
@@ -42,8 +45,9 @@ class StepPlanTest {
             s.execute("CREATE TABLE public.plan_grant (v integer)");
             s.execute("INSERT INTO public.plan_grant VALUES (7)");
             for (String role : new String[] {A, B}) {
-                s.execute("GRANT USAGE ON SEQUENCE public.plan_runs TO " + role);
+                s.execute("GRANT USAGE ON SEQUENCE public.plan_runs, public.plan_now_runs TO " + role);
                 s.execute("GRANT SELECT ON public.plan_shared, public.plan_grant TO " + role);
+                s.execute("GRANT SELECT, INSERT ON public.plan_times TO " + role);
                 s.execute("DROP SCHEMA IF EXISTS " + role + " CASCADE");
                 s.execute("CREATE SCHEMA " + role + " AUTHORIZATION " + role);
                 s.execute("CREATE TABLE " + role + ".plan_mine (v integer)");
@@ -65,6 +69,10 @@ class StepPlanTest {
 
                 CREATE WORKFLOW plan_grant (n integer)
                 AS df.loop('SELECT (SELECT v FROM plan_grant) AS v, nextval(''plan_runs'') AS k' |=> 'r',
+                           'SELECT $r.k % $n <> 0');
+
+                CREATE WORKFLOW plan_now (n integer)
+                AS df.loop('INSERT INTO plan_times SELECT ''now''::timestamptz, nextval(''plan_now_runs'') RETURNING k' |=> 'r',
                            'SELECT $r.k % $n <> 0');
 
                 CREATE WORKFLOW plan_statements (n integer)
@@ -113,6 +121,14 @@ class StepPlanTest {
                 s.execute("GRANT SELECT ON public.plan_grant TO " + B);
             }
         }
+    }
+
+    @Test
+    void nowIsReadAtEachRun(TestCluster db) throws Exception {
+        // a kept plan would hold 'now' as the constant it was when planned
+        String id = start(db, A, "plan_now");
+        assertEquals("completed", db.awaitInstance(id), () -> error(db, id));
+        assertEquals("6 6", scalar(db, "SELECT count(*) || ' ' || count(DISTINCT t) FROM plan_times"));
     }
 
     @Test

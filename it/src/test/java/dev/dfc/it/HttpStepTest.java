@@ -1,0 +1,251 @@
+package dev.dfc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.dfc.it.harness.ClusterExtension;
+import dev.dfc.it.harness.TestCluster;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTP steps (RUNTIME.md section 3, "HTTP") against a real HTTP server on loopback: the step
+ * runner makes the call after the step's transaction commits and records the response as the
+ * node's result ({@code status, body, encoding, headers, ok, duration_ms}); non-2xx responses
+ * complete with {@code ok: false}; timeouts and refused destinations fail the node with a clear
+ * message; only roles granted {@code include_http} may call. The cluster's
+ * {@code dfc.http_allow_private} is on for this class (loopback is otherwise refused, which one
+ * test checks with it off).
+ */
+@ClusterExtension.WithCluster
+class HttpStepTest {
+    static final String CALLER = "http_caller";
+    static final String NO_HTTP = "http_denied";
+    static HttpServer server;
+    static String base;
+    static final AtomicInteger slowCalls = new AtomicInteger();
+
+    @BeforeAll
+    static void setUp(TestCluster db) throws Exception {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.createContext("/json", x -> reply(x, 200, "application/json", "{\"hello\":\"wörld\"}".getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/echo", x -> {
+            String body = new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String ct = String.valueOf(x.getRequestHeaders().getFirst("Content-Type"));
+            String token = String.valueOf(x.getRequestHeaders().getFirst("X-Token"));
+            x.getResponseHeaders().add("X-Seen", "a");
+            x.getResponseHeaders().add("X-Seen", "b");
+            reply(x, 201, "text/plain; charset=utf-8",
+                    (x.getRequestMethod() + "|" + ct + "|" + token + "|" + body).getBytes(StandardCharsets.UTF_8));
+        });
+        server.createContext("/missing", x -> reply(x, 404, "text/plain", "nope".getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/bin", x -> reply(x, 200, "application/octet-stream", new byte[] {0, (byte) 0xff, 16}));
+        server.createContext("/slow", x -> {
+            slowCalls.incrementAndGet();
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            reply(x, 200, "text/plain", "late".getBytes(StandardCharsets.UTF_8));
+        });
+        server.start();
+        base = "http://127.0.0.1:" + server.getAddress().getPort();
+
+        db.createRole(CALLER);
+        db.createRole(NO_HTTP);
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT df.grant_usage('" + CALLER + "', include_http => true)");
+        }
+        deploy(db, "http_json", "df.http_step(" + lit(base + "/json") + ", 'GET')");
+        deploy(db, "http_post", "df.http_step(" + lit(base + "/echo") + ", 'POST', '{\"n\": 1}', '{\"X-Token\": \"t-1\"}')");
+        deploy(db, "http_put_text", "df.http_step(" + lit(base + "/echo") + ", 'PUT', 'plain words')");
+        deploy(db, "http_missing", "df.http_step(" + lit(base + "/missing") + ", 'GET')");
+        deploy(db, "http_bin", "df.http_step(" + lit(base + "/bin") + ", 'GET')");
+        deploy(db, "http_slow", "df.http_step(" + lit(base + "/slow") + ", 'GET', p_timeout => 0.5)");
+        deploy(db, "http_ftp", "df.http_step('ftp://127.0.0.1/x', 'GET')");
+        deploy(db, "http_header_injection", "df.http_step(" + lit(base + "/echo") + ", 'GET', p_headers => '{\"X-Token\": \"a\\r\\nX-Evil: 1\"}')");
+        deploy(db, "http_closed_port", "df.http_step('http://127.0.0.1:1/', 'GET', p_timeout => 5)");
+        setAllowPrivate(db, true);
+    }
+
+    @AfterAll
+    static void tearDown(TestCluster db) throws Exception {
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM RESET dfc.http_allow_private");
+            s.execute("SELECT pg_reload_conf()");
+        }
+        if (server != null) server.stop(0);
+    }
+
+    @Test
+    void getReturnsTheResponseAsTheNodesResult(TestCluster db) throws Exception {
+        String id = run(db, CALLER, "http_json", "completed");
+        assertEquals("200 true text {\"hello\":\"wörld\"} application/json t",
+                scalar(db, "SELECT concat_ws(' ', r ->> 'status', r ->> 'ok', r ->> 'encoding', r ->> 'body', r -> 'headers' ->> 'content-type',"
+                        + " (r ->> 'duration_ms')::numeric >= 0) FROM (SELECT df.result('" + id + "')::json AS r) x"));
+        assertEquals("HTTP completed", scalar(db, "SELECT node_type || ' ' || status FROM df.instance_nodes('" + id + "') WHERE node_id = 1"));
+    }
+
+    @Test
+    void postSendsTheBodyAndHeaders(TestCluster db) throws Exception {
+        String id = run(db, CALLER, "http_post", "completed");
+        assertEquals("201 true POST|application/json|t-1|{\"n\": 1} a, b",
+                scalar(db, "SELECT concat_ws(' ', r ->> 'status', r ->> 'ok', r ->> 'body', r -> 'headers' ->> 'x-seen')"
+                        + " FROM (SELECT df.result('" + id + "')::json AS r) x"));
+        String put = run(db, CALLER, "http_put_text", "completed");
+        assertEquals("PUT|text/plain; charset=utf-8|null|plain words",
+                scalar(db, "SELECT df.result('" + put + "')::json ->> 'body'"));
+    }
+
+    @Test
+    void nonSuccessStatusCompletesWithOkFalse(TestCluster db) throws Exception {
+        String id = run(db, CALLER, "http_missing", "completed");
+        assertEquals("404 false nope", scalar(db, "SELECT concat_ws(' ', r ->> 'status', r ->> 'ok', r ->> 'body')"
+                + " FROM (SELECT df.result('" + id + "')::json AS r) x"));
+    }
+
+    @Test
+    void binaryBodiesAreBase64(TestCluster db) throws Exception {
+        String id = run(db, CALLER, "http_bin", "completed");
+        assertEquals("base64 AP8Q", scalar(db, "SELECT concat_ws(' ', r ->> 'encoding', r ->> 'body')"
+                + " FROM (SELECT df.result('" + id + "')::json AS r) x"));
+    }
+
+    @Test
+    void timeoutsAndNetworkErrorsFailTheNode(TestCluster db) throws Exception {
+        String id = run(db, CALLER, "http_slow", "failed");
+        assertEquals("57014 HTTP request timed out after 0.5 s", error(db, id));
+        String closed = run(db, CALLER, "http_closed_port", "failed");
+        String e = error(db, closed);
+        assertTrue(e.startsWith("08000 HTTP request failed: "), e);
+    }
+
+    @Test
+    void badRequestsAreRefusedBeforeAnythingIsSent(TestCluster db) throws Exception {
+        String ftp = run(db, CALLER, "http_ftp", "failed");
+        assertEquals("22023 HTTP URL must start with http:// or https:// and a host: ftp://127.0.0.1/x", error(db, ftp));
+        String inj = run(db, CALLER, "http_header_injection", "failed");
+        assertEquals("22023 HTTP header \"X-Token\" contains a line break", error(db, inj));
+    }
+
+    @Test
+    void onlyRolesGrantedHttpMayCall(TestCluster db) throws Exception {
+        String id = run(db, NO_HTTP, "http_json", "failed");
+        assertEquals("42501 role " + NO_HTTP + " may not make HTTP calls", error(db, id));
+    }
+
+    @Test
+    void loopbackIsRefusedUnlessAllowed(TestCluster db) throws Exception {
+        setAllowPrivate(db, false);
+        try {
+            String id = run(db, CALLER, "http_json", "failed");
+            assertEquals("42501 HTTP destination 127.0.0.1 is a loopback address: refused (dfc.http_allow_private is off)", error(db, id));
+        } finally {
+            setAllowPrivate(db, true);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * Registers a one-step workflow whose state function returns {@code stepSql} (a df.http_step
+     * call), the way compiled workflows are registered (docs/internals.md).
+     */
+    static void deploy(TestCluster db, String name, String stepSql) {
+        String fn = "df_workflows.\"" + name + "@1\"";
+        db.applySql("CREATE OR REPLACE FUNCTION " + fn + "(p_instance text, p_state integer) RETURNS df.step\n"
+                + "LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$\n"
+                + "BEGIN\n"
+                + "    IF p_state = 1 THEN RETURN " + stepSql + "; END IF;\n"
+                + "    RAISE EXCEPTION 'no state %', p_state;\n"
+                + "END $f$;\n"
+                + "SELECT df._register_version(p_workflow => '" + name + "', p_version => '1',"
+                + " p_function => '" + fn.replace("'", "''") + "(text,integer)'::regprocedure, p_params => '[]'::jsonb,"
+                + " p_nodes => '[{\"node\":1,\"type\":\"HTTP\",\"query\":null,\"bind\":null,\"next\":null,"
+                + "\"else_next\":null,\"branches\":null,\"line\":1,\"col\":1}]'::jsonb, p_source => 'HttpStepTest');\n",
+                "deploy of " + name);
+    }
+
+    static String lit(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+
+    static void reply(HttpExchange x, int status, String type, byte[] body) throws IOException {
+        x.getResponseHeaders().add("Content-Type", type);
+        x.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        try (OutputStream out = x.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    /** Starts {@code workflow} as {@code role}, waits for it to end and checks its status; returns the id. */
+    static String run(TestCluster db, String role, String workflow, String status) throws SQLException {
+        String id;
+        try (Connection c = db.connectAs(role); PreparedStatement s = c.prepareStatement("SELECT df.start(?)")) {
+            s.setString(1, workflow);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                id = rs.getString(1);
+            }
+        }
+        String ended = db.awaitInstance(id);
+        String why = error(db, id);
+        assertEquals(status, ended, () -> workflow + ": " + why);
+        return id;
+    }
+
+    /** "sqlstate message" of a failed instance. */
+    static String error(TestCluster db, String id) throws SQLException {
+        return scalar(db, "SELECT (error ->> 'sqlstate') || ' ' || (error ->> 'message') FROM df.instances WHERE id = '" + id + "'");
+    }
+
+    static String scalar(TestCluster db, String sql) throws SQLException {
+        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /**
+     * Sets dfc.http_allow_private and waits until the step workers have it: a probe call to the
+     * server succeeds (on) or is refused (off), within 15 s.
+     */
+    static void setAllowPrivate(TestCluster db, boolean on) throws Exception {
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET dfc.http_allow_private = " + (on ? "on" : "off"));
+            s.execute("SELECT pg_reload_conf()");
+        }
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (true) {
+            // every worker must have it: probe as many times as there are workers, in a row
+            boolean all = true;
+            for (int i = 0; i < 3 && all; i++) {
+                String id;
+                try (Connection c = db.connectAs(CALLER); Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT df.start('http_json')")) {
+                    rs.next();
+                    id = rs.getString(1);
+                }
+                all = (on ? "completed" : "failed").equals(db.awaitInstance(id));
+            }
+            if (all) return;
+            if (System.nanoTime() > deadline) fail("dfc.http_allow_private = " + on + " did not reach the step workers");
+        }
+    }
+}

@@ -1,0 +1,161 @@
+-- HTTP steps (RUNTIME.md section 3, "HTTP"; docs/runtime.md, "HTTP steps").
+-- df._run checks the call (df._http_request) and parks the item; the step
+-- runner makes the call outside any transaction (bgworker/dfc.c, which also
+-- refuses private, loopback and link-local destinations unless
+-- dfc.http_allow_private is on) and reports the outcome with df._http_done.
+
+-- The call of an HTTP step, checked: a refusal raises, and df._run records it
+-- as the node's failure. Only roles granted usage with include_http (or a
+-- role they are members of) may make calls.
+CREATE OR REPLACE FUNCTION df._http_request(p_submitter oid, p_step df.step)
+RETURNS df._http_call
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_call    df._http_call;
+    v_method  text := upper(coalesce(p_step.method, 'POST'));
+    v_seconds double precision := coalesce(p_step.seconds, 30);
+    v_header  record;
+    v_typed   boolean := false;
+    v_void    json;
+BEGIN
+    IF NOT EXISTS (SELECT FROM df._usage u
+                    WHERE u.include_http AND pg_has_role(p_submitter, u.role::oid, 'USAGE'))
+       AND NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = p_submitter), false) THEN
+        RAISE EXCEPTION 'role % may not make HTTP calls', p_submitter::regrole
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'An administrator allows it with df.grant_usage(role, include_http => true).';
+    END IF;
+    IF p_step.url IS NULL OR p_step.url !~* '^https?://[^/?#\s]' THEN
+        RAISE EXCEPTION 'HTTP URL must start with http:// or https:// and a host: %', coalesce(p_step.url, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_step.url ~ '[\s\x01-\x1f\x7f]' THEN
+        RAISE EXCEPTION 'HTTP URL contains white space or control characters: %', p_step.url
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Percent-encode them (%20 for a space).';
+    END IF;
+    IF v_method NOT IN ('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS') THEN
+        RAISE EXCEPTION 'unknown HTTP method "%"', p_step.method
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS.';
+    END IF;
+    IF v_seconds IS NULL OR NOT (v_seconds > 0 AND v_seconds <= 3600) THEN
+        RAISE EXCEPTION 'HTTP timeout must be more than 0 and at most 3600 seconds, not %', v_seconds
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_step.headers IS NOT NULL AND jsonb_typeof(p_step.headers) <> 'object' THEN
+        RAISE EXCEPTION 'HTTP headers must be a JSON object, not %', p_step.headers
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    v_call.headers := ARRAY[]::text[];
+    FOR v_header IN SELECT h.key, h.value FROM jsonb_each(coalesce(p_step.headers, '{}')) AS h LOOP
+        IF v_header.key !~ '^[!#$%&''*+.^_`|~0-9A-Za-z-]+$' THEN
+            RAISE EXCEPTION 'HTTP header name "%" is not a token', v_header.key
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF jsonb_typeof(v_header.value) NOT IN ('string', 'number', 'boolean') THEN
+            RAISE EXCEPTION 'HTTP header "%" must be a string, not %', v_header.key, v_header.value
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF (v_header.value #>> '{}') ~ '[\r\n\x00]' THEN
+            RAISE EXCEPTION 'HTTP header "%" contains a line break', v_header.key
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        v_typed := v_typed OR lower(v_header.key) = 'content-type';
+        v_call.headers := v_call.headers || (v_header.key || ': ' || (v_header.value #>> '{}'));
+    END LOOP;
+    -- a body without a Content-Type is sent as JSON when it is JSON, else as text
+    IF p_step.body IS NOT NULL AND NOT v_typed THEN
+        BEGIN
+            v_void := p_step.body::json;
+            v_call.headers := v_call.headers || 'Content-Type: application/json'::text;
+        EXCEPTION WHEN invalid_text_representation THEN
+            v_call.headers := v_call.headers || 'Content-Type: text/plain; charset=utf-8'::text;
+        END;
+    END IF;
+
+    v_call.url := p_step.url;
+    v_call.method := v_method;
+    v_call.body := p_step.body;
+    v_call.timeout_ms := ceil(v_seconds * 1000)::integer;
+    RETURN v_call;
+END;
+$$;
+COMMENT ON FUNCTION df._http_request(oid, df.step)
+    IS 'checks an HTTP step''s call (permission, URL, method, headers, timeout) and returns it for the step runner';
+
+-- The outcome of the call df._run returned for p_item (token: the call's
+-- v_call.token), in a new transaction: a response completes the node with
+-- {"status","body","encoding","headers","ok","duration_ms"} (any status: ok is
+-- false outside 2xx, and the workflow decides); p_error (a network error, a
+-- timeout, a refused destination) fails it. An outcome for an item that moved
+-- on (cancelled, a decided race, an older call) is dropped.
+CREATE OR REPLACE FUNCTION df._http_done(p_item bigint, p_token timestamptz, p_status integer, p_headers text[],
+                                         p_body bytea, p_duration_ms double precision,
+                                         p_error text DEFAULT NULL, p_sqlstate text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_item     df._queue;
+    v_status   text;
+    v_step     df.step;
+    v_headers  jsonb;
+    v_textual  boolean;
+    v_text     text;
+    v_result   json;
+BEGIN
+    SELECT q.* INTO v_item FROM df._queue q WHERE q.id = p_item FOR UPDATE;
+    IF NOT FOUND OR v_item.waiting IS DISTINCT FROM 'http' OR v_item.wait_until IS DISTINCT FROM p_token THEN
+        RETURN;
+    END IF;
+    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = v_item.instance_id;
+    IF v_status NOT IN ('pending', 'running') OR NOT df._thread_live(v_item) THEN
+        DELETE FROM df._queue WHERE id = p_item;
+        RETURN;
+    END IF;
+    IF p_error IS NOT NULL THEN
+        PERFORM df._fail(p_item, coalesce(p_sqlstate, '08000'), p_error);
+        RETURN;
+    END IF;
+
+    -- header names in lower case; a repeated header's values joined with ", "
+    SELECT jsonb_object_agg(h.name, h.value) INTO v_headers
+      FROM (SELECT lower(btrim(split_part(l.line, ':', 1))) AS name,
+                   string_agg(btrim(substr(l.line, strpos(l.line, ':') + 1)), ', ' ORDER BY l.ord) AS value
+              FROM unnest(p_headers) WITH ORDINALITY AS l(line, ord)
+             WHERE strpos(l.line, ':') > 1
+             GROUP BY 1) h;
+    -- a textual body (by its Content-Type; none counts as text) that is
+    -- valid UTF-8 is given as text, anything else in base64
+    v_textual := coalesce(v_headers ->> 'content-type', 'text/plain')
+                 ~* '^\s*(text/|application/(json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql)\M|[^;]*\+(json|xml)\M)';
+    IF v_textual THEN
+        BEGIN
+            v_text := convert_from(coalesce(p_body, ''::bytea), 'UTF8');
+        EXCEPTION WHEN character_not_in_repertoire OR untranslatable_character THEN
+            v_textual := false;
+        END;
+    END IF;
+    v_result := json_build_object(
+        'status', p_status,
+        'body', CASE WHEN v_textual THEN v_text ELSE translate(encode(coalesce(p_body, ''::bytea), 'base64'), E'\n', '') END,
+        'encoding', CASE WHEN v_textual THEN 'text' ELSE 'base64' END,
+        'headers', coalesce(v_headers, '{}'::jsonb),
+        'ok', p_status BETWEEN 200 AND 299,
+        'duration_ms', round(p_duration_ms::numeric, 3));
+
+    v_step := df._render(v_item.instance_id, v_item.state);
+    PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
+    IF v_step.bind IS NOT NULL THEN
+        PERFORM df._bind(v_item.instance_id, v_step.bind, v_result);
+    END IF;
+    PERFORM df._advance(v_item, v_step.next, NULL, v_result, v_status);
+END;
+$$;
+COMMENT ON FUNCTION df._http_done(bigint, timestamptz, integer, text[], bytea, double precision, text, text)
+    IS 'records the outcome of an HTTP step''s call (response or error) and moves its thread on (step runner, new transaction)';
