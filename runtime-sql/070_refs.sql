@@ -234,3 +234,78 @@ END;
 $$;
 COMMENT ON FUNCTION df.ref_rows(text, text)
     IS 'renders $name.* of an instance as an inline relation (VALUES ...) AS name(cols) with typed values';
+
+-- References in the URL, body and headers of an HTTP step (not SQL): the
+-- value as raw text -- a string's own text, anything else its JSON -- and
+-- $name.* as the JSON array of its rows. NULL or no row fails as in SQL
+-- unless p_nullsafe, which gives an empty string.
+CREATE OR REPLACE FUNCTION df.ref_raw(p_instance text, p_name text, p_col text DEFAULT NULL, p_nullsafe boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_result df._results := df._result(p_instance, p_name);
+    v_ref text := '$' || p_name || coalesce('.' || p_col, '');
+    v_col text;
+    v_value json;
+BEGIN
+    IF p_col IS NULL THEN
+        SELECT c ->> 'name' INTO v_col FROM json_array_elements(v_result.columns) AS c LIMIT 1;
+    ELSE
+        SELECT c ->> 'name' INTO v_col FROM json_array_elements(v_result.columns) AS c WHERE c ->> 'name' = p_col LIMIT 1;
+        IF v_col IS NULL THEN
+            RAISE EXCEPTION '$% has no column "%"', p_name, p_col
+                USING ERRCODE = 'undefined_column',
+                      DETAIL = format('Its columns are: %s.', coalesce(
+                          (SELECT string_agg(c ->> 'name', ', ') FROM json_array_elements(v_result.columns) AS c), 'none'));
+        END IF;
+    END IF;
+    IF v_col IS NULL OR json_array_length(v_result.value -> 'rows') = 0 THEN
+        IF p_nullsafe THEN
+            RETURN '';
+        END IF;
+        RAISE EXCEPTION '% has no rows', v_ref
+            USING ERRCODE = 'no_data_found',
+                  HINT = format('Use %s? to get an empty text when there is no row.', v_ref);
+    END IF;
+    v_value := v_result.value -> 'rows' -> 0 -> v_col;
+    IF v_value IS NULL OR json_typeof(v_value) = 'null' THEN
+        IF p_nullsafe THEN
+            RETURN '';
+        END IF;
+        RAISE EXCEPTION '% is NULL (use %? to allow NULL)', v_ref, v_ref
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    RETURN CASE json_typeof(v_value) WHEN 'string' THEN v_value #>> '{}' ELSE v_value::text END;
+END;
+$$;
+COMMENT ON FUNCTION df.ref_raw(text, text, text, boolean)
+    IS 'renders $name, $name.col (and ? forms) in an HTTP step''s URL, body or headers: the value''s raw text';
+
+CREATE OR REPLACE FUNCTION df.ref_json(p_instance text, p_name text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN coalesce((df._result(p_instance, p_name)).value -> 'rows', '[]'::json)::text;
+END;
+$$;
+COMMENT ON FUNCTION df.ref_json(text, text)
+    IS 'renders $name.* in an HTTP step''s URL, body or headers: the JSON array of its rows';
+
+-- A substituted value inside a JSON string of an HTTP step's headers: escaped
+-- as JSON would (quotes, backslashes, control characters), without the quotes.
+CREATE OR REPLACE FUNCTION df.json_inner(p_text text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_json text := to_json(p_text)::text;
+BEGIN
+    RETURN substr(v_json, 2, length(v_json) - 2);
+END;
+$$;
+COMMENT ON FUNCTION df.json_inner(text) IS 'escapes text for the inside of a JSON string (HTTP step headers)';

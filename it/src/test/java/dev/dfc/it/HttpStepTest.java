@@ -52,7 +52,9 @@ class HttpStepTest {
             x.getResponseHeaders().add("X-Seen", "a");
             x.getResponseHeaders().add("X-Seen", "b");
             reply(x, 201, "text/plain; charset=utf-8",
-                    (x.getRequestMethod() + "|" + ct + "|" + token + "|" + body).getBytes(StandardCharsets.UTF_8));
+                    (x.getRequestMethod() + "|" + ct + "|" + token + "|" + body
+                            + (x.getRequestURI().getPath().equals("/echo") ? "" : "|" + x.getRequestURI().getPath()))
+                            .getBytes(StandardCharsets.UTF_8));
         });
         server.createContext("/missing", x -> reply(x, 404, "text/plain", "nope".getBytes(StandardCharsets.UTF_8)));
         server.createContext("/bin", x -> reply(x, 200, "application/octet-stream", new byte[] {0, (byte) 0xff, 16}));
@@ -73,15 +75,22 @@ class HttpStepTest {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             s.execute("SELECT df.grant_usage('" + CALLER + "', include_http => true)");
         }
-        deploy(db, "http_json", "df.http_step(" + lit(base + "/json") + ", 'GET')");
-        deploy(db, "http_post", "df.http_step(" + lit(base + "/echo") + ", 'POST', '{\"n\": 1}', '{\"X-Token\": \"t-1\"}')");
-        deploy(db, "http_put_text", "df.http_step(" + lit(base + "/echo") + ", 'PUT', 'plain words')");
-        deploy(db, "http_missing", "df.http_step(" + lit(base + "/missing") + ", 'GET')");
-        deploy(db, "http_bin", "df.http_step(" + lit(base + "/bin") + ", 'GET')");
-        deploy(db, "http_slow", "df.http_step(" + lit(base + "/slow") + ", 'GET', p_timeout => 0.5)");
-        deploy(db, "http_ftp", "df.http_step('ftp://127.0.0.1/x', 'GET')");
-        deploy(db, "http_header_injection", "df.http_step(" + lit(base + "/echo") + ", 'GET', p_headers => '{\"X-Token\": \"a\\r\\nX-Evil: 1\"}')");
-        deploy(db, "http_closed_port", "df.http_step('http://127.0.0.1:1/', 'GET', p_timeout => 5)");
+        db.deploy("http.dfsql", """
+                CREATE WORKFLOW http_json AS df.http('%1$s/json', 'GET');
+                CREATE WORKFLOW http_post AS df.http('%1$s/echo', 'POST', '{"n": 1}', '{"X-Token": "t-1"}');
+                CREATE WORKFLOW http_put_text AS df.http('%1$s/echo', 'put', 'plain words');
+                CREATE WORKFLOW http_missing AS df.http('%1$s/missing', 'GET');
+                CREATE WORKFLOW http_bin AS df.http('%1$s/bin', 'GET');
+                CREATE WORKFLOW http_slow AS df.http('%1$s/slow', 'GET', timeout_s => 0.5);
+                CREATE WORKFLOW http_to (url text) AS df.http('{url}', 'GET');
+                CREATE WORKFLOW http_header_injection (v text) AS df.http('%1$s/echo', 'GET', headers => '{"X-Token": "{v}x"}');
+                CREATE WORKFLOW http_closed_port AS df.http('http://127.0.0.1:1/', 'GET', timeout_s => 5);
+                CREATE WORKFLOW http_refs (who text DEFAULT 'O''Brien "the" 3rd')
+                AS
+                    'SELECT 7 AS id, ''a b'' AS label' |=> 'a'
+                    ~> df.http('%1$s/echo/$a.id/{sys_instance_id}', 'POST', '{"id": $a.id, "rows": $a.*}', '{"X-Token": "{who}"}') |=> 'r'
+                    ~> 'SELECT $r.status AS status, $r.ok AS ok, $r.body AS body';
+                """.formatted(base));
         setAllowPrivate(db, true);
     }
 
@@ -138,10 +147,18 @@ class HttpStepTest {
     }
 
     @Test
+    void referencesAreSubstitutedInTheUrlBodyAndHeaders(TestCluster db) throws Exception {
+        String id = run(db, CALLER, "http_refs", "completed");
+        assertEquals("{\"rows\":[{\"status\":201,\"ok\":true,\"body\":\"POST|application/json|O'Brien \\\"the\\\" 3rd|"
+                + "{\\\"id\\\": 7, \\\"rows\\\": [{\\\"id\\\":7,\\\"label\\\":\\\"a b\\\"}]}|/echo/7/" + id + "\"}],\"row_count\":1}",
+                scalar(db, "SELECT df.result('" + id + "')"));
+    }
+
+    @Test
     void badRequestsAreRefusedBeforeAnythingIsSent(TestCluster db) throws Exception {
-        String ftp = run(db, CALLER, "http_ftp", "failed");
+        String ftp = runWith(db, CALLER, "http_to", "{\"url\": \"ftp://127.0.0.1/x\"}", "failed");
         assertEquals("22023 HTTP URL must start with http:// or https:// and a host: ftp://127.0.0.1/x", error(db, ftp));
-        String inj = run(db, CALLER, "http_header_injection", "failed");
+        String inj = runWith(db, CALLER, "http_header_injection", "{\"v\": \"a\\r\\nX-Evil: 1\"}", "failed");
         assertEquals("22023 HTTP header \"X-Token\" contains a line break", error(db, inj));
     }
 
@@ -164,29 +181,6 @@ class HttpStepTest {
 
     // ---------------------------------------------------------------------------------------
 
-    /**
-     * Registers a one-step workflow whose state function returns {@code stepSql} (a df.http_step
-     * call), the way compiled workflows are registered (docs/internals.md).
-     */
-    static void deploy(TestCluster db, String name, String stepSql) {
-        String fn = "df_workflows.\"" + name + "@1\"";
-        db.applySql("CREATE OR REPLACE FUNCTION " + fn + "(p_instance text, p_state integer) RETURNS df.step\n"
-                + "LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$\n"
-                + "BEGIN\n"
-                + "    IF p_state = 1 THEN RETURN " + stepSql + "; END IF;\n"
-                + "    RAISE EXCEPTION 'no state %', p_state;\n"
-                + "END $f$;\n"
-                + "SELECT df._register_version(p_workflow => '" + name + "', p_version => '1',"
-                + " p_function => '" + fn.replace("'", "''") + "(text,integer)'::regprocedure, p_params => '[]'::jsonb,"
-                + " p_nodes => '[{\"node\":1,\"type\":\"HTTP\",\"query\":null,\"bind\":null,\"next\":null,"
-                + "\"else_next\":null,\"branches\":null,\"line\":1,\"col\":1}]'::jsonb, p_source => 'HttpStepTest');\n",
-                "deploy of " + name);
-    }
-
-    static String lit(String s) {
-        return "'" + s.replace("'", "''") + "'";
-    }
-
     static void reply(HttpExchange x, int status, String type, byte[] body) throws IOException {
         x.getResponseHeaders().add("Content-Type", type);
         x.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
@@ -197,9 +191,14 @@ class HttpStepTest {
 
     /** Starts {@code workflow} as {@code role}, waits for it to end and checks its status; returns the id. */
     static String run(TestCluster db, String role, String workflow, String status) throws SQLException {
+        return runWith(db, role, workflow, "{}", status);
+    }
+
+    static String runWith(TestCluster db, String role, String workflow, String args, String status) throws SQLException {
         String id;
-        try (Connection c = db.connectAs(role); PreparedStatement s = c.prepareStatement("SELECT df.start(?)")) {
+        try (Connection c = db.connectAs(role); PreparedStatement s = c.prepareStatement("SELECT df.start(?, args => ?::jsonb)")) {
             s.setString(1, workflow);
+            s.setString(2, args);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 id = rs.getString(1);

@@ -45,7 +45,17 @@ public final class Emitter {
      */
     public record StateModel(int id, int line, String excerpt, String template, String bind, boolean bindOnRecord,
             Integer next, Integer elseNext, SqlModel sql, String text, String seconds, List<Integer> branches,
-            String mode, String value, int unwind) {}
+            String mode, String value, int unwind, HttpModel http) {}
+
+    /** An HTTP call: URL, body and headers (null: none) as text with references; method and timeout literal texts or null. */
+    public record HttpModel(TextModel url, String method, TextModel body, TextModel headers, String timeout) {
+        boolean hasRefs() {
+            return url.hasRefs() || (body != null && body.hasRefs()) || (headers != null && headers.hasRefs());
+        }
+    }
+
+    /** Text that is not SQL with its references, substituted as raw text, or escaped for a JSON string ({@code json}). */
+    public record TextModel(boolean hasRefs, String pattern, String text, List<RefModel> refs, boolean json) {}
 
     /** SQL text with its references: a format() pattern and its arguments, or the query as is. */
     public record SqlModel(boolean hasRefs, String pattern, String query, List<RefModel> refs) {}
@@ -128,10 +138,11 @@ public final class Emitter {
         boolean declaresStep = false;
         for (State s : wf.states()) {
             StateModel st = stateModel(s);
-            usesInstance |= st.sql() != null && st.sql().hasRefs();
+            usesInstance |= (st.sql() != null && st.sql().hasRefs()) || (st.http() != null && st.http().hasRefs());
             declaresStep |= st.bindOnRecord();
             states.add(st);
-            String query = s instanceof State.Sql q ? q.query() : s instanceof State.Cond c ? c.query() : null;
+            String query = s instanceof State.Sql q ? q.query() : s instanceof State.Cond c ? c.query()
+                    : s instanceof State.Http h ? h.urlText() : null;
             nodes.add(Json.object().field("node", s.id()).field("type", s.nodeType()).field("query", query)
                     .field("bind", s.bind()).field("next", s.next()).field("else_next", elseNext(s))
                     .field("branches", s instanceof State.Fork f ? f.branches() : null)
@@ -154,16 +165,35 @@ public final class Emitter {
         if (s instanceof State.Sleep z) return model(s, "sleepStep", null, null, z.seconds(), List.of(), null, null, 0);
         if (s instanceof State.Schedule c) return model(s, "scheduleStep", null, c.cron(), null, List.of(), null, null, 0);
         if (s instanceof State.Signal g) return model(s, "signalStep", null, g.name(), g.timeout(), List.of(), null, null, 0);
+        if (s instanceof State.Http h) {
+            HttpModel http = new HttpModel(text(h.url(), h.urlText(), false), h.method(),
+                    h.body() == null ? null : text(h.body(), null, false),
+                    h.headers() == null ? null : text(h.headers(), null, true), h.timeout());
+            return model(s, "httpStep", null, null, null, List.of(), null, null, 0, http);
+        }
         State.Break b = (State.Break) s;
         return model(s, "breakStep", null, null, null, List.of(), null, json(b.value()), b.unwind());
     }
 
     private static StateModel model(State s, String template, SqlModel sql, String text, String seconds,
             List<Integer> branches, String mode, String value, int unwind) {
+        return model(s, template, sql, text, seconds, branches, mode, value, unwind, null);
+    }
+
+    private static StateModel model(State s, String template, SqlModel sql, String text, String seconds,
+            List<Integer> branches, String mode, String value, int unwind, HttpModel http) {
         boolean bindOnRecord = s.bind() != null
                 && (s instanceof State.Cond || s instanceof State.IfRows || s instanceof State.Break);
         return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, s.next(), elseNext(s),
-                sql, text, seconds, branches, mode, value, unwind);
+                sql, text, seconds, branches, mode, value, unwind, http);
+    }
+
+    /** Text that is not SQL: its format() pattern and references, or the text as is. */
+    private static TextModel text(List<State.Part> parts, String asWritten, boolean json) {
+        SqlModel m = sql(parts, null);
+        StringBuilder plain = new StringBuilder();
+        for (State.Part p : parts) if (p instanceof State.Text t) plain.append(t.text());
+        return new TextModel(m.hasRefs(), m.pattern(), asWritten != null && !m.hasRefs() ? asWritten : plain.toString(), m.refs(), json);
     }
 
     private static Integer elseNext(State s) {

@@ -27,6 +27,18 @@ public final class IrDump {
             out.append('\n');
             if (s instanceof State.Sql sql) parts(out, sql.parts());
             if (s instanceof State.Cond c) parts(out, c.parts());
+            if (s instanceof State.Http h) {
+                out.append("    url\n");
+                parts(out, h.url());
+                if (h.body() != null) {
+                    out.append("    body\n");
+                    parts(out, h.body());
+                }
+                if (h.headers() != null) {
+                    out.append("    headers\n");
+                    parts(out, h.headers());
+                }
+            }
         }
         return out.toString();
     }
@@ -49,6 +61,9 @@ public final class IrDump {
         } else if (s instanceof State.Signal sg) {
             out.append(" signal ").append(quote(sg.name()));
             if (sg.timeout() != null) out.append(" timeout ").append(sg.timeout());
+        } else if (s instanceof State.Http h) {
+            out.append(" method ").append(h.method() == null ? "POST" : h.method());
+            if (h.timeout() != null) out.append(" timeout ").append(h.timeout());
         } else if (s instanceof State.Break b) {
             if (b.value() != null) {
                 out.append(" value ").append(b.value().type().name().toLowerCase(Locale.ROOT)).append(' ')

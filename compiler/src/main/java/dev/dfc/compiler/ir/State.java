@@ -112,6 +112,23 @@ public sealed interface State {
         public String nodeType() { return "BREAK"; }
     }
 
+    /**
+     * df.http: the URL, body (null: none) and headers (null: none) as text with their references,
+     * substituted when the step runs (as raw text; in the headers, escaped for a JSON string);
+     * {@code method} (null: POST) and {@code timeout} (a numeric literal's text, null: the default).
+     */
+    record Http(int id, String urlText, List<Part> url, String method, List<Part> body, List<Part> headers, String timeout,
+            String bind, Integer next, int line, int column, String excerpt) implements State {
+        public Http {
+            url = List.copyOf(url);
+            body = body == null ? null : List.copyOf(body);
+            headers = headers == null ? null : List.copyOf(headers);
+        }
+
+        @Override
+        public String nodeType() { return "HTTP"; }
+    }
+
     /** A literal value given to df.break; {@code text} is a number's or JSON's text, or a string's value. */
     record Value(ValueType type, String text) {}
 

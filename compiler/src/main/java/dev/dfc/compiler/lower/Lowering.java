@@ -7,6 +7,7 @@ import dev.dfc.compiler.ast.Statement;
 import dev.dfc.compiler.check.NodeFunctions;
 import dev.dfc.compiler.check.SqlRef;
 import dev.dfc.compiler.check.SqlScanner;
+import dev.dfc.compiler.check.TextRefs;
 import dev.dfc.compiler.check.VarRef;
 import dev.dfc.compiler.ir.Program;
 import dev.dfc.compiler.ir.State;
@@ -107,11 +108,24 @@ public final class Lowering {
                 case SCHEDULE -> new State.Schedule(id, text, bind, next, line, col, excerpt);
                 case SIGNAL -> new State.Signal(id, text, number, bind, next, line, col, excerpt);
                 case BREAK -> new State.Break(id, value, unwind, bind, next, line, col, excerpt);
+                case HTTP -> http((Expr.Call) origin, params, bind, line, col);
             };
+        }
+
+        private State.Http http(Expr.Call call, Set<String> params, String bind, int line, int col) {
+            String method = string(optionalArg(call, 1, "method"));
+            String body = string(optionalArg(call, 2, "body"));
+            String headers = string(optionalArg(call, 3, "headers"));
+            Expr timeout = optionalArg(call, 4, "timeout_s");
+            String url = string(arg(call, 0, "url"));
+            return new State.Http(id, url, textParts(url, params),
+                    method == null ? null : method.toUpperCase(java.util.Locale.ROOT),
+                    body == null ? null : textParts(body, params), headers == null ? null : textParts(headers, params),
+                    timeout == null || timeout instanceof Expr.Null ? null : number(timeout), bind, next, line, col, excerpt);
         }
     }
 
-    private enum Kind { SQL, IF, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK }
+    private enum Kind { SQL, IF, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK, HTTP }
 
     /**
      * A way out of a fragment: a state's {@code next}, or the {@code elseNext} of a condition whose
@@ -178,6 +192,8 @@ public final class Lowering {
                 return wait(Kind.SIGNAL, call, ((Expr.Str) arg(call, 0, "name")).value(),
                         timeout == null || timeout instanceof Expr.Null ? null : number(timeout));
             }
+            case "df.http":
+                return single(Kind.HTTP, call, null);
             default:
                 throw new IllegalStateException("cannot lower " + call.function() + " (the checker should have refused it)");
         }
@@ -364,15 +380,36 @@ public final class Lowering {
      * {@link SqlScanner}, so neither counts inside the SQL's own literals and comments). A
      * {@code {name}} naming a parameter becomes a parameter variable.
      */
+    /** The string literal of an argument (looking through a cast such as '…'::jsonb), or null when NULL or absent. */
+    private static String string(Expr e) {
+        if (e instanceof Expr.Cast c) return string(c.value());
+        if (e == null || e instanceof Expr.Null) return null;
+        if (e instanceof Expr.Str s) return s.value();
+        throw new IllegalStateException("expected a string, found " + e.span().text() + " (the checker should have refused it)");
+    }
+
+    /** Text that is not SQL (a URL, body, headers) split into literal text, references and variables (TextRefs). */
+    static List<State.Part> textParts(String text, Set<String> params) {
+        TreeMap<Integer, Object> found = new TreeMap<>();
+        for (SqlRef r : TextRefs.references(text)) found.put(r.start(), r);
+        for (VarRef v : TextRefs.variables(text)) found.putIfAbsent(v.start(), v);
+        return split(text, found, params);
+    }
+
     static List<State.Part> parts(String sql, Set<String> params) {
         TreeMap<Integer, Object> found = new TreeMap<>(); // by offset; references and variables never overlap
         SqlScanner.Found scanned = SqlScanner.scan(sql);
         for (SqlRef r : scanned.references()) found.put(r.start(), r);
         for (VarRef v : scanned.variables()) found.put(v.start(), v);
+        return split(sql, found, params);
+    }
+
+    private static List<State.Part> split(String sql, TreeMap<Integer, Object> found, Set<String> params) {
         List<State.Part> parts = new ArrayList<>();
         int at = 0;
         for (Object o : found.values()) {
             int start = o instanceof SqlRef r ? r.start() : ((VarRef) o).start();
+            if (start < at) continue; // (a {name} inside a reference's text cannot happen; be safe)
             if (start > at) parts.add(new State.Text(sql.substring(at, start)));
             if (o instanceof SqlRef r) {
                 parts.add(new State.Ref(r.kind(), r.name(), r.column()));
