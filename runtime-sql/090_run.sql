@@ -673,7 +673,7 @@ BEGIN
         v_call.token := clock_timestamp();
         UPDATE df._queue
            SET waiting = 'http', wait_until = v_call.token,
-               ready_at = now() + make_interval(secs => v_call.timeout_ms / 1000.0 + 60)
+               ready_at = now() + make_interval(secs => v_call.timeout_ms / 1000.0 + 10)
          WHERE id = p_item;
         PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
         PERFORM df._mark_running(v_item.instance_id, v_status);

@@ -10,8 +10,12 @@ import dev.dfc.cli.dev.DevCluster;
 import dev.dfc.compiler.Compilation;
 import dev.dfc.compiler.Compiler;
 import dev.dfc.compiler.source.SourceFile;
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,7 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -274,6 +281,60 @@ class CrashTest {
         } finally {
             sql("DELETE FROM df._queue WHERE instance_id = '" + id + "'");
             awaitWorkers(60);
+        }
+    }
+
+    /**
+     * An HTTP step is made outside any transaction: a worker killed while waiting for the response
+     * leaves no outcome, and the step is claimed again once its timeout (5 s) plus 10 s have passed
+     * and the request made again (at least once); the instance then completes once.
+     */
+    @Test
+    void httpCallCutByAWorkerKillIsMadeAgain() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch arrived = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newFixedThreadPool(2));
+        server.createContext("/once", x -> {
+            int n = calls.incrementAndGet();
+            if (n == 1) {
+                arrived.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] body = ("call " + n).getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(200, body.length);
+            try (OutputStream out = x.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        try {
+            sql("SELECT df.grant_usage('crash_user', include_http => true)");
+            deploy("CREATE WORKFLOW crash_http AS df.http('http://127.0.0.1:" + server.getAddress().getPort() + "/once', 'GET', timeout_s => 5) |=> 'r'"
+                    + " ~> 'INSERT INTO crash_plain SELECT 7, count(*) FROM crash_plain WHERE k = 7 RETURNING $r.body AS body';");
+            String id;
+            try (Connection c = connectAs(ROLE); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT df.start('crash_http')")) {
+                rs.next();
+                id = rs.getString(1);
+            }
+            assertTrue(arrived.await(30, TimeUnit.SECONDS), "the first call did not arrive");
+            long pid = Long.parseLong(queryUntil("SELECT pid FROM pg_stat_activity WHERE backend_type = 'dfc step worker'"
+                    + " AND query = 'dfc: making an HTTP call'", 10));
+            kill9(pid);
+            release.countDown();
+            awaitWorkers(60);
+            assertEquals("completed", queryUntil("SELECT df.await_instance('" + id + "', 50)", 60));
+            assertEquals(2, calls.get());
+            assertEquals("{\"rows\":[{\"body\":\"call 2\"}],\"row_count\":1}", sql("SELECT df.result('" + id + "')"));
+            assertEquals("1", sql("SELECT count(*) FROM crash_plain WHERE k = 7"));
+        } finally {
+            release.countDown();
+            server.stop(0);
         }
     }
 
