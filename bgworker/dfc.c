@@ -103,6 +103,7 @@ static char *dfc_database = NULL;
 static int	dfc_workers = 2;
 static bool dfc_allow_superuser = false;
 static bool dfc_http_allow_private = false;
+static bool dfc_http_allow_loopback = false;
 static int	dfc_list_instances_max_limit = 1000;
 static int	dfc_step_plans = 16;
 static int	dfc_retention = 7 * 24 * 3600;	/* seconds; 0: keep */
@@ -223,9 +224,18 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("dfc.http_allow_private",
-							 "Allows HTTP steps to call private, loopback and link-local addresses.",
-							 "Off: a call whose host resolves to such an address fails its node.",
+							 "Allows HTTP steps to call private, link-local, shared and multicast addresses.",
+							 "Off: a call whose host resolves to such an address fails its node (loopback: dfc.http_allow_loopback).",
 							 &dfc_http_allow_private,
+							 false,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("dfc.http_allow_loopback",
+							 "Allows HTTP steps to call loopback addresses (this machine).",
+							 "Off: a call whose host resolves to 127.0.0.0/8, ::1 or an unspecified address fails its node.",
+							 &dfc_http_allow_loopback,
 							 false,
 							 PGC_SIGHUP,
 							 0,
@@ -1199,11 +1209,11 @@ runtime_installed(void)
  * makes the call here, outside any transaction, and reports the outcome with
  * df._http_done in a new one.  Through libcurl: http and https only, no
  * redirect followed (a 3xx is a response like any other), no proxy from the
- * environment, at most HTTP_MAX_BODY bytes of response body.  Unless
- * dfc.http_allow_private is on, the address of each connection is checked
- * as it is opened, after name resolution (so a name cannot lead to a private
- * address): loopback, private, link-local, unspecified, shared and multicast
- * addresses are refused.
+ * environment, at most HTTP_MAX_BODY bytes of response body.  The address of
+ * each connection is checked as it is opened, after name resolution (so a
+ * name cannot lead to a private address): loopback and unspecified addresses
+ * are refused unless dfc.http_allow_loopback is on, private, link-local,
+ * shared and multicast ones unless dfc.http_allow_private is on.
  */
 #define HTTP_MAX_BODY (16 * 1024 * 1024)
 
@@ -1229,81 +1239,109 @@ typedef struct HttpOutcome
 	int			nheaders;
 	int			headers_cap;
 	bool		too_large;
-	char		refused[160];	/* why a destination was refused, or "" */
+	char		refused[256];	/* why a destination was refused, or "" */
 } HttpOutcome;
 
 static MemoryContext http_context = NULL;	/* the pending call and its report */
 static HttpCall *pending_http = NULL;
 
-/* Why an IPv4 address (host order) is refused, or NULL. */
-static const char *
-ipv4_refusal(uint32 a)
+/*
+ * What an address is, for the outbound policy: a public address (NULL), or a
+ * description and the setting that allows it: dfc.http_allow_loopback for
+ * loopback and unspecified addresses (0.0.0.0 reaches this machine),
+ * dfc.http_allow_private for everything else that is not public.
+ */
+typedef struct AddressClass
 {
+	const char *what;			/* "a loopback address", ... or NULL: public */
+	bool		loopback;		/* allowed by dfc.http_allow_loopback, else by dfc.http_allow_private */
+} AddressClass;
+
+static AddressClass
+ipv4_class(uint32 a)
+{
+	AddressClass c = {NULL, false};
+
 	if ((a >> 24) == 127)
-		return "a loopback address";
-	if ((a >> 24) == 10 || (a >> 20) == ((172 << 4) | 1) || (a >> 16) == ((192 << 8) | 168))
-		return "a private address";
-	if ((a >> 16) == ((169 << 8) | 254))
-		return "a link-local address";
-	if ((a >> 24) == 0)
-		return "an unspecified address";
-	if ((a >> 22) == ((100 << 2) | 1))
-		return "a shared (carrier-grade NAT) address";
-	if ((a >> 28) >= 14)
-		return "a multicast or reserved address";
-	return NULL;
+		c = (AddressClass) {"a loopback address", true};
+	else if ((a >> 24) == 0)
+		c = (AddressClass) {"an unspecified address", true};
+	else if ((a >> 24) == 10 || (a >> 20) == ((172 << 4) | 1) || (a >> 16) == ((192 << 8) | 168))
+		c.what = "a private address";
+	else if ((a >> 16) == ((169 << 8) | 254))
+		c.what = "a link-local address";
+	else if ((a >> 22) == ((100 << 2) | 1))
+		c.what = "a shared (carrier-grade NAT) address";
+	else if ((a >> 28) >= 14)
+		c.what = "a multicast or reserved address";
+	return c;
 }
 
-/* Why a destination address is refused, or NULL; its text in text. */
-static const char *
-address_refusal(const struct sockaddr *sa, char *text, socklen_t textlen)
+/* The class of a destination address; its text in text. */
+static AddressClass
+address_class(const struct sockaddr *sa, char *text, socklen_t textlen)
 {
+	AddressClass c = {NULL, false};
+
 	if (sa->sa_family == AF_INET)
 	{
 		const struct sockaddr_in *in = (const struct sockaddr_in *) sa;
 
 		inet_ntop(AF_INET, &in->sin_addr, text, textlen);
-		return ipv4_refusal(ntohl(in->sin_addr.s_addr));
+		return ipv4_class(ntohl(in->sin_addr.s_addr));
 	}
 	if (sa->sa_family == AF_INET6)
 	{
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) sa;
 		const uint8 *b = in6->sin6_addr.s6_addr;
+		uint32		last = ((uint32) b[12] << 24) | ((uint32) b[13] << 16) | ((uint32) b[14] << 8) | b[15];
+		bool		zero96 = true;
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, text, textlen);
+		for (int i = 0; i < 12; i++)
+			zero96 &= b[i] == 0;
 		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
-			return ipv4_refusal(((uint32) b[12] << 24) | ((uint32) b[13] << 16) | ((uint32) b[14] << 8) | b[15]);
+			return ipv4_class(last);
 		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-			return "a loopback address";
+			return (AddressClass) {"a loopback address", true};
 		if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
-			return "an unspecified address";
+			return (AddressClass) {"an unspecified address", true};
+		if (zero96)				/* IPv4-compatible ::a.b.c.d (deprecated) */
+			return ipv4_class(last);
+		/* NAT64 64:ff9b::/96 embeds an IPv4 address */
+		if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] == 0
+			&& b[8] == 0 && b[9] == 0 && b[10] == 0 && b[11] == 0)
+			return ipv4_class(last);
+		/* 6to4 2002::/16 embeds one in bytes 2-5 */
+		if (b[0] == 0x20 && b[1] == 0x02)
+			return ipv4_class(((uint32) b[2] << 24) | ((uint32) b[3] << 16) | ((uint32) b[4] << 8) | b[5]);
 		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-			return "a link-local address";
-		if ((b[0] & 0xfe) == 0xfc)
-			return "a private (unique local) address";
-		if (b[0] == 0xff)
-			return "a multicast address";
-		return NULL;
+			c.what = "a link-local address";
+		else if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+			c.what = "a site-local address";
+		else if ((b[0] & 0xfe) == 0xfc)
+			c.what = "a private (unique local) address";
+		else if (b[0] == 0xff)
+			c.what = "a multicast address";
+		return c;
 	}
 	strlcpy(text, "?", textlen);
-	return "not an internet address";
+	c.what = "not an internet address";
+	return c;
 }
 
 static curl_socket_t
 http_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
 {
 	HttpOutcome *out = (HttpOutcome *) clientp;
+	char		text[INET6_ADDRSTRLEN + 1] = "?";
+	AddressClass c = address_class(&address->addr, text, sizeof(text));
 
-	if (!dfc_http_allow_private)
+	if (c.what != NULL && !(c.loopback ? dfc_http_allow_loopback : dfc_http_allow_private))
 	{
-		char		text[INET6_ADDRSTRLEN + 1] = "?";
-		const char *why = address_refusal(&address->addr, text, sizeof(text));
-
-		if (why != NULL)
-		{
-			snprintf(out->refused, sizeof(out->refused), "HTTP destination %s is %s", text, why);
-			return CURL_SOCKET_BAD;
-		}
+		snprintf(out->refused, sizeof(out->refused), "HTTP destination %s is %s: refused (%s is off)",
+				 text, c.what, c.loopback ? "dfc.http_allow_loopback" : "dfc.http_allow_private");
+		return CURL_SOCKET_BAD;
 	}
 	return socket(address->family, address->socktype, address->protocol);
 }
@@ -1456,7 +1494,7 @@ http_perform(HttpCall *call, HttpOutcome *out, long *status, const char **sqlsta
 	else if (out->refused[0] != '\0')
 	{
 		*sqlstate = "42501";
-		error = psprintf("%s: refused (dfc.http_allow_private is off)", out->refused);
+		error = pstrdup(out->refused);
 	}
 	else if (out->too_large)
 	{

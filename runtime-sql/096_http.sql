@@ -1,8 +1,9 @@
 -- HTTP steps (RUNTIME.md section 3, "HTTP"; docs/runtime.md, "HTTP steps").
 -- df._run checks the call (df._http_request) and parks the item; the step
 -- runner makes the call outside any transaction (bgworker/dfc.c, which also
--- refuses private, loopback and link-local destinations unless
--- dfc.http_allow_private is on) and reports the outcome with df._http_done.
+-- refuses loopback destinations unless dfc.http_allow_loopback is on, and
+-- private, link-local and the like unless dfc.http_allow_private is on) and
+-- reports the outcome with df._http_done.
 
 -- The call of an HTTP step, checked: a refusal raises, and df._run records it
 -- as the node's failure. Only roles granted usage with include_http (or a

@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Test;
  * runner makes the call after the step's transaction commits and records the response as the
  * node's result ({@code status, body, encoding, headers, ok, duration_ms}); non-2xx responses
  * complete with {@code ok: false}; timeouts and refused destinations fail the node with a clear
- * message; only roles granted {@code include_http} may call. The cluster's
- * {@code dfc.http_allow_private} is on for this class (loopback is otherwise refused, which one
- * test checks with it off).
+ * message; only roles granted {@code include_http} may call. {@code dfc.http_allow_loopback} is
+ * on for this class (as in dev clusters; one test turns it off), {@code dfc.http_allow_private}
+ * off.
  */
 @ClusterExtension.WithCluster
 class HttpStepTest {
@@ -91,13 +91,13 @@ class HttpStepTest {
                     ~> df.http('%1$s/echo/$a.id/{sys_instance_id}', 'POST', '{"id": $a.id, "rows": $a.*}', '{"X-Token": "{who}"}') |=> 'r'
                     ~> 'SELECT $r.status AS status, $r.ok AS ok, $r.body AS body';
                 """.formatted(base));
-        setAllowPrivate(db, true);
+        setAllowLoopback(db, true);
     }
 
     @AfterAll
     static void tearDown(TestCluster db) throws Exception {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute("ALTER SYSTEM RESET dfc.http_allow_private");
+            s.execute("ALTER SYSTEM RESET dfc.http_allow_loopback");
             s.execute("SELECT pg_reload_conf()");
         }
         if (server != null) server.stop(0);
@@ -163,6 +163,15 @@ class HttpStepTest {
     }
 
     @Test
+    void privateAndLinkLocalAddressesAreRefused(TestCluster db) throws Exception {
+        // refused as the connection is opened: nothing is sent, and no time is spent waiting
+        String metadata = runWith(db, CALLER, "http_to", "{\"url\": \"http://169.254.169.254/latest/meta-data/\"}", "failed");
+        assertEquals("42501 HTTP destination 169.254.169.254 is a link-local address: refused (dfc.http_allow_private is off)", error(db, metadata));
+        String mapped = runWith(db, CALLER, "http_to", "{\"url\": \"http://[::ffff:10.1.2.3]:8080/\"}", "failed");
+        assertEquals("42501 HTTP destination ::ffff:10.1.2.3 is a private address: refused (dfc.http_allow_private is off)", error(db, mapped));
+    }
+
+    @Test
     void onlyRolesGrantedHttpMayCall(TestCluster db) throws Exception {
         String id = run(db, NO_HTTP, "http_json", "failed");
         assertEquals("42501 role " + NO_HTTP + " may not make HTTP calls", error(db, id));
@@ -170,12 +179,12 @@ class HttpStepTest {
 
     @Test
     void loopbackIsRefusedUnlessAllowed(TestCluster db) throws Exception {
-        setAllowPrivate(db, false);
+        setAllowLoopback(db, false);
         try {
             String id = run(db, CALLER, "http_json", "failed");
-            assertEquals("42501 HTTP destination 127.0.0.1 is a loopback address: refused (dfc.http_allow_private is off)", error(db, id));
+            assertEquals("42501 HTTP destination 127.0.0.1 is a loopback address: refused (dfc.http_allow_loopback is off)", error(db, id));
         } finally {
-            setAllowPrivate(db, true);
+            setAllowLoopback(db, true);
         }
     }
 
@@ -222,12 +231,12 @@ class HttpStepTest {
     }
 
     /**
-     * Sets dfc.http_allow_private and waits until the step workers have it: a probe call to the
+     * Sets dfc.http_allow_loopback and waits until the step workers have it: a probe call to the
      * server succeeds (on) or is refused (off), within 15 s.
      */
-    static void setAllowPrivate(TestCluster db, boolean on) throws Exception {
+    static void setAllowLoopback(TestCluster db, boolean on) throws Exception {
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            s.execute("ALTER SYSTEM SET dfc.http_allow_private = " + (on ? "on" : "off"));
+            s.execute("ALTER SYSTEM SET dfc.http_allow_loopback = " + (on ? "on" : "off"));
             s.execute("SELECT pg_reload_conf()");
         }
         long deadline = System.nanoTime() + 15_000_000_000L;
@@ -244,7 +253,7 @@ class HttpStepTest {
                 all = (on ? "completed" : "failed").equals(db.awaitInstance(id));
             }
             if (all) return;
-            if (System.nanoTime() > deadline) fail("dfc.http_allow_private = " + on + " did not reach the step workers");
+            if (System.nanoTime() > deadline) fail("dfc.http_allow_loopback = " + on + " did not reach the step workers");
         }
     }
 }

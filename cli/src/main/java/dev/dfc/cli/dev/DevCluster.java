@@ -239,8 +239,8 @@ public final class DevCluster {
                 .append("dfc.workers = ").append(options.workers()).append('\n')
                 .append("# dev only: production refuses instances submitted by superusers\n")
                 .append("dfc.allow_superuser = on\n")
-                .append("# dev only: HTTP steps may call services on this machine (production refuses private addresses)\n")
-                .append("dfc.http_allow_private = on\n")
+                .append("# dev only: HTTP steps may call services on this machine (production refuses loopback addresses)\n")
+                .append("dfc.http_allow_loopback = on\n")
                 .append("# a throwaway cluster needs no durability\n")
                 .append("fsync = off\n")
                 .append("synchronous_commit = off\n")
@@ -264,7 +264,7 @@ public final class DevCluster {
         if (withWorker) {
             progress.accept("starting PostgreSQL with the dfc worker on 127.0.0.1:" + port().orElse(0) + " (log: " + logFile() + ")");
             progress.accept("note: this dev cluster allows workflow instances submitted by superusers (dfc.allow_superuser = on)"
-                    + " and HTTP steps to loopback and private addresses (dfc.http_allow_private = on); production does not");
+                    + " and HTTP steps to loopback addresses (dfc.http_allow_loopback = on); production does not");
         } else {
             progress.accept("starting PostgreSQL without step workers, to set up database " + DATABASE);
             args.addAll(List.of("-o", "-c dfc.workers=0"));
