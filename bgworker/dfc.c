@@ -1227,6 +1227,11 @@ typedef struct HttpCall
 	int			nheaders;
 	char	  **headers;		/* "Name: value" */
 	int			timeout_ms;
+	int			nparts;			/* a multipart/form-data call: its parts */
+	char	  **part_names;
+	bytea	  **part_data;
+	char	  **part_filenames;	/* (elements NULL: none) */
+	char	  **part_types;
 } HttpCall;
 
 /* What the call brought back; malloc'ed (libcurl's callbacks must not longjmp). */
@@ -1436,6 +1441,7 @@ http_perform(HttpCall *call, HttpOutcome *out, long *status, const char **sqlsta
 	char		errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode	rc;
 	char	   *error = NULL;
+	curl_mime  *mime = NULL;
 
 	if (!curl_ready)
 	{
@@ -1473,7 +1479,29 @@ http_perform(HttpCall *call, HttpOutcome *out, long *status, const char **sqlsta
 	headers = curl_slist_append(headers, "Expect:");	/* no 100-continue round trip */
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
-	if (strcmp(call->method, "HEAD") == 0)
+	if (call->part_names != NULL)
+	{
+		/* multipart/form-data: libcurl writes the parts and the boundary */
+		mime = curl_mime_init(curl);
+		for (int i = 0; i < call->nparts; i++)
+		{
+			curl_mimepart *part = curl_mime_addpart(mime);
+
+			curl_mime_name(part, call->part_names[i]);
+			if (call->part_data[i] != NULL)
+				curl_mime_data(part, VARDATA_ANY(call->part_data[i]), VARSIZE_ANY_EXHDR(call->part_data[i]));
+			else
+				curl_mime_data(part, "", 0);
+			if (call->part_filenames[i] != NULL)
+				curl_mime_filename(part, call->part_filenames[i]);
+			if (call->part_types[i] != NULL)
+				curl_mime_type(part, call->part_types[i]);
+		}
+		curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
+		if (strcmp(call->method, "POST") != 0)
+			curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, call->method);
+	}
+	else if (strcmp(call->method, "HEAD") == 0)
 		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
 	else if (call->body != NULL || strcmp(call->method, "POST") == 0
 			 || strcmp(call->method, "PUT") == 0 || strcmp(call->method, "PATCH") == 0)
@@ -1513,6 +1541,7 @@ http_perform(HttpCall *call, HttpOutcome *out, long *status, const char **sqlsta
 	}
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
+	curl_mime_free(mime);
 	return error;
 }
 
@@ -1548,6 +1577,44 @@ http_call_from(HeapTupleHeader t)
 	}
 	d = GetAttributeByName(t, "timeout_ms", &isnull);
 	call->timeout_ms = isnull ? 30000 : DatumGetInt32(d);
+	d = GetAttributeByName(t, "part_names", &isnull);
+	if (!isnull)
+	{
+		Datum	   *names,
+				   *data,
+				   *filenames,
+				   *types;
+		bool	   *namenulls,
+				   *datanulls,
+				   *filenulls,
+				   *typenulls;
+		int			n,
+					ndata,
+					nfiles,
+					ntypes;
+
+		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &names, &namenulls, &n);
+		deconstruct_array(DatumGetArrayTypeP(GetAttributeByName(t, "part_data", &isnull)), BYTEAOID, -1, false,
+						  TYPALIGN_INT, &data, &datanulls, &ndata);
+		deconstruct_array(DatumGetArrayTypeP(GetAttributeByName(t, "part_filenames", &isnull)), TEXTOID, -1, false,
+						  TYPALIGN_INT, &filenames, &filenulls, &nfiles);
+		deconstruct_array(DatumGetArrayTypeP(GetAttributeByName(t, "part_types", &isnull)), TEXTOID, -1, false,
+						  TYPALIGN_INT, &types, &typenulls, &ntypes);
+		if (ndata != n || nfiles != n || ntypes != n)
+			elog(ERROR, "df._http_call has parts of different lengths");
+		call->nparts = n;
+		call->part_names = palloc0(sizeof(char *) * Max(n, 1));
+		call->part_data = palloc0(sizeof(bytea *) * Max(n, 1));
+		call->part_filenames = palloc0(sizeof(char *) * Max(n, 1));
+		call->part_types = palloc0(sizeof(char *) * Max(n, 1));
+		for (int i = 0; i < n; i++)
+		{
+			call->part_names[i] = namenulls[i] ? pstrdup("") : TextDatumGetCString(names[i]);
+			call->part_data[i] = datanulls[i] ? NULL : DatumGetByteaPCopy(data[i]);
+			call->part_filenames[i] = filenulls[i] ? NULL : TextDatumGetCString(filenames[i]);
+			call->part_types[i] = typenulls[i] ? NULL : TextDatumGetCString(types[i]);
+		}
+	}
 	MemoryContextSwitchTo(old);
 	return call;
 }

@@ -17,7 +17,7 @@ BEGIN
           FROM (VALUES (1, 'else_next', 'integer'), (2, 'branches', 'integer[]'), (3, 'mode', 'text'),
                        (4, 'seconds', 'double precision'), (5, 'cron', 'text'), (6, 'name', 'text'),
                        (7, 'value', 'json'), (8, 'unwind', 'integer'), (9, 'url', 'text'), (10, 'method', 'text'),
-                       (11, 'body', 'text'), (12, 'headers', 'jsonb')) AS a(ord, name, type)
+                       (11, 'body', 'text'), (12, 'headers', 'jsonb'), (13, 'parts', 'jsonb')) AS a(ord, name, type)
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute pa
                             WHERE pa.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = 'df.step'::regtype)
                               AND pa.attname = a.name AND NOT pa.attisdropped)
@@ -205,3 +205,24 @@ END;
 $$;
 COMMENT ON FUNCTION df.http_step(text, text, text, jsonb, double precision, text, integer)
     IS 'builds a df.http step (used by compiled workflows)';
+
+-- A multipart/form-data HTTP call: p_parts is a JSON array of parts, each
+-- {"name": ..., "value": text} or {"name": ..., "value_base64": ...}, with an
+-- optional "filename" and "content_type" (checked by df._http_request).
+CREATE OR REPLACE FUNCTION df.http_multipart_step(p_url text, p_method text DEFAULT 'POST', p_parts jsonb DEFAULT NULL,
+                                                  p_headers jsonb DEFAULT NULL, p_timeout double precision DEFAULT NULL,
+                                                  p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step := df.http_step(p_url, p_method, NULL, p_headers, p_timeout, p_bind, p_next);
+    v_step.parts := coalesce(p_parts, '[]'::jsonb);
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.http_multipart_step(text, text, jsonb, jsonb, double precision, text, integer)
+    IS 'builds a df.http_multipart step (used by compiled workflows)';

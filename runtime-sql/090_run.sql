@@ -401,6 +401,13 @@ BEGIN
         CREATE TYPE df._http_call AS (item bigint, token timestamptz, url text, method text, body text,
                                       headers text[], timeout_ms integer);
     END IF;
+    -- the parts of a multipart call (added since): names, contents, file names, content types
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = 'df._http_call'::regtype)
+                      AND a.attname = 'part_names' AND NOT a.attisdropped) THEN
+        ALTER TYPE df._http_call ADD ATTRIBUTE part_names text[], ADD ATTRIBUTE part_data bytea[],
+                                 ADD ATTRIBUTE part_filenames text[], ADD ATTRIBUTE part_types text[];
+    END IF;
     -- (earlier runtimes: df._run returned nothing)
     IF (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = to_regprocedure('df._run(bigint)')) = 'void'::regtype THEN
         DROP FUNCTION df._run(bigint);

@@ -20,6 +20,7 @@ DECLARE
     v_header  record;
     v_typed   boolean := false;
     v_void    json;
+    v_part    jsonb;
 BEGIN
     IF NOT EXISTS (SELECT FROM df._usage u
                     WHERE u.include_http AND pg_has_role(p_submitter, u.role::oid, 'USAGE'))
@@ -68,6 +69,48 @@ BEGIN
         v_typed := v_typed OR lower(v_header.key) = 'content-type';
         v_call.headers := v_call.headers || (v_header.key || ': ' || (v_header.value #>> '{}'));
     END LOOP;
+    IF p_step.parts IS NOT NULL THEN
+        IF jsonb_typeof(p_step.parts) <> 'array' THEN
+            RAISE EXCEPTION 'HTTP multipart parts must be a JSON array, not %', p_step.parts
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF v_typed THEN
+            RAISE EXCEPTION 'a multipart HTTP request sets its own Content-Type header'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Give each part its content_type instead.';
+        END IF;
+        v_call.part_names := ARRAY[]::text[];
+        v_call.part_data := ARRAY[]::bytea[];
+        v_call.part_filenames := ARRAY[]::text[];
+        v_call.part_types := ARRAY[]::text[];
+        FOR v_part IN SELECT p.value FROM jsonb_array_elements(p_step.parts) AS p LOOP
+            IF jsonb_typeof(v_part) <> 'object' OR jsonb_typeof(v_part -> 'name') IS DISTINCT FROM 'string'
+               OR (v_part ? 'value') = (v_part ? 'value_base64')
+               OR jsonb_typeof(coalesce(v_part -> 'value', v_part -> 'value_base64')) <> 'string'
+               OR coalesce(jsonb_typeof(v_part -> 'filename'), 'string') <> 'string'
+               OR coalesce(jsonb_typeof(v_part -> 'content_type'), 'string') <> 'string'
+               OR EXISTS (SELECT FROM jsonb_object_keys(v_part) AS k
+                           WHERE k NOT IN ('name', 'value', 'value_base64', 'filename', 'content_type')) THEN
+                RAISE EXCEPTION 'HTTP multipart part % is not {"name": text, "value" or "value_base64": text[, "filename": text][, "content_type": text]}', v_part
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF concat(v_part ->> 'name', v_part ->> 'filename', v_part ->> 'content_type') ~ '[\r\n\x00"]' THEN
+                RAISE EXCEPTION 'HTTP multipart part "%": its name, filename and content_type may not contain quotes or line breaks', v_part ->> 'name'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            v_call.part_names := v_call.part_names || (v_part ->> 'name');
+            BEGIN
+                v_call.part_data := v_call.part_data || CASE WHEN v_part ? 'value' THEN convert_to(v_part ->> 'value', 'UTF8')
+                                                             ELSE decode(v_part ->> 'value_base64', 'base64') END;
+            EXCEPTION WHEN invalid_parameter_value THEN
+                RAISE EXCEPTION 'HTTP multipart part "%": value_base64 is not base64', v_part ->> 'name'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END;
+            v_call.part_filenames := v_call.part_filenames || (v_part ->> 'filename');
+            v_call.part_types := v_call.part_types || (v_part ->> 'content_type');
+        END LOOP;
+    END IF;
+
     -- a body without a Content-Type is sent as JSON when it is JSON, else as text
     IF p_step.body IS NOT NULL AND NOT v_typed THEN
         BEGIN

@@ -56,6 +56,15 @@ class HttpStepTest {
                             + (x.getRequestURI().getPath().equals("/echo") ? "" : "|" + x.getRequestURI().getPath()))
                             .getBytes(StandardCharsets.UTF_8));
         });
+        server.createContext("/form", x -> {
+            byte[] body = x.getRequestBody().readAllBytes();
+            String ct = String.valueOf(x.getRequestHeaders().getFirst("Content-Type"));
+            String boundary = ct.substring(ct.indexOf("boundary=") + "boundary=".length());
+            // the raw form with its boundary replaced, so that the test can compare it
+            String form = new String(body, StandardCharsets.ISO_8859_1).replace(boundary, "B").replace("\r\n", "\n");
+            reply(x, 200, "text/plain; charset=iso-8859-1",
+                    (x.getRequestMethod() + " " + ct.substring(0, ct.indexOf(';')) + "\n" + form).getBytes(StandardCharsets.ISO_8859_1));
+        });
         server.createContext("/missing", x -> reply(x, 404, "text/plain", "nope".getBytes(StandardCharsets.UTF_8)));
         server.createContext("/bin", x -> reply(x, 200, "application/octet-stream", new byte[] {0, (byte) 0xff, 16}));
         server.createContext("/slow", x -> {
@@ -85,6 +94,10 @@ class HttpStepTest {
                 CREATE WORKFLOW http_to (url text) AS df.http('{url}', 'GET');
                 CREATE WORKFLOW http_header_injection (v text) AS df.http('%1$s/echo', 'GET', headers => '{"X-Token": "{v}x"}');
                 CREATE WORKFLOW http_closed_port AS df.http('http://127.0.0.1:1/', 'GET', timeout_s => 5);
+                CREATE WORKFLOW http_form (title text DEFAULT 'a "b"')
+                AS df.http_multipart('%1$s/form', 'PUT', '[{"name": "title", "value": "{title}"},
+                    {"name": "file", "filename": "a.bin", "content_type": "application/octet-stream", "value_base64": "QUI="}]');
+                CREATE WORKFLOW http_bad_parts AS df.http_multipart('%1$s/form', 'POST', '[{"name": "x"}]');
                 CREATE WORKFLOW http_refs (who text DEFAULT 'O''Brien "the" 3rd')
                 AS
                     'SELECT 7 AS id, ''a b'' AS label' |=> 'a'
@@ -121,6 +134,17 @@ class HttpStepTest {
         String put = run(db, CALLER, "http_put_text", "completed");
         assertEquals("PUT|text/plain; charset=utf-8|null|plain words",
                 scalar(db, "SELECT df.result('" + put + "')::json ->> 'body'"));
+    }
+
+    @Test
+    void multipartSendsEachPart(TestCluster db) throws Exception {
+        String id = run(db, CALLER, "http_form", "completed");
+        assertEquals("PUT multipart/form-data\n"
+                + "--B\nContent-Disposition: form-data; name=\"title\"\n\na \"b\"\n"
+                + "--B\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\nContent-Type: application/octet-stream\n\nAB\n"
+                + "--B--\n", scalar(db, "SELECT df.result('" + id + "')::json ->> 'body'"));
+        String bad = run(db, CALLER, "http_bad_parts", "failed");
+        assertTrue(error(db, bad).startsWith("22023 HTTP multipart part {\"name\": \"x\"} is not "), error(db, bad));
     }
 
     @Test

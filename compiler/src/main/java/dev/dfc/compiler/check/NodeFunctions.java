@@ -69,7 +69,7 @@ public final class NodeFunctions {
         add("df.wait_for_schedule", true, 1, false, "cron", l);
         add("df.wait_for_signal", true, 1, false, "name", l, "timeout_s", l);
         add("df.http", true, 1, false, "url", l, "method", l, "body", l, "headers", l, "timeout_s", l);
-        add("df.http_multipart", false, 1, false, "url", l, "method", l, "parts", l, "headers", l, "timeout_s", l);
+        add("df.http_multipart", true, 1, false, "url", l, "method", l, "parts", l, "headers", l, "timeout_s", l);
         add("df.retry", false, 2, false, "node", n, "attempts", l, "backoff", l, "max_backoff", l);
         add("df.timeout", false, 2, false, "node", n, "seconds", l);
         add("df.call", false, 1, false, "workflow", l, "args", l);

@@ -166,10 +166,11 @@ public final class Emitter {
         if (s instanceof State.Schedule c) return model(s, "scheduleStep", null, c.cron(), null, List.of(), null, null, 0);
         if (s instanceof State.Signal g) return model(s, "signalStep", null, g.name(), g.timeout(), List.of(), null, null, 0);
         if (s instanceof State.Http h) {
+            // a multipart call's parts are JSON, like headers: values escaped for JSON strings
             HttpModel http = new HttpModel(text(h.url(), h.urlText(), false), h.method(),
-                    h.body() == null ? null : text(h.body(), null, false),
+                    h.body() == null ? null : text(h.body(), null, h.multipart()),
                     h.headers() == null ? null : text(h.headers(), null, true), h.timeout());
-            return model(s, "httpStep", null, null, null, List.of(), null, null, 0, http);
+            return model(s, h.multipart() ? "httpMultipartStep" : "httpStep", null, null, null, List.of(), null, null, 0, http);
         }
         State.Break b = (State.Break) s;
         return model(s, "breakStep", null, null, null, List.of(), null, json(b.value()), b.unwind());

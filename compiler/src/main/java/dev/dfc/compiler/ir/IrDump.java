@@ -31,7 +31,7 @@ public final class IrDump {
                 out.append("    url\n");
                 parts(out, h.url());
                 if (h.body() != null) {
-                    out.append("    body\n");
+                    out.append(h.multipart() ? "    parts\n" : "    body\n");
                     parts(out, h.body());
                 }
                 if (h.headers() != null) {
@@ -62,6 +62,7 @@ public final class IrDump {
             out.append(" signal ").append(quote(sg.name()));
             if (sg.timeout() != null) out.append(" timeout ").append(sg.timeout());
         } else if (s instanceof State.Http h) {
+            if (h.multipart()) out.append(" multipart");
             out.append(" method ").append(h.method() == null ? "POST" : h.method());
             if (h.timeout() != null) out.append(" timeout ").append(h.timeout());
         } else if (s instanceof State.Break b) {

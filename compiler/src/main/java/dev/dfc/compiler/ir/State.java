@@ -113,12 +113,13 @@ public sealed interface State {
     }
 
     /**
-     * df.http: the URL, body (null: none) and headers (null: none) as text with their references,
+     * df.http (df.http_multipart: {@code multipart}, and {@code body} is the JSON array of parts):
+     * the URL, body (null: none) and headers (null: none) as text with their references,
      * substituted when the step runs (as raw text; in the headers, escaped for a JSON string);
      * {@code method} (null: POST) and {@code timeout} (a numeric literal's text, null: the default).
      */
     record Http(int id, String urlText, List<Part> url, String method, List<Part> body, List<Part> headers, String timeout,
-            String bind, Integer next, int line, int column, String excerpt) implements State {
+            boolean multipart, String bind, Integer next, int line, int column, String excerpt) implements State {
         public Http {
             url = List.copyOf(url);
             body = body == null ? null : List.copyOf(body);

@@ -114,14 +114,15 @@ public final class Lowering {
 
         private State.Http http(Expr.Call call, Set<String> params, String bind, int line, int col) {
             String method = string(optionalArg(call, 1, "method"));
-            String body = string(optionalArg(call, 2, "body"));
+            boolean multipart = call.function().equals("df.http_multipart");
+            String body = string(optionalArg(call, 2, multipart ? "parts" : "body"));
             String headers = string(optionalArg(call, 3, "headers"));
             Expr timeout = optionalArg(call, 4, "timeout_s");
             String url = string(arg(call, 0, "url"));
             return new State.Http(id, url, textParts(url, params),
                     method == null ? null : method.toUpperCase(java.util.Locale.ROOT),
                     body == null ? null : textParts(body, params), headers == null ? null : textParts(headers, params),
-                    timeout == null || timeout instanceof Expr.Null ? null : number(timeout), bind, next, line, col, excerpt);
+                    timeout == null || timeout instanceof Expr.Null ? null : number(timeout), multipart, bind, next, line, col, excerpt);
         }
     }
 
@@ -192,7 +193,7 @@ public final class Lowering {
                 return wait(Kind.SIGNAL, call, ((Expr.Str) arg(call, 0, "name")).value(),
                         timeout == null || timeout instanceof Expr.Null ? null : number(timeout));
             }
-            case "df.http":
+            case "df.http", "df.http_multipart":
                 return single(Kind.HTTP, call, null);
             default:
                 throw new IllegalStateException("cannot lower " + call.function() + " (the checker should have refused it)");
