@@ -1221,6 +1221,9 @@ typedef struct HttpCall
 {
 	int64		item;
 	TimestampTz token;
+	char	   *bind;			/* the step's bind name (NULL: none) and next state */
+	bool		next_isnull;
+	int32		next;
 	char	   *url;
 	char	   *method;
 	char	   *body;			/* NULL: none */
@@ -1277,6 +1280,8 @@ ipv4_class(uint32 a)
 		c.what = "a link-local address";
 	else if ((a >> 22) == ((100 << 2) | 1))
 		c.what = "a shared (carrier-grade NAT) address";
+	else if ((a >> 8) == ((192 << 16) | 0) || (a >> 17) == ((198 << 7) | (18 >> 1)))
+		c.what = "a special-purpose address";
 	else if ((a >> 28) >= 14)
 		c.what = "a multicast or reserved address";
 	return c;
@@ -1320,7 +1325,11 @@ address_class(const struct sockaddr *sa, char *text, socklen_t textlen)
 		/* 6to4 2002::/16 embeds one in bytes 2-5 */
 		if (b[0] == 0x20 && b[1] == 0x02)
 			return ipv4_class(((uint32) b[2] << 24) | ((uint32) b[3] << 16) | ((uint32) b[4] << 8) | b[5]);
-		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		if ((b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)	/* Teredo 2001::/32 */
+			|| (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 && b[5] == 0x01)	/* 64:ff9b:1::/48 */
+			|| (b[0] == 0x01 && b[1] == 0x00 && b[2] == 0 && b[3] == 0 && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] == 0))	/* 100::/64 */
+			c.what = "a special-purpose address";
+		else if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
 			c.what = "a link-local address";
 		else if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
 			c.what = "a site-local address";
@@ -1424,8 +1433,11 @@ http_header(char *data, size_t size, size_t nitems, void *userdata)
 static int
 http_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
-	/* the worker is told to exit: give up (the item is claimed again later) */
-	return ProcDiePending ? 1 : 0;
+	/*
+	 * The worker is told to exit (the item is claimed again later), or the
+	 * call's thread was cancelled (df._cancel_threads interrupts it).
+	 */
+	return (ProcDiePending || QueryCancelPending) ? 1 : 0;
 }
 
 /*
@@ -1529,6 +1541,11 @@ http_perform(HttpCall *call, HttpOutcome *out, long *status, const char **sqlsta
 		*sqlstate = "54000";
 		error = psprintf("HTTP response body larger than %d MB", HTTP_MAX_BODY / (1024 * 1024));
 	}
+	else if (rc == CURLE_ABORTED_BY_CALLBACK && QueryCancelPending)
+	{
+		*sqlstate = "57014";
+		error = pstrdup("HTTP request cancelled");
+	}
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 	{
 		*sqlstate = "57014";
@@ -1556,6 +1573,10 @@ http_call_from(HeapTupleHeader t)
 
 	call->item = DatumGetInt64(GetAttributeByName(t, "item", &isnull));
 	call->token = DatumGetTimestampTz(GetAttributeByName(t, "token", &isnull));
+	d = GetAttributeByName(t, "bind", &isnull);
+	call->bind = isnull ? NULL : TextDatumGetCString(d);
+	d = GetAttributeByName(t, "next", &call->next_isnull);
+	call->next = call->next_isnull ? 0 : DatumGetInt32(d);
 	d = GetAttributeByName(t, "url", &isnull);
 	call->url = isnull ? pstrdup("") : TextDatumGetCString(d);
 	d = GetAttributeByName(t, "method", &isnull);
@@ -1643,9 +1664,11 @@ make_http_call(HttpCall *call)
 	instr_time	start;
 	instr_time	duration;
 	MemoryContext old = MemoryContextSwitchTo(http_context);
-	Oid			argtypes[8] = {INT8OID, TIMESTAMPTZOID, INT4OID, TEXTARRAYOID, BYTEAOID, FLOAT8OID, TEXTOID, TEXTOID};
-	Datum		args[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', 'n', 'n'};
+	Oid			argtypes[10] = {INT8OID, TIMESTAMPTZOID, TEXTOID, INT4OID, INT4OID, TEXTARRAYOID, BYTEAOID, FLOAT8OID,
+	TEXTOID, TEXTOID};
+	Datum		args[10];
+	char		nulls[10] = {' ', ' ', 'n', 'n', ' ', ' ', ' ', ' ', 'n', 'n'};
+	MemoryContext reportctx;
 	Datum	   *lines;
 	bytea	   *body;
 
@@ -1664,7 +1687,7 @@ make_http_call(HttpCall *call)
 	SET_VARSIZE(body, VARHDRSZ + out.body_len);
 	if (out.body_len > 0)
 		memcpy(VARDATA(body), out.body, out.body_len);
-	args[3] = PointerGetDatum(out.nheaders > 0
+	args[5] = PointerGetDatum(out.nheaders > 0
 							  ? construct_array(lines, out.nheaders, TEXTOID, -1, false, TYPALIGN_INT)
 							  : construct_empty_array(TEXTOID));
 	http_forget_headers(&out);
@@ -1674,30 +1697,66 @@ make_http_call(HttpCall *call)
 
 	if (ProcDiePending)
 		return;					/* not reported: claimed again when it comes due */
+	/* a cancel was for the call, which it ended: not for what records it */
+	QueryCancelPending = false;
 
 	args[0] = Int64GetDatum(call->item);
 	args[1] = TimestampTzGetDatum(call->token);
-	args[2] = Int32GetDatum((int32) status);
-	args[4] = PointerGetDatum(body);
-	args[5] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(duration));
+	if (call->bind != NULL)
+	{
+		args[2] = CStringGetTextDatum(call->bind);
+		nulls[2] = ' ';
+	}
+	if (!call->next_isnull)
+	{
+		args[3] = Int32GetDatum(call->next);
+		nulls[3] = ' ';
+	}
+	args[4] = Int32GetDatum((int32) status);
+	args[6] = PointerGetDatum(body);
+	args[7] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(duration));
 	if (error != NULL)
 	{
-		args[6] = CStringGetTextDatum(error);
-		args[7] = CStringGetTextDatum(sqlstate);
-		nulls[6] = nulls[7] = ' ';
+		args[8] = CStringGetTextDatum(error);
+		args[9] = CStringGetTextDatum(sqlstate);
+		nulls[8] = nulls[9] = ' ';
 	}
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "dfc: recording an HTTP response");
-	if (SPI_execute_plan(kept_plan(&http_done_plan, "SELECT df._http_done($1, $2, $3, $4, $5, $6, $7, $8)", 8, argtypes),
-						 args, nulls, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "SELECT df._http_done() failed");
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	/*
+	 * What cannot be recorded now (a deadlock, say) must not fail the step:
+	 * the item stays parked and is claimed again when it comes due, and the
+	 * call made again (at least once).
+	 */
+	reportctx = CurrentMemoryContext;
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pgstat_report_activity(STATE_RUNNING, "dfc: recording an HTTP response");
+		if (SPI_execute_plan(kept_plan(&http_done_plan, "SELECT df._http_done($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", 10, argtypes),
+							 args, nulls, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "SELECT df._http_done() failed");
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(reportctx);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		if (!ProcDiePending)
+			ereport(LOG,
+					(errmsg("dfc could not record the outcome of the HTTP call of queue item " INT64_FORMAT
+							" (it will be made again): %s", call->item, edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
 }
 
 static TimestampTz next_due = 0;

@@ -126,6 +126,9 @@ CREATE INDEX IF NOT EXISTS _queue_parent ON df._queue (parent_id) WHERE parent_i
 -- The columns of a SQL node's result, so that a thread's result bound later
 -- (a loop's exit, a race's winner) keeps them for $name references.
 ALTER TABLE df._node_states ADD COLUMN IF NOT EXISTS columns json;
+-- how many times an HTTP node's call was started (a loop runs it again): the
+-- attempt in its Idempotency-Key, the same when a call is made again after a crash
+ALTER TABLE df._node_states ADD COLUMN IF NOT EXISTS http_attempts integer NOT NULL DEFAULT 0;
 
 -- Signals sent with df.signal that no wait has consumed yet. A wait consumes
 -- (deletes) the oldest of its name; cancel and retention delete the rest.

@@ -309,3 +309,53 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION df.json_inner(text) IS 'escapes text for the inside of a JSON string (HTTP step headers)';
+
+-- A $ reference's value as a JSON value (outside a string in an HTTP step's
+-- JSON body, headers or parts): a string quoted and escaped, anything else as
+-- it is; NULL or no row fails unless p_nullsafe, which gives null.
+CREATE OR REPLACE FUNCTION df.ref_jsonval(p_instance text, p_name text, p_col text DEFAULT NULL, p_nullsafe boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_raw text := df.ref_raw(p_instance, p_name, p_col, p_nullsafe);
+    v_result df._results := df._result(p_instance, p_name);
+    v_col text := coalesce(p_col, (SELECT c ->> 'name' FROM json_array_elements(v_result.columns) AS c LIMIT 1));
+    v_value json := v_result.value -> 'rows' -> 0 -> v_col;
+BEGIN
+    IF v_value IS NULL OR json_typeof(v_value) = 'null' THEN
+        RETURN 'null';          -- (only reached with p_nullsafe: df.ref_raw raised otherwise)
+    END IF;
+    RETURN CASE json_typeof(v_value) WHEN 'string' THEN to_json(v_raw)::text ELSE v_value::text END;
+END;
+$$;
+COMMENT ON FUNCTION df.ref_jsonval(text, text, text, boolean)
+    IS 'renders $name, $name.col (and ? forms) as a JSON value in an HTTP step''s JSON body, headers or parts';
+
+-- A $ reference's value inside an HTTP step's URL (after its start):
+-- percent-encoded, all but the unreserved characters of RFC 3986, so that
+-- data cannot change the host, path or query it is put in.
+CREATE OR REPLACE FUNCTION df.url_encode(p_text text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_bytes bytea := convert_to(p_text, 'UTF8');
+    v_out   text := '';
+    v_byte  integer;
+BEGIN
+    FOR i IN 0 .. length(v_bytes) - 1 LOOP
+        v_byte := get_byte(v_bytes, i);
+        IF v_byte BETWEEN 48 AND 57 OR v_byte BETWEEN 65 AND 90 OR v_byte BETWEEN 97 AND 122
+           OR v_byte IN (45, 46, 95, 126) THEN
+            v_out := v_out || chr(v_byte);
+        ELSE
+            v_out := v_out || '%' || upper(lpad(to_hex(v_byte), 2, '0'));
+        END IF;
+    END LOOP;
+    RETURN v_out;
+END;
+$$;
+COMMENT ON FUNCTION df.url_encode(text) IS 'percent-encodes text for a URL (all but A-Z a-z 0-9 - . _ ~)';

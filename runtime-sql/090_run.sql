@@ -214,6 +214,7 @@ DECLARE
     v_all     bigint[];
     v_deleted bigint[];
     v_states  integer[];
+    v_calls   bigint[];
     v_item    bigint;
 BEGIN
     IF p_root IS NULL THEN
@@ -231,13 +232,15 @@ BEGIN
     WITH gone AS (
         DELETE FROM df._queue q
          WHERE q.id IN (SELECT l.id FROM df._queue l WHERE l.id = ANY (v_all) FOR UPDATE SKIP LOCKED)
-        RETURNING q.id, q.state)
-    SELECT array_agg(gone.id), array_agg(gone.state) INTO v_deleted, v_states FROM gone;
+        RETURNING q.id, q.state, q.waiting)
+    SELECT array_agg(gone.id), array_agg(gone.state), array_agg(gone.id) FILTER (WHERE gone.waiting = 'http')
+      INTO v_deleted, v_states, v_calls FROM gone;
     UPDATE df._node_states n
        SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
      WHERE n.instance_id = p_instance AND n.node_id = ANY (v_states) AND n.status = 'running';
     FOREACH v_item IN ARRAY v_all LOOP
-        IF v_deleted IS NULL OR NOT v_item = ANY (v_deleted) THEN
+        -- a running step, or an HTTP call in flight (its item is parked, not locked)
+        IF v_deleted IS NULL OR NOT v_item = ANY (v_deleted) OR v_item = ANY (coalesce(v_calls, '{}')) THEN
             PERFORM df._interrupt(v_item);
         END IF;
     END LOOP;
@@ -407,6 +410,12 @@ BEGIN
                       AND a.attname = 'part_names' AND NOT a.attisdropped) THEN
         ALTER TYPE df._http_call ADD ATTRIBUTE part_names text[], ADD ATTRIBUTE part_data bytea[],
                                  ADD ATTRIBUTE part_filenames text[], ADD ATTRIBUTE part_types text[];
+    END IF;
+    -- the step's bind name and next state, handed back with the outcome (added since)
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = 'df._http_call'::regtype)
+                      AND a.attname = 'bind' AND NOT a.attisdropped) THEN
+        ALTER TYPE df._http_call ADD ATTRIBUTE bind text, ADD ATTRIBUTE next integer;
     END IF;
     -- (earlier runtimes: df._run returned nothing)
     IF (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = to_regprocedure('df._run(bigint)')) = 'void'::regtype THEN
@@ -673,16 +682,28 @@ BEGIN
         -- reports the outcome with df._http_done, which checks the token. If
         -- none arrives by ready_at (the runner died), the item is claimed
         -- again and the call made again: at least once, never in a transaction.
-        IF NOT df._live_for_parking(v_item) THEN
+        IF (v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item)) OR NOT df._live_for_parking(v_item) THEN
+            DELETE FROM df._queue WHERE id = p_item;
             RETURN NULL;
         END IF;
         v_call.item := p_item;
         v_call.token := clock_timestamp();
+        v_call.bind := v_step.bind;
+        v_call.next := v_step.next;
         UPDATE df._queue
            SET waiting = 'http', wait_until = v_call.token,
-               ready_at = now() + make_interval(secs => v_call.timeout_ms / 1000.0 + 10)
+               ready_at = clock_timestamp() + make_interval(secs => v_call.timeout_ms / 1000.0 + 10)
          WHERE id = p_item;
         PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
+        -- a call made again after a crash keeps its attempt (and key); a new run of the node counts one more
+        UPDATE df._node_states n
+           SET http_attempts = n.http_attempts + CASE WHEN v_item.waiting = 'http' AND n.http_attempts > 0 THEN 0 ELSE 1 END
+         WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.state
+        RETURNING n.http_attempts INTO v_count;
+        IF NOT EXISTS (SELECT FROM unnest(v_call.headers) AS h WHERE lower(h) LIKE 'idempotency-key:%') THEN
+            v_call.headers := v_call.headers
+                || format('Idempotency-Key: %s-%s-%s', v_item.instance_id, v_item.state, v_count);
+        END IF;
         PERFORM df._mark_running(v_item.instance_id, v_status);
         RETURN v_call;
 

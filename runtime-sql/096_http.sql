@@ -29,12 +29,15 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'An administrator allows it with df.grant_usage(role, include_http => true).';
     END IF;
+    -- (messages show the URL without its user information, query and fragment: they may hold secrets)
     IF p_step.url IS NULL OR p_step.url !~* '^https?://[^/?#\s]' THEN
-        RAISE EXCEPTION 'HTTP URL must start with http:// or https:// and a host: %', coalesce(p_step.url, 'NULL')
+        RAISE EXCEPTION 'HTTP URL must start with http:// or https:// and a host: %',
+                        coalesce(regexp_replace(p_step.url, '[?#].*$|(?<=//)[^/@]*@', '', 'g'), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF p_step.url ~ '[\s\x01-\x1f\x7f]' THEN
-        RAISE EXCEPTION 'HTTP URL contains white space or control characters: %', p_step.url
+        RAISE EXCEPTION 'HTTP URL contains white space or control characters: %',
+                        regexp_replace(p_step.url, '[?#].*$|(?<=//)[^/@]*@', '', 'g')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Percent-encode them (%20 for a space).';
     END IF;
@@ -59,11 +62,22 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         IF jsonb_typeof(v_header.value) NOT IN ('string', 'number', 'boolean') THEN
-            RAISE EXCEPTION 'HTTP header "%" must be a string, not %', v_header.key, v_header.value
+            RAISE EXCEPTION 'HTTP header "%" must be a string, not a JSON %', v_header.key, jsonb_typeof(v_header.value)
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        IF (v_header.value #>> '{}') ~ '[\r\n\x00]' THEN
+        IF (v_header.value #>> '{}') ~ '[\r\n]' THEN
             RAISE EXCEPTION 'HTTP header "%" contains a line break', v_header.key
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF (v_header.value #>> '{}') ~ '[\x01-\x08\x0b-\x1f\x7f]' THEN
+            RAISE EXCEPTION 'HTTP header "%" contains a control character', v_header.key
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        -- framing and connection headers are the client's: set by hand they could split one
+        -- request into two (a Content-Length shorter than the body)
+        IF lower(v_header.key) IN ('content-length', 'transfer-encoding', 'host', 'connection', 'expect', 'upgrade',
+                                   'te', 'trailer', 'keep-alive', 'proxy-connection') THEN
+            RAISE EXCEPTION 'HTTP header "%" is set by dfc, not by the workflow', v_header.key
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         v_typed := v_typed OR lower(v_header.key) = 'content-type';
@@ -137,7 +151,19 @@ COMMENT ON FUNCTION df._http_request(oid, df.step)
 -- false outside 2xx, and the workflow decides); p_error (a network error, a
 -- timeout, a refused destination) fails it. An outcome for an item that moved
 -- on (cancelled, a decided race, an older call) is dropped.
-CREATE OR REPLACE FUNCTION df._http_done(p_item bigint, p_token timestamptz, p_status integer, p_headers text[],
+-- (the signature before the step's bind and next were handed back; quietly)
+DO $$
+BEGIN
+    IF to_regprocedure('df._http_done(bigint, timestamptz, integer, text[], bytea, double precision, text, text)') IS NOT NULL THEN
+        DROP FUNCTION df._http_done(bigint, timestamptz, integer, text[], bytea, double precision, text, text);
+    END IF;
+END;
+$$;
+
+-- p_bind and p_next are the step's, as df._run returned them: the step is not
+-- rendered again (its references may have changed meanwhile).
+CREATE OR REPLACE FUNCTION df._http_done(p_item bigint, p_token timestamptz, p_bind text, p_next integer,
+                                         p_status integer, p_headers text[],
                                          p_body bytea, p_duration_ms double precision,
                                          p_error text DEFAULT NULL, p_sqlstate text DEFAULT NULL)
 RETURNS void
@@ -147,7 +173,6 @@ AS $$
 DECLARE
     v_item     df._queue;
     v_status   text;
-    v_step     df.step;
     v_headers  jsonb;
     v_textual  boolean;
     v_text     text;
@@ -193,13 +218,12 @@ BEGIN
         'ok', p_status BETWEEN 200 AND 299,
         'duration_ms', round(p_duration_ms::numeric, 3));
 
-    v_step := df._render(v_item.instance_id, v_item.state);
     PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
-    IF v_step.bind IS NOT NULL THEN
-        PERFORM df._bind(v_item.instance_id, v_step.bind, v_result);
+    IF p_bind IS NOT NULL THEN
+        PERFORM df._bind(v_item.instance_id, p_bind, v_result);
     END IF;
-    PERFORM df._advance(v_item, v_step.next, NULL, v_result, v_status);
+    PERFORM df._advance(v_item, p_next, NULL, v_result, v_status);
 END;
 $$;
-COMMENT ON FUNCTION df._http_done(bigint, timestamptz, integer, text[], bytea, double precision, text, text)
+COMMENT ON FUNCTION df._http_done(bigint, timestamptz, text, integer, integer, text[], bytea, double precision, text, text)
     IS 'records the outcome of an HTTP step''s call (response or error) and moves its thread on (step runner, new transaction)';

@@ -17,7 +17,7 @@ BEGIN
         RETURN df.sql_step(format('SELECT count(*) FROM %s.%s', df.ref_text(p_instance, 'schema_name'), df.var(p_instance, 'tbl')), p_next => 2);
     WHEN 2 THEN
         -- line 3: df.http('https://example.com/{endpoint}', 'POST', '{"label": "{sys_la...
-        RETURN df.http_step(format('https://example.com/%s', df.var(p_instance, 'endpoint')), 'POST', format('{"label": "%s"}', df.var(p_instance, 'sys_label')), NULL, p_next => 3);
+        RETURN df.http_step(format('https://example.com/%s', df.var(p_instance, 'endpoint')), 'POST', format('{"label": "%s"}', df.json_inner(df.var(p_instance, 'sys_label'))), NULL, p_next => 3);
     WHEN 3 THEN
         -- line 5: 'SELECT ''{tbl}'', ''{"a":1}''::jsonb, ''{1,2}''::int[], "{tbl}" /* {...
         RETURN df.sql_step('SELECT ''{tbl}'', ''{"a":1}''::jsonb, ''{1,2}''::int[], "{tbl}" /* {tbl} */', p_next => NULL);

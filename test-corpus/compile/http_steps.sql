@@ -17,7 +17,7 @@ BEGIN
         RETURN df.sql_step('SELECT 42 AS id, ''a "quoted" name'' AS name', p_bind => 'a', p_next => 2);
     WHEN 2 THEN
         -- line 6: df.http('https://api.example.com/items/$a.id?city={city}&pct=100%', '...
-        RETURN df.http_step(format('https://api.example.com/items/%scity=%s&pct=100%%', df.ref_raw(p_instance, 'a', 'id', true), df.ref_text(p_instance, 'city')), 'PUT', format('{"id": %s, "rows": %s}', df.ref_raw(p_instance, 'a', 'id', false), df.ref_json(p_instance, 'a')), format('{"X-Token": "%s", "X-Name": "%s"}', df.json_inner(df.ref_text(p_instance, 'token')), df.json_inner(df.ref_raw(p_instance, 'a', 'name', false)))::jsonb, p_timeout => 5, p_bind => 'r', p_next => 3);
+        RETURN df.http_step(format('https://api.example.com/items/%scity=%s&pct=100%%', df.url_encode(df.ref_raw(p_instance, 'a', 'id', true)), df.ref_text(p_instance, 'city')), 'PUT', format('{"id": %s, "rows": %s}', df.ref_jsonval(p_instance, 'a', 'id', false), df.ref_json(p_instance, 'a')), format('{"X-Token": "%s", "X-Name": "%s"}', df.json_inner(df.ref_text(p_instance, 'token')), df.json_inner(df.ref_raw(p_instance, 'a', 'name', false)))::jsonb, p_timeout => 5, p_bind => 'r', p_next => 3);
     WHEN 3 THEN
         -- line 8: 'SELECT $r.status AS status, $r.ok AS ok'
         RETURN df.sql_step(format('SELECT %s AS status, %s AS ok', df.ref(p_instance, 'r', 'status'), df.ref(p_instance, 'r', 'ok')), p_next => NULL);

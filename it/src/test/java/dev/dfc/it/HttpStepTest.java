@@ -39,6 +39,7 @@ class HttpStepTest {
     static HttpServer server;
     static String base;
     static final AtomicInteger slowCalls = new AtomicInteger();
+    static final java.util.concurrent.CountDownLatch hanging = new java.util.concurrent.CountDownLatch(1);
 
     @BeforeAll
     static void setUp(TestCluster db) throws Exception {
@@ -64,6 +65,18 @@ class HttpStepTest {
             String form = new String(body, StandardCharsets.ISO_8859_1).replace(boundary, "B").replace("\r\n", "\n");
             reply(x, 200, "text/plain; charset=iso-8859-1",
                     (x.getRequestMethod() + " " + ct.substring(0, ct.indexOf(';')) + "\n" + form).getBytes(StandardCharsets.ISO_8859_1));
+        });
+        server.createContext("/key", x -> reply(x, 200, "text/plain",
+                (x.getRequestURI().getRawPath() + " " + x.getRequestHeaders().getFirst("Idempotency-Key") + " "
+                        + new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/hang", x -> {
+            hanging.countDown();
+            try {
+                Thread.sleep(20_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            reply(x, 200, "text/plain", "late".getBytes(StandardCharsets.UTF_8));
         });
         server.createContext("/missing", x -> reply(x, 404, "text/plain", "nope".getBytes(StandardCharsets.UTF_8)));
         server.createContext("/bin", x -> reply(x, 200, "application/octet-stream", new byte[] {0, (byte) 0xff, 16}));
@@ -97,6 +110,12 @@ class HttpStepTest {
                 CREATE WORKFLOW http_form (title text DEFAULT 'a "b"')
                 AS df.http_multipart('%1$s/form', 'PUT', '[{"name": "title", "value": "{title}"},
                     {"name": "file", "filename": "a.bin", "content_type": "application/octet-stream", "value_base64": "QUI="}]');
+                CREATE WORKFLOW http_data (p text, name text)
+                AS 'SELECT $p AS p, $name AS name' |=> 'a'
+                   ~> df.http('%1$s/key/$a.p', 'POST', '{"name": "$a.name", "again": $a.name}') |=> 'r'
+                   ~> df.loop(df.http('%1$s/key/loop', 'GET') |=> 'l', 'SELECT false');
+                CREATE WORKFLOW http_hang AS df.http('%1$s/hang', 'GET', timeout_s => 60);
+                CREATE WORKFLOW http_smuggle AS df.http('%1$s/echo', 'POST', 'AAAAAAAA', '{"Content-Length": "4"}');
                 CREATE WORKFLOW http_bad_parts AS df.http_multipart('%1$s/form', 'POST', '[{"name": "x"}]');
                 CREATE WORKFLOW http_refs (who text DEFAULT 'O''Brien "the" 3rd')
                 AS
@@ -145,6 +164,37 @@ class HttpStepTest {
                 + "--B--\n", scalar(db, "SELECT df.result('" + id + "')::json ->> 'body'"));
         String bad = run(db, CALLER, "http_bad_parts", "failed");
         assertTrue(error(db, bad).startsWith("22023 HTTP multipart part {\"name\": \"x\"} is not "), error(db, bad));
+    }
+
+    @Test
+    void dataCannotChangeTheUrlOrTheJsonAroundIt(TestCluster db) throws Exception {
+        String id = runWith(db, CALLER, "http_data", "{\"p\": \"@127.0.0.1:1/x?y#z\", \"name\": \"x\\\", \\\"admin\\\": true\"}", "completed");
+        assertEquals("/key/%40127.0.0.1%3A1%2Fx%3Fy%23z " + id + "-2-1 {\"name\": \"x\\\", \\\"admin\\\": true\", \"again\": \"x\\\", \\\"admin\\\": true\"}",
+                scalar(db, "SELECT result ->> 'body' FROM df.instance_nodes('" + id + "') WHERE node_id = 2"));
+        // the Idempotency-Key is instance-node-attempt: the looped call is its node's first attempt
+        assertEquals("/key/loop " + id + "-3-1 ", scalar(db, "SELECT df.result('" + id + "')::json ->> 'body'"));
+        String smuggle = run(db, CALLER, "http_smuggle", "failed");
+        assertEquals("22023 HTTP header \"Content-Length\" is set by dfc, not by the workflow", error(db, smuggle));
+    }
+
+    @Test
+    void cancelStopsACallInFlight(TestCluster db) throws Exception {
+        String id;
+        try (Connection c = db.connectAs(CALLER); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT df.start('http_hang')")) {
+            rs.next();
+            id = rs.getString(1);
+        }
+        assertTrue(hanging.await(20, java.util.concurrent.TimeUnit.SECONDS), "the call did not arrive");
+        try (Connection c = db.connectAs(CALLER); Statement s = c.createStatement()) {
+            s.execute("SELECT df.cancel('" + id + "')");
+        }
+        assertEquals("cancelled", scalar(db, "SELECT status FROM df.instances WHERE id = '" + id + "'"));
+        // the worker gives up the call at once instead of waiting 20 s for the answer
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!"0".equals(scalar(db, "SELECT count(*) FROM pg_stat_activity WHERE query = 'dfc: making an HTTP call'"))) {
+            if (System.nanoTime() > deadline) fail("a worker is still waiting for the cancelled call after 10 s");
+            Thread.sleep(50);
+        }
     }
 
     @Test

@@ -54,8 +54,17 @@ public final class Emitter {
         }
     }
 
-    /** Text that is not SQL with its references, substituted as raw text, or escaped for a JSON string ({@code json}). */
-    public record TextModel(boolean hasRefs, String pattern, String text, List<RefModel> refs, boolean json) {}
+    /** Text that is not SQL with its references, each substituted as {@link TextRef} says. */
+    public record TextModel(boolean hasRefs, String pattern, String text, List<TextRef> refs) {}
+
+    /**
+     * A reference in text that is not SQL and how its value is written: as is ({@code raw}), percent-encoded
+     * ({@code url}), escaped for the inside of a JSON string ({@code jsonInner}) or as a JSON value ({@code jsonValue}).
+     */
+    public record TextRef(RefModel ref, boolean url, boolean jsonInner, boolean jsonValue) {}
+
+    /** Where text that is not SQL goes, which decides how references are written into it. */
+    private enum TextKind { URL, BODY, JSON }
 
     /** SQL text with its references: a format() pattern and its arguments, or the query as is. */
     public record SqlModel(boolean hasRefs, String pattern, String query, List<RefModel> refs) {}
@@ -167,9 +176,9 @@ public final class Emitter {
         if (s instanceof State.Signal g) return model(s, "signalStep", null, g.name(), g.timeout(), List.of(), null, null, 0);
         if (s instanceof State.Http h) {
             // a multipart call's parts are JSON, like headers: values escaped for JSON strings
-            HttpModel http = new HttpModel(text(h.url(), h.urlText(), false), h.method(),
-                    h.body() == null ? null : text(h.body(), null, h.multipart()),
-                    h.headers() == null ? null : text(h.headers(), null, true), h.timeout());
+            HttpModel http = new HttpModel(text(h.url(), h.urlText(), TextKind.URL), h.method(),
+                    h.body() == null ? null : text(h.body(), null, h.multipart() ? TextKind.JSON : TextKind.BODY),
+                    h.headers() == null ? null : text(h.headers(), null, TextKind.JSON), h.timeout());
             return model(s, h.multipart() ? "httpMultipartStep" : "httpStep", null, null, null, List.of(), null, null, 0, http);
         }
         State.Break b = (State.Break) s;
@@ -189,12 +198,55 @@ public final class Emitter {
                 sql, text, seconds, branches, mode, value, unwind, http);
     }
 
-    /** Text that is not SQL: its format() pattern and references, or the text as is. */
-    private static TextModel text(List<State.Part> parts, String asWritten, boolean json) {
+    /**
+     * Text that is not SQL: its format() pattern and references, or the text as is. A {@code {name}}
+     * is raw text by design (LANGUAGE.md section 4), except inside a JSON string, where it is escaped.
+     * A {@code $} reference carries data, so it is percent-encoded in a URL (unless it starts the
+     * URL: then it supplies the scheme and host, which the runtime checks) and, in JSON (headers,
+     * multipart parts, a body that starts with '{' or '['), escaped inside a string or written as a
+     * JSON value outside one; in any other body it is raw.
+     */
+    private static TextModel text(List<State.Part> parts, String asWritten, TextKind kind) {
         SqlModel m = sql(parts, null);
         StringBuilder plain = new StringBuilder();
         for (State.Part p : parts) if (p instanceof State.Text t) plain.append(t.text());
-        return new TextModel(m.hasRefs(), m.pattern(), asWritten != null && !m.hasRefs() ? asWritten : plain.toString(), m.refs(), json);
+        boolean json = kind == TextKind.JSON || (kind == TextKind.BODY && startsJson(parts));
+        List<TextRef> refs = new ArrayList<>();
+        boolean inString = false;
+        int i = 0;
+        for (State.Part p : parts) {
+            if (p instanceof State.Text t) {
+                inString = afterJson(t.text(), inString);
+            } else {
+                RefModel r = m.refs().get(refs.size());
+                boolean dollar = p instanceof State.Ref;
+                refs.add(new TextRef(r,
+                        kind == TextKind.URL && dollar && i > 0,
+                        json && inString,
+                        json && !inString && dollar));
+            }
+            i++;
+        }
+        return new TextModel(m.hasRefs(), m.pattern(), asWritten != null && !m.hasRefs() ? asWritten : plain.toString(), refs);
+    }
+
+    private static boolean startsJson(List<State.Part> parts) {
+        for (State.Part p : parts) {
+            if (!(p instanceof State.Text t)) return false;
+            String s = t.text().stripLeading();
+            if (!s.isEmpty()) return s.charAt(0) == '{' || s.charAt(0) == '[';
+        }
+        return false;
+    }
+
+    /** Whether JSON text that starts inside a string ({@code inString}) ends inside one. */
+    private static boolean afterJson(String text, boolean inString) {
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (inString && c == '\\') k++;
+            else if (c == '"') inString = !inString;
+        }
+        return inString;
     }
 
     private static Integer elseNext(State s) {
