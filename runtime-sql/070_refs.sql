@@ -140,8 +140,12 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION df.ref(p_instance text, p_name text, p_col text DEFAULT NULL, p_nullsafe boolean DEFAULT false)
-RETURNS text
+-- The value of $name or $name.col in an instance, with its column's type:
+-- the lookups and errors every kind of reference shares. The value is NULL
+-- (SQL NULL) when it is NULL or there is no row and p_nullsafe; otherwise
+-- those raise.
+CREATE OR REPLACE FUNCTION df._ref_value(p_instance text, p_name text, p_col text, p_nullsafe boolean,
+                                         OUT o_value json, OUT o_type text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -149,13 +153,11 @@ DECLARE
     v_result df._results := df._result(p_instance, p_name);
     v_ref text := '$' || p_name || coalesce('.' || p_col, '');
     v_col text;
-    v_type text;
-    v_value json;
 BEGIN
     IF p_col IS NULL THEN
-        SELECT c ->> 'name', c ->> 'type' INTO v_col, v_type FROM json_array_elements(v_result.columns) AS c LIMIT 1;
+        SELECT c ->> 'name', c ->> 'type' INTO v_col, o_type FROM json_array_elements(v_result.columns) AS c LIMIT 1;
     ELSE
-        SELECT c ->> 'name', c ->> 'type' INTO v_col, v_type
+        SELECT c ->> 'name', c ->> 'type' INTO v_col, o_type
           FROM json_array_elements(v_result.columns) AS c WHERE c ->> 'name' = p_col LIMIT 1;
         IF v_col IS NULL THEN
             RAISE EXCEPTION '$% has no column "%"', p_name, p_col
@@ -167,20 +169,37 @@ BEGIN
 
     IF v_col IS NULL OR json_array_length(v_result.value -> 'rows') = 0 THEN
         IF p_nullsafe THEN
-            RETURN 'NULL';
+            RETURN;
         END IF;
         RAISE EXCEPTION '% has no rows', v_ref
             USING ERRCODE = 'no_data_found',
                   HINT = format('Use %s? to get NULL when there is no row.', v_ref);
     END IF;
 
-    v_value := v_result.value -> 'rows' -> 0 -> v_col;
-    IF v_value IS NULL OR json_typeof(v_value) = 'null' THEN
+    o_value := v_result.value -> 'rows' -> 0 -> v_col;
+    IF o_value IS NULL OR json_typeof(o_value) = 'null' THEN
+        o_value := NULL;
         IF p_nullsafe THEN
-            RETURN 'NULL';
+            RETURN;
         END IF;
         RAISE EXCEPTION '% is NULL (use %? to allow NULL)', v_ref, v_ref
             USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION df.ref(p_instance text, p_name text, p_col text DEFAULT NULL, p_nullsafe boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_value json;
+    v_type  text;
+BEGIN
+    SELECT r.o_value, r.o_type INTO v_value, v_type FROM df._ref_value(p_instance, p_name, p_col, p_nullsafe) AS r;
+    IF v_value IS NULL THEN
+        RETURN 'NULL';
     END IF;
     -- PostgreSQL arrays travel as JSON arrays: give them back their type, so
     -- "= ANY($a)" works. A json/jsonb column keeps its type too: its value may
@@ -245,39 +264,9 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_result df._results := df._result(p_instance, p_name);
-    v_ref text := '$' || p_name || coalesce('.' || p_col, '');
-    v_col text;
-    v_value json;
+    v_value json := (df._ref_value(p_instance, p_name, p_col, p_nullsafe)).o_value;
 BEGIN
-    IF p_col IS NULL THEN
-        SELECT c ->> 'name' INTO v_col FROM json_array_elements(v_result.columns) AS c LIMIT 1;
-    ELSE
-        SELECT c ->> 'name' INTO v_col FROM json_array_elements(v_result.columns) AS c WHERE c ->> 'name' = p_col LIMIT 1;
-        IF v_col IS NULL THEN
-            RAISE EXCEPTION '$% has no column "%"', p_name, p_col
-                USING ERRCODE = 'undefined_column',
-                      DETAIL = format('Its columns are: %s.', coalesce(
-                          (SELECT string_agg(c ->> 'name', ', ') FROM json_array_elements(v_result.columns) AS c), 'none'));
-        END IF;
-    END IF;
-    IF v_col IS NULL OR json_array_length(v_result.value -> 'rows') = 0 THEN
-        IF p_nullsafe THEN
-            RETURN '';
-        END IF;
-        RAISE EXCEPTION '% has no rows', v_ref
-            USING ERRCODE = 'no_data_found',
-                  HINT = format('Use %s? to get an empty text when there is no row.', v_ref);
-    END IF;
-    v_value := v_result.value -> 'rows' -> 0 -> v_col;
-    IF v_value IS NULL OR json_typeof(v_value) = 'null' THEN
-        IF p_nullsafe THEN
-            RETURN '';
-        END IF;
-        RAISE EXCEPTION '% is NULL (use %? to allow NULL)', v_ref, v_ref
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    RETURN CASE json_typeof(v_value) WHEN 'string' THEN v_value #>> '{}' ELSE v_value::text END;
+    RETURN CASE WHEN v_value IS NULL THEN '' WHEN json_typeof(v_value) = 'string' THEN v_value #>> '{}' ELSE v_value::text END;
 END;
 $$;
 COMMENT ON FUNCTION df.ref_raw(text, text, text, boolean)
@@ -318,16 +307,8 @@ RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_raw text := df.ref_raw(p_instance, p_name, p_col, p_nullsafe);
-    v_result df._results := df._result(p_instance, p_name);
-    v_col text := coalesce(p_col, (SELECT c ->> 'name' FROM json_array_elements(v_result.columns) AS c LIMIT 1));
-    v_value json := v_result.value -> 'rows' -> 0 -> v_col;
 BEGIN
-    IF v_value IS NULL OR json_typeof(v_value) = 'null' THEN
-        RETURN 'null';          -- (only reached with p_nullsafe: df.ref_raw raised otherwise)
-    END IF;
-    RETURN CASE json_typeof(v_value) WHEN 'string' THEN to_json(v_raw)::text ELSE v_value::text END;
+    RETURN coalesce((df._ref_value(p_instance, p_name, p_col, p_nullsafe)).o_value::text, 'null');
 END;
 $$;
 COMMENT ON FUNCTION df.ref_jsonval(text, text, text, boolean)
