@@ -1477,7 +1477,6 @@ http_perform(HttpCall *call, HttpOutcome *out, long *status, const char **sqlsta
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) call->timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "dfc");
-	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
 	curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, out);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, http_write);
