@@ -17,7 +17,8 @@ BEGIN
           FROM (VALUES (1, 'else_next', 'integer'), (2, 'branches', 'integer[]'), (3, 'mode', 'text'),
                        (4, 'seconds', 'double precision'), (5, 'cron', 'text'), (6, 'name', 'text'),
                        (7, 'value', 'json'), (8, 'unwind', 'integer'), (9, 'url', 'text'), (10, 'method', 'text'),
-                       (11, 'body', 'text'), (12, 'headers', 'jsonb'), (13, 'parts', 'jsonb')) AS a(ord, name, type)
+                       (11, 'body', 'text'), (12, 'headers', 'jsonb'), (13, 'parts', 'jsonb'),
+                       (14, 'args', 'jsonb')) AS a(ord, name, type)
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute pa
                             WHERE pa.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = 'df.step'::regtype)
                               AND pa.attname = a.name AND NOT pa.attisdropped)
@@ -226,3 +227,23 @@ END;
 $$;
 COMMENT ON FUNCTION df.http_multipart_step(text, text, jsonb, jsonb, double precision, text, integer)
     IS 'builds a df.http_multipart step (used by compiled workflows)';
+
+-- A call of another workflow (df.call): started as a child instance of the
+-- same submitter with p_args, waited for; its result is the child's.
+CREATE OR REPLACE FUNCTION df.call_step(p_workflow text, p_args jsonb DEFAULT NULL, p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'call';
+    v_step.name := p_workflow;
+    v_step.args := coalesce(p_args, '{}'::jsonb);
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.call_step(text, jsonb, text, integer) IS 'builds a df.call step (used by compiled workflows)';

@@ -126,6 +126,11 @@ CREATE INDEX IF NOT EXISTS _queue_parent ON df._queue (parent_id) WHERE parent_i
 -- The columns of a SQL node's result, so that a thread's result bound later
 -- (a loop's exit, a race's winner) keeps them for $name references.
 ALTER TABLE df._node_states ADD COLUMN IF NOT EXISTS columns json;
+-- an instance started by df.call: the calling instance and its queue item,
+-- woken when this one ends; cancelling the caller cancels it
+ALTER TABLE df._instances ADD COLUMN IF NOT EXISTS parent_id text;
+ALTER TABLE df._instances ADD COLUMN IF NOT EXISTS parent_item bigint;
+CREATE INDEX IF NOT EXISTS _instances_parent ON df._instances (parent_id) WHERE parent_id IS NOT NULL;
 -- how many times an HTTP node's call was started (a loop runs it again): the
 -- attempt in its Idempotency-Key, the same when a call is made again after a crash
 ALTER TABLE df._node_states ADD COLUMN IF NOT EXISTS http_attempts integer NOT NULL DEFAULT 0;

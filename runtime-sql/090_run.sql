@@ -247,6 +247,26 @@ BEGIN
 END;
 $$;
 
+-- An instance started by df.call ended (completed, failed, cancelled): the
+-- call waiting for it (p_item, the instance's parent_item) runs again to take
+-- its outcome. (Callers pass parent_item from the update that ended the
+-- instance, so an instance without a caller costs nothing more.)
+CREATE OR REPLACE FUNCTION df._wake_caller(p_item bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_item IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE df._queue q SET ready_at = now() WHERE q.id = p_item AND q.waiting = 'call';
+    IF FOUND THEN
+        PERFORM df._wake();
+    END IF;
+END;
+$$;
+
 -- A thread has completed a step: it goes to p_next, or ends when p_next is
 -- NULL. Its current result becomes node p_result_node's result when that is
 -- set, else p_result; p_result, when given, is that result.
@@ -259,6 +279,7 @@ AS $$
 DECLARE
     v_final   json := p_result;
     v_columns json;
+    v_caller  bigint;
 BEGIN
     IF p_next IS NOT NULL THEN
         -- Only the changed columns really change, so the update of a running
@@ -286,9 +307,13 @@ BEGIN
         -- (not over a cancel that committed while this step ran)
         UPDATE df._instances
            SET status = 'completed', result = v_final, completed_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = p_item.instance_id AND status IN ('pending', 'running');
+         WHERE id = p_item.instance_id AND status IN ('pending', 'running')
+        RETURNING parent_item INTO v_caller;
         -- signals nothing will wait for any more
         DELETE FROM df._signals s WHERE s.instance_id = p_item.instance_id;
+        IF v_caller IS NOT NULL THEN
+            PERFORM df._wake_caller(v_caller);
+        END IF;
     ELSE
         PERFORM df._deliver(p_item, v_final, v_columns);
     END IF;
@@ -346,14 +371,19 @@ AS $$
 DECLARE
     v_parent df._queue;
     v_fork   df.step;
+    v_caller bigint;
 BEGIN
     PERFORM df._cancel_threads(p_item.instance_id, p_item.id);
     DELETE FROM df._queue WHERE id = p_item.id;
     IF p_item.parent_id IS NULL THEN
         UPDATE df._instances
            SET status = 'failed', error = p_error, completed_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = p_item.instance_id AND status IN ('pending', 'running');
+         WHERE id = p_item.instance_id AND status IN ('pending', 'running')
+        RETURNING parent_item INTO v_caller;
         DELETE FROM df._signals s WHERE s.instance_id = p_item.instance_id;
+        IF v_caller IS NOT NULL THEN
+            PERFORM df._wake_caller(v_caller);
+        END IF;
         RETURN;
     END IF;
     SELECT q.* INTO v_parent FROM df._queue q WHERE q.id = p_item.parent_id FOR UPDATE;
@@ -370,8 +400,9 @@ BEGIN
 END;
 $$;
 
--- Before a thread parks (a timer, a signal wait): locks its instance's row
--- and says whether the instance still runs; if not, removes the item. A
+-- Before a thread parks (a timer, a signal wait, an HTTP call, a df.call):
+-- says whether its fork still waits for it (a branch) and its instance still
+-- runs, locking the instance's row; if not, removes the item. A
 -- df.cancel that committed while this step ran skipped the item (it was
 -- locked) and its interrupt came too late to stop the step, so without this
 -- the item would stay parked, with nothing to remove it, until it came due.
@@ -383,8 +414,17 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_status text;
+    v_status   text;
 BEGIN
+    -- A branch parks only while its fork still waits for it. (Checked
+    -- without locking the parent's row: locking it here deadlocked with
+    -- sibling branches delivering to it. A decision that commits between
+    -- this check and this transaction's commit still leaves the item parked
+    -- until it comes due, when df._run drops it.)
+    IF p_item.parent_id IS NOT NULL AND NOT df._thread_live(p_item) THEN
+        DELETE FROM df._queue q WHERE q.id = p_item.id;
+        RETURN false;
+    END IF;
     SELECT i.status INTO v_status FROM df._instances i WHERE i.id = p_item.instance_id FOR NO KEY UPDATE;
     IF v_status IN ('pending', 'running') THEN
         RETURN true;
@@ -505,6 +545,10 @@ BEGIN
             v_output := df._run_sql(v_submitter, v_step.sql);
         ELSIF v_step.kind = 'http' THEN
             v_call := df._http_request(v_submitter, v_step);
+        ELSIF v_step.kind = 'call' AND v_item.waiting IS DISTINCT FROM 'call' THEN
+            -- started as the submitter, exactly as a step's own df.start would be
+            v_output := df._run_sql(v_submitter, format('SELECT df.start(%L, args => %L::jsonb) AS id',
+                                                        v_step.name, coalesce(v_step.args, '{}'::jsonb)));
         END IF;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
@@ -677,13 +721,48 @@ BEGIN
         END IF;
         PERFORM df._advance(v_target, v_step.next, NULL, coalesce(v_step.value, 'null'::json), v_status);
 
+    WHEN 'call' THEN
+        IF v_item.waiting IS DISTINCT FROM 'call' THEN
+            v_first := v_output.result -> 'rows' -> 0 -> 'id';
+            IF NOT df._live_for_parking(v_item) THEN
+                PERFORM df.cancel(v_first #>> '{}', 'the calling instance was cancelled');
+                RETURN NULL;
+            END IF;
+            UPDATE df._instances SET parent_id = v_item.instance_id, parent_item = p_item WHERE id = v_first #>> '{}';
+            UPDATE df._queue SET waiting = 'call', ready_at = 'infinity', result = v_first, result_node = NULL WHERE id = p_item;
+            PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', json_build_object('instance', v_first));
+            PERFORM df._mark_running(v_item.instance_id, v_status);
+            RETURN NULL;
+        END IF;
+        SELECT i.status, i.result, i.error::json INTO v_status, v_result, v_first
+          FROM df._instances i WHERE i.id = v_item.result #>> '{}';
+        IF v_status = 'completed' THEN
+            v_result := coalesce(v_result, 'null'::json);
+            PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
+            IF v_step.bind IS NOT NULL THEN
+                -- a SQL result keeps its shape; its columns are read from its first row
+                IF json_typeof(v_result -> 'rows') = 'array' AND json_array_length(v_result -> 'rows') > 0 THEN
+                    SELECT r.columns INTO v_columns FROM df._as_rows(v_result -> 'rows') AS r;
+                    PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_columns);
+                ELSE
+                    PERFORM df._bind(v_item.instance_id, v_step.bind, v_result);
+                END IF;
+            END IF;
+            PERFORM df._advance(v_item, v_step.next, NULL, v_result, 'running');
+        ELSIF v_status IN ('failed', 'cancelled') THEN
+            RAISE EXCEPTION 'called workflow % (instance %) %: %', v_step.name, v_item.result #>> '{}', v_status,
+                            coalesce(v_first ->> 'message', v_status)
+                USING ERRCODE = CASE WHEN v_status = 'failed' THEN coalesce(v_first ->> 'sqlstate', 'P0001') ELSE '57014' END;
+        ELSE
+            UPDATE df._queue SET ready_at = 'infinity' WHERE id = p_item;     -- woken too early: wait on
+        END IF;
+
     WHEN 'http' THEN
         -- The step runner makes the call after this transaction commits and
         -- reports the outcome with df._http_done, which checks the token. If
         -- none arrives by ready_at (the runner died), the item is claimed
         -- again and the call made again: at least once, never in a transaction.
-        IF (v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item)) OR NOT df._live_for_parking(v_item) THEN
-            DELETE FROM df._queue WHERE id = p_item;
+        IF NOT df._live_for_parking(v_item) THEN
             RETURN NULL;
         END IF;
         v_call.item := p_item;

@@ -50,6 +50,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_status text;
+    v_child  text;
+    v_caller bigint;
 BEGIN
     IF (df._visible_instance(cancel.id)).id IS NULL THEN
         RAISE EXCEPTION 'instance not found'
@@ -64,10 +66,17 @@ BEGIN
        SET status = 'cancelled',
            error = jsonb_build_object('message', 'cancelled', 'reason', cancel.reason),
            completed_at = clock_timestamp(), updated_at = clock_timestamp()
-     WHERE i.id = cancel.id;
+     WHERE i.id = cancel.id
+    RETURNING i.parent_item INTO v_caller;
     -- Every thread, timer and wait; running steps are interrupted at commit.
     PERFORM df._cancel_threads(cancel.id, NULL);
     DELETE FROM df._signals s WHERE s.instance_id = cancel.id;
+    -- the instances it started with df.call end with it; one that called it learns it ended
+    FOR v_child IN SELECT i.id FROM df._instances i
+                    WHERE i.parent_id = cancel.id AND i.status IN ('pending', 'running') LOOP
+        PERFORM df.cancel(v_child, 'the calling instance ' || cancel.id || ' was cancelled');
+    END LOOP;
+    PERFORM df._wake_caller(v_caller);
     PERFORM df._wake();
 END;
 $$;

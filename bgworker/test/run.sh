@@ -394,7 +394,7 @@ if git -C "$ROOT" cat-file -e 4b32619 2>/dev/null; then
     DB=upgrade sql -f "$WORK/runtime.sql" >/dev/null
     DB=upgrade sql -f "$WORK/runtime.sql" >/dev/null
     check "df.step gained the control-flow and HTTP attributes, in order" "$(DB=upgrade sql -c "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'df.step'::regclass AND attnum > 0 AND NOT attisdropped")" \
-        "kind,sql,bind,next,else_next,branches,mode,seconds,cron,name,value,unwind,url,method,body,headers,parts"
+        "kind,sql,bind,next,else_next,branches,mode,seconds,cron,name,value,unwind,url,method,body,headers,parts,args"
     check "df.instance_nodes gained inferred_status; alice may still execute it" "$(DB=upgrade sql -c "SELECT 'inferred_status' = ANY (proargnames) FROM pg_proc WHERE oid = 'df.instance_nodes(text)'::regprocedure; SELECT has_function_privilege('alice', 'df.instance_nodes(text)', 'EXECUTE')")" \
         $'t\nt'
     check "df._queue gained the thread columns; df._signals exists" "$(DB=upgrade sql -c "SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid = 'df._queue'::regclass AND attname IN ('parent_id', 'waiting', 'result_node')) || ' ' || (to_regclass('df._signals') IS NOT NULL)")" "3 true"

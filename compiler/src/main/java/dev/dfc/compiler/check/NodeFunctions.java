@@ -72,7 +72,7 @@ public final class NodeFunctions {
         add("df.http_multipart", true, 1, false, "url", l, "method", l, "parts", l, "headers", l, "timeout_s", l);
         add("df.retry", false, 2, false, "node", n, "attempts", l, "backoff", l, "max_backoff", l);
         add("df.timeout", false, 2, false, "node", n, "seconds", l);
-        add("df.call", false, 1, false, "workflow", l, "args", l);
+        add("df.call", true, 1, false, "workflow", l, "args", l);
         add("df.with_undo", false, 2, false, "node", n, "undo", n);
     }
 

@@ -45,7 +45,7 @@ public final class Emitter {
      */
     public record StateModel(int id, int line, String excerpt, String template, String bind, boolean bindOnRecord,
             Integer next, Integer elseNext, SqlModel sql, String text, String seconds, List<Integer> branches,
-            String mode, String value, int unwind, HttpModel http) {}
+            String mode, String value, int unwind, HttpModel http, TextModel callArgs) {}
 
     /** An HTTP call: URL, body and headers (null: none) as text with references; method and timeout literal texts or null. */
     public record HttpModel(TextModel url, String method, TextModel body, TextModel headers, String timeout) {
@@ -147,7 +147,8 @@ public final class Emitter {
         boolean declaresStep = false;
         for (State s : wf.states()) {
             StateModel st = stateModel(s);
-            usesInstance |= (st.sql() != null && st.sql().hasRefs()) || (st.http() != null && st.http().hasRefs());
+            usesInstance |= (st.sql() != null && st.sql().hasRefs()) || (st.http() != null && st.http().hasRefs())
+                    || (st.callArgs() != null && st.callArgs().hasRefs());
             declaresStep |= st.bindOnRecord();
             states.add(st);
             String query = s instanceof State.Sql q ? q.query() : s instanceof State.Cond c ? c.query()
@@ -181,6 +182,11 @@ public final class Emitter {
                     h.headers() == null ? null : text(h.headers(), null, TextKind.JSON), h.timeout());
             return model(s, h.multipart() ? "httpMultipartStep" : "httpStep", null, null, null, List.of(), null, null, 0, http);
         }
+        if (s instanceof State.Call c) {
+            StateModel m = model(s, "callStep", null, c.workflow(), null, List.of(), null, null, 0);
+            return new StateModel(m.id(), m.line(), m.excerpt(), m.template(), m.bind(), m.bindOnRecord(), m.next(), m.elseNext(),
+                    null, m.text(), null, List.of(), null, null, 0, null, c.args() == null ? null : text(c.args(), null, TextKind.JSON));
+        }
         State.Break b = (State.Break) s;
         return model(s, "breakStep", null, null, null, List.of(), null, json(b.value()), b.unwind());
     }
@@ -195,7 +201,7 @@ public final class Emitter {
         boolean bindOnRecord = s.bind() != null
                 && (s instanceof State.Cond || s instanceof State.IfRows || s instanceof State.Break);
         return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, s.next(), elseNext(s),
-                sql, text, seconds, branches, mode, value, unwind, http);
+                sql, text, seconds, branches, mode, value, unwind, http, null);
     }
 
     /**

@@ -27,6 +27,10 @@ public final class IrDump {
             out.append('\n');
             if (s instanceof State.Sql sql) parts(out, sql.parts());
             if (s instanceof State.Cond c) parts(out, c.parts());
+            if (s instanceof State.Call c && c.args() != null) {
+                out.append("    args\n");
+                parts(out, c.args());
+            }
             if (s instanceof State.Http h) {
                 out.append("    url\n");
                 parts(out, h.url());
@@ -61,6 +65,8 @@ public final class IrDump {
         } else if (s instanceof State.Signal sg) {
             out.append(" signal ").append(quote(sg.name()));
             if (sg.timeout() != null) out.append(" timeout ").append(sg.timeout());
+        } else if (s instanceof State.Call c) {
+            out.append(" workflow ").append(quote(c.workflow()));
         } else if (s instanceof State.Http h) {
             if (h.multipart()) out.append(" multipart");
             out.append(" method ").append(h.method() == null ? "POST" : h.method());

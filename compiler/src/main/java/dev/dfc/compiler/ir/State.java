@@ -130,6 +130,20 @@ public sealed interface State {
         public String nodeType() { return "HTTP"; }
     }
 
+    /**
+     * df.call: starts {@code workflow} as a child instance with {@code args} (a JSON object with
+     * references, null: none) and waits for it; its result is the child's result.
+     */
+    record Call(int id, String workflow, List<Part> args, String bind, Integer next, int line, int column, String excerpt)
+            implements State {
+        public Call {
+            args = args == null ? null : List.copyOf(args);
+        }
+
+        @Override
+        public String nodeType() { return "CALL"; }
+    }
+
     /** A literal value given to df.break; {@code text} is a number's or JSON's text, or a string's value. */
     record Value(ValueType type, String text) {}
 

@@ -109,6 +109,12 @@ public final class Lowering {
                 case SIGNAL -> new State.Signal(id, text, number, bind, next, line, col, excerpt);
                 case BREAK -> new State.Break(id, value, unwind, bind, next, line, col, excerpt);
                 case HTTP -> http((Expr.Call) origin, params, bind, line, col);
+                case CALL -> {
+                    Expr.Call call = (Expr.Call) origin;
+                    String args = string(optionalArg(call, 1, "args"));
+                    yield new State.Call(id, string(arg(call, 0, "workflow")), args == null ? null : textParts(args, params),
+                            bind, next, line, col, excerpt);
+                }
             };
         }
 
@@ -126,7 +132,7 @@ public final class Lowering {
         }
     }
 
-    private enum Kind { SQL, IF, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK, HTTP }
+    private enum Kind { SQL, IF, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK, HTTP, CALL }
 
     /**
      * A way out of a fragment: a state's {@code next}, or the {@code elseNext} of a condition whose
@@ -195,6 +201,8 @@ public final class Lowering {
             }
             case "df.http", "df.http_multipart":
                 return single(Kind.HTTP, call, null);
+            case "df.call":
+                return single(Kind.CALL, call, null);
             default:
                 throw new IllegalStateException("cannot lower " + call.function() + " (the checker should have refused it)");
         }
