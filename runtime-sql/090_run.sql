@@ -491,6 +491,9 @@ DECLARE
     v_detail    text;
     v_hint      text;
     v_call      df._http_call;
+    v_child     text;
+    v_child_status text;
+    v_child_error  jsonb;
 BEGIN
     -- One table at a time, by primary key (see df._claim).
     SELECT q.* INTO v_item FROM df._queue q WHERE q.id = p_item;
@@ -723,20 +726,24 @@ BEGIN
 
     WHEN 'call' THEN
         IF v_item.waiting IS DISTINCT FROM 'call' THEN
-            v_first := v_output.result -> 'rows' -> 0 -> 'id';
+            -- the child just started: link it to this thread and wait for it
+            v_child := v_output.result -> 'rows' -> 0 ->> 'id';
             IF NOT df._live_for_parking(v_item) THEN
-                PERFORM df.cancel(v_first #>> '{}', 'the calling instance was cancelled');
+                PERFORM df.cancel(v_child, 'the calling instance was cancelled');
                 RETURN NULL;
             END IF;
-            UPDATE df._instances SET parent_id = v_item.instance_id, parent_item = p_item WHERE id = v_first #>> '{}';
-            UPDATE df._queue SET waiting = 'call', ready_at = 'infinity', result = v_first, result_node = NULL WHERE id = p_item;
-            PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', json_build_object('instance', v_first));
+            UPDATE df._instances SET parent_id = v_item.instance_id, parent_item = p_item WHERE id = v_child;
+            UPDATE df._queue SET waiting = 'call', ready_at = 'infinity', result = to_json(v_child), result_node = NULL
+             WHERE id = p_item;
+            PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', json_build_object('instance', v_child));
             PERFORM df._mark_running(v_item.instance_id, v_status);
             RETURN NULL;
         END IF;
-        SELECT i.status, i.result, i.error::json INTO v_status, v_result, v_first
-          FROM df._instances i WHERE i.id = v_item.result #>> '{}';
-        IF v_status = 'completed' THEN
+        -- woken: the child ended (df._wake_caller)
+        v_child := v_item.result #>> '{}';
+        SELECT i.status, i.result, i.error INTO v_child_status, v_result, v_child_error
+          FROM df._instances i WHERE i.id = v_child;
+        IF v_child_status = 'completed' THEN
             v_result := coalesce(v_result, 'null'::json);
             PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
             IF v_step.bind IS NOT NULL THEN
@@ -748,11 +755,13 @@ BEGIN
                     PERFORM df._bind(v_item.instance_id, v_step.bind, v_result);
                 END IF;
             END IF;
-            PERFORM df._advance(v_item, v_step.next, NULL, v_result, 'running');
-        ELSIF v_status IN ('failed', 'cancelled') THEN
-            RAISE EXCEPTION 'called workflow % (instance %) %: %', v_step.name, v_item.result #>> '{}', v_status,
-                            coalesce(v_first ->> 'message', v_status)
-                USING ERRCODE = CASE WHEN v_status = 'failed' THEN coalesce(v_first ->> 'sqlstate', 'P0001') ELSE '57014' END;
+            PERFORM df._advance(v_item, v_step.next, NULL, v_result, v_status);
+        ELSIF v_child_status IN ('failed', 'cancelled') THEN
+            -- (raised past the step's subtransaction: the step runner records it with df._fail)
+            RAISE EXCEPTION 'called workflow % (instance %) %: %', v_step.name, v_child, v_child_status,
+                            coalesce(v_child_error ->> 'message', v_child_status)
+                USING ERRCODE = CASE WHEN v_child_status = 'failed' THEN coalesce(v_child_error ->> 'sqlstate', 'P0001')
+                                     ELSE '57014' END;
         ELSE
             UPDATE df._queue SET ready_at = 'infinity' WHERE id = p_item;     -- woken too early: wait on
         END IF;

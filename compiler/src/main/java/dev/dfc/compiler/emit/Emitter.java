@@ -180,12 +180,11 @@ public final class Emitter {
             HttpModel http = new HttpModel(text(h.url(), h.urlText(), TextKind.URL), h.method(),
                     h.body() == null ? null : text(h.body(), null, h.multipart() ? TextKind.JSON : TextKind.BODY),
                     h.headers() == null ? null : text(h.headers(), null, TextKind.JSON), h.timeout());
-            return model(s, h.multipart() ? "httpMultipartStep" : "httpStep", null, null, null, List.of(), null, null, 0, http);
+            return model(s, h.multipart() ? "httpMultipartStep" : "httpStep", null, null, null, List.of(), null, null, 0, http, null);
         }
         if (s instanceof State.Call c) {
-            StateModel m = model(s, "callStep", null, c.workflow(), null, List.of(), null, null, 0);
-            return new StateModel(m.id(), m.line(), m.excerpt(), m.template(), m.bind(), m.bindOnRecord(), m.next(), m.elseNext(),
-                    null, m.text(), null, List.of(), null, null, 0, null, c.args() == null ? null : text(c.args(), null, TextKind.JSON));
+            return model(s, "callStep", null, c.workflow(), null, List.of(), null, null, 0, null,
+                    c.args() == null ? null : text(c.args(), null, TextKind.JSON));
         }
         State.Break b = (State.Break) s;
         return model(s, "breakStep", null, null, null, List.of(), null, json(b.value()), b.unwind());
@@ -193,15 +192,15 @@ public final class Emitter {
 
     private static StateModel model(State s, String template, SqlModel sql, String text, String seconds,
             List<Integer> branches, String mode, String value, int unwind) {
-        return model(s, template, sql, text, seconds, branches, mode, value, unwind, null);
+        return model(s, template, sql, text, seconds, branches, mode, value, unwind, null, null);
     }
 
     private static StateModel model(State s, String template, SqlModel sql, String text, String seconds,
-            List<Integer> branches, String mode, String value, int unwind, HttpModel http) {
+            List<Integer> branches, String mode, String value, int unwind, HttpModel http, TextModel callArgs) {
         boolean bindOnRecord = s.bind() != null
                 && (s instanceof State.Cond || s instanceof State.IfRows || s instanceof State.Break);
         return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, s.next(), elseNext(s),
-                sql, text, seconds, branches, mode, value, unwind, http, null);
+                sql, text, seconds, branches, mode, value, unwind, http, callArgs);
     }
 
     /**
