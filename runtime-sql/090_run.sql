@@ -309,6 +309,13 @@ BEGIN
            SET status = 'completed', result = v_final, completed_at = clock_timestamp(), updated_at = clock_timestamp()
          WHERE id = p_item.instance_id AND status IN ('pending', 'running')
         RETURNING parent_item INTO v_caller;
+        -- Threads left behind by a fork (a race's loser that parked while the
+        -- race was decided, skipped then because its step held its item) go
+        -- with the instance: found now, after the instance row's lock, which
+        -- every thread takes before it parks (df._live_for_parking).
+        IF p_item.fork_seq > 0 THEN
+            PERFORM df._cancel_threads(p_item.instance_id, NULL);
+        END IF;
         -- signals nothing will wait for any more
         DELETE FROM df._signals s WHERE s.instance_id = p_item.instance_id;
         IF v_caller IS NOT NULL THEN
@@ -419,8 +426,9 @@ BEGIN
     -- A branch parks only while its fork still waits for it. (Checked
     -- without locking the parent's row: locking it here deadlocked with
     -- sibling branches delivering to it. A decision that commits between
-    -- this check and this transaction's commit still leaves the item parked
-    -- until it comes due, when df._run drops it.)
+    -- this check and this transaction's commit still leaves the item parked,
+    -- until the instance ends (df._advance removes what a fork left) or it
+    -- comes due, when df._run drops it.)
     IF p_item.parent_id IS NOT NULL AND NOT df._thread_live(p_item) THEN
         DELETE FROM df._queue q WHERE q.id = p_item.id;
         RETURN false;
