@@ -18,7 +18,8 @@ BEGIN
                        (4, 'seconds', 'double precision'), (5, 'cron', 'text'), (6, 'name', 'text'),
                        (7, 'value', 'json'), (8, 'unwind', 'integer'), (9, 'url', 'text'), (10, 'method', 'text'),
                        (11, 'body', 'text'), (12, 'headers', 'jsonb'), (13, 'parts', 'jsonb'),
-                       (14, 'args', 'jsonb')) AS a(ord, name, type)
+                       (14, 'args', 'jsonb'), (15, 'attempts', 'integer'),
+                       (16, 'max_seconds', 'double precision')) AS a(ord, name, type)
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute pa
                             WHERE pa.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = 'df.step'::regtype)
                               AND pa.attname = a.name AND NOT pa.attisdropped)
@@ -107,6 +108,80 @@ END;
 $$;
 COMMENT ON FUNCTION df.fork_step(integer[], text, text, integer)
     IS 'builds a fork step: runs the branches (entry states) as threads, joined (all) or raced (first wins)';
+
+-- df.retry: the body (an entry state) runs as the one branch of a fork; when
+-- it fails, it runs again after p_backoff seconds, doubled after each failure
+-- up to p_max_backoff, until p_attempts runs have failed.
+CREATE OR REPLACE FUNCTION df.retry_step(p_body integer, p_attempts integer, p_backoff double precision DEFAULT 1,
+                                         p_max_backoff double precision DEFAULT 300,
+                                         p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    IF p_attempts IS NULL OR p_attempts < 1 THEN
+        RAISE EXCEPTION 'df.retry needs at least 1 attempt, not %', coalesce(p_attempts::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    v_step.kind := 'fork';
+    v_step.mode := 'retry';
+    v_step.branches := ARRAY[p_body];
+    v_step.attempts := p_attempts;
+    v_step.seconds := greatest(coalesce(p_backoff, 1), 0);
+    v_step.max_seconds := greatest(coalesce(p_max_backoff, 300), 0);
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.retry_step(integer, integer, double precision, double precision, text, integer)
+    IS 'builds a df.retry step: runs the body again after a failure, with exponential backoff, up to p_attempts runs';
+
+-- df.timeout: the body runs as the one branch of a fork that fails when it
+-- has not ended p_seconds after it started.
+CREATE OR REPLACE FUNCTION df.timeout_step(p_body integer, p_seconds double precision,
+                                           p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'fork';
+    v_step.mode := 'timeout';
+    v_step.branches := ARRAY[p_body];
+    v_step.seconds := p_seconds;
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.timeout_step(integer, double precision, text, integer)
+    IS 'builds a df.timeout step: fails (57014) when the body has not ended p_seconds after it started';
+
+-- x <-> y, after x: registers p_undo (y's entry state) to run if the
+-- instance fails later; the thread's result (x's) goes on unchanged.
+CREATE OR REPLACE FUNCTION df.undo_step(p_undo integer, p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'undo';
+    v_step.branches := ARRAY[p_undo];
+    v_step.bind := p_bind;
+    v_step.next := p_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.undo_step(integer, text, integer)
+    IS 'builds the step after x in x <-> y: registers y to run if the instance fails later';
 
 CREATE OR REPLACE FUNCTION df.sleep_step(p_seconds double precision, p_bind text DEFAULT NULL, p_next integer DEFAULT NULL)
 RETURNS df.step

@@ -135,6 +135,15 @@ CREATE INDEX IF NOT EXISTS _instances_parent ON df._instances (parent_id) WHERE 
 -- attempt in its Idempotency-Key, the same when a call is made again after a crash
 ALTER TABLE df._node_states ADD COLUMN IF NOT EXISTS http_attempts integer NOT NULL DEFAULT 0;
 
+-- df.retry: the runs of its body so far (its last error is the node's error
+-- while it waits to run again)
+ALTER TABLE df._node_states ADD COLUMN IF NOT EXISTS attempts integer;
+-- x <-> y: the entry states of the undos registered so far (y), in the order
+-- they are to run backwards; they run one after the other, each as a root
+-- thread marked undoing, when the instance fails (docs/runtime.md, "Undo")
+ALTER TABLE df._instances ADD COLUMN IF NOT EXISTS undo integer[];
+ALTER TABLE df._queue ADD COLUMN IF NOT EXISTS undoing boolean NOT NULL DEFAULT false;
+
 -- Signals sent with df.signal that no wait has consumed yet. A wait consumes
 -- (deletes) the oldest of its name; cancel and retention delete the rest.
 CREATE TABLE IF NOT EXISTS df._signals (

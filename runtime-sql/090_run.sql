@@ -303,7 +303,13 @@ BEGIN
          WHERE n.instance_id = p_item.instance_id AND n.node_id = p_result_node;
     END IF;
     DELETE FROM df._queue WHERE id = p_item.id;
-    IF p_item.parent_id IS NULL THEN
+    IF p_item.parent_id IS NULL AND p_item.undoing THEN
+        -- an undo ended: the next one runs, or the instance fails
+        IF p_item.fork_seq > 0 THEN
+            PERFORM df._cancel_threads(p_item.instance_id, NULL);
+        END IF;
+        PERFORM df._fail_instance(p_item.instance_id, NULL);
+    ELSIF p_item.parent_id IS NULL THEN
         -- (not over a cancel that committed while this step ran)
         UPDATE df._instances
            SET status = 'completed', result = v_final, completed_at = clock_timestamp(), updated_at = clock_timestamp()
@@ -355,6 +361,7 @@ BEGIN
         END IF;
         v_value := array_to_json(v_parent.branch_results);
     ELSE
+        -- a race's winner, or the body of a retry or timeout
         v_value := p_result;
         v_columns := p_columns;
         PERFORM df._cancel_threads(v_parent.instance_id, v_parent.id);
@@ -376,21 +383,14 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_parent df._queue;
-    v_fork   df.step;
-    v_caller bigint;
+    v_parent   df._queue;
+    v_fork     df.step;
+    v_attempts integer;
 BEGIN
     PERFORM df._cancel_threads(p_item.instance_id, p_item.id);
     DELETE FROM df._queue WHERE id = p_item.id;
     IF p_item.parent_id IS NULL THEN
-        UPDATE df._instances
-           SET status = 'failed', error = p_error, completed_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = p_item.instance_id AND status IN ('pending', 'running')
-        RETURNING parent_item INTO v_caller;
-        DELETE FROM df._signals s WHERE s.instance_id = p_item.instance_id;
-        IF v_caller IS NOT NULL THEN
-            PERFORM df._wake_caller(v_caller);
-        END IF;
+        PERFORM df._fail_instance(p_item.instance_id, p_error);
         RETURN;
     END IF;
     SELECT q.* INTO v_parent FROM df._queue q WHERE q.id = p_item.parent_id FOR UPDATE;
@@ -402,8 +402,61 @@ BEGIN
         UPDATE df._queue SET pending = pending - 1 WHERE id = v_parent.id;
         RETURN;
     END IF;
+    IF v_fork.mode = 'retry' THEN
+        -- runs left: the body runs again after the backoff (df._run forks it
+        -- anew when the item comes due); the node shows the last error
+        UPDATE df._node_states n
+           SET error = p_error, updated_at = clock_timestamp()
+         WHERE n.instance_id = v_parent.instance_id AND n.node_id = v_parent.state
+        RETURNING coalesce(n.attempts, 1) INTO v_attempts;
+        IF coalesce(v_attempts, 1) < v_fork.attempts THEN
+            UPDATE df._queue
+               SET waiting = 'retry', pending = NULL, branch_results = NULL,
+                   ready_at = now() + make_interval(secs => least(v_fork.seconds * power(2, least(v_attempts - 1, 60)),
+                                                                  v_fork.max_seconds))
+             WHERE id = v_parent.id;
+            RETURN;
+        END IF;
+        p_error := p_error || jsonb_build_object('attempts', v_attempts);
+    END IF;
     PERFORM df._set_node(v_parent.instance_id, v_parent.state, 'failed', NULL, p_error);
     PERFORM df._fail_thread(v_parent, p_error);
+END;
+$$;
+
+-- The root thread of an instance failed with p_error (NULL: an undo ended):
+-- the last undo registered and not yet run starts (x <-> y), as a root thread
+-- marked undoing, and the instance keeps running with the first error; when
+-- none is left the instance fails with that error. An undo that fails is
+-- recorded at its node, and the next one runs all the same.
+CREATE OR REPLACE FUNCTION df._fail_instance(p_instance text, p_error jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_undo   integer[];
+    v_caller bigint;
+BEGIN
+    SELECT i.undo INTO v_undo FROM df._instances i
+     WHERE i.id = p_instance AND i.status IN ('pending', 'running') FOR NO KEY UPDATE;
+    IF coalesce(cardinality(v_undo), 0) > 0 THEN
+        UPDATE df._instances
+           SET undo = v_undo[1:cardinality(v_undo) - 1], error = coalesce(error, p_error),
+               status = 'running', updated_at = clock_timestamp()
+         WHERE id = p_instance;
+        INSERT INTO df._queue (instance_id, state, undoing) VALUES (p_instance, v_undo[cardinality(v_undo)], true);
+        PERFORM df._wake();
+        RETURN;
+    END IF;
+    UPDATE df._instances
+       SET status = 'failed', error = coalesce(error, p_error), completed_at = clock_timestamp(), updated_at = clock_timestamp()
+     WHERE id = p_instance AND status IN ('pending', 'running')
+    RETURNING parent_item INTO v_caller;
+    DELETE FROM df._signals s WHERE s.instance_id = p_instance;
+    IF v_caller IS NOT NULL THEN
+        PERFORM df._wake_caller(v_caller);
+    END IF;
 END;
 $$;
 
@@ -519,7 +572,8 @@ BEGIN
           JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
          WHERE i.id = v_item.instance_id;
     END IF;
-    IF v_status NOT IN ('pending', 'running') OR v_item.waiting = 'fork'
+    IF v_status NOT IN ('pending', 'running')
+       OR (v_item.waiting = 'fork' AND v_item.ready_at = 'infinity')
        OR (v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item)) THEN
         -- cancelled, or a branch of a fork that was decided without it
         DELETE FROM df._queue WHERE id = p_item;
@@ -627,6 +681,20 @@ BEGIN
                             v_item.result_node, v_item.result, v_status);
 
     WHEN 'fork' THEN
+        IF v_item.waiting = 'fork' THEN
+            -- a df.timeout's deadline (only a timeout's fork waits until a
+            -- finite time): its body has not ended; it is cancelled and the
+            -- timeout fails
+            IF v_step.mode IS DISTINCT FROM 'timeout' THEN
+                DELETE FROM df._queue WHERE id = p_item;
+                RETURN NULL;
+            END IF;
+            PERFORM df._cancel_threads(v_item.instance_id, p_item);
+            v_message := format('timed out after %s s', v_step.seconds);
+            PERFORM df._fail(p_item, '57014', v_message, NULL,
+                             'df.timeout cancelled what it guards; give it more seconds, or handle the failure (df.retry, a race)');
+            RETURN NULL;
+        END IF;
         IF coalesce(cardinality(v_step.branches), 0) = 0 THEN
             RAISE EXCEPTION 'workflow function % rendered a fork without branches for state %', v_function_oid, v_item.state
                 USING ERRCODE = 'data_exception';
@@ -638,11 +706,44 @@ BEGIN
         UPDATE df._queue
            SET waiting = 'fork', fork_seq = v_seq, pending = cardinality(v_step.branches),
                branch_results = array_fill(NULL::json, ARRAY[cardinality(v_step.branches)]),
-               ready_at = 'infinity'
+               ready_at = CASE WHEN v_step.mode = 'timeout'
+                               THEN now() + make_interval(secs => greatest(v_step.seconds, 0))
+                               ELSE 'infinity' END
          WHERE id = p_item;
-        PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
+        IF v_item.waiting = 'retry' THEN
+            -- a retry's next run: the node keeps running, one attempt more
+            UPDATE df._node_states n SET attempts = coalesce(n.attempts, 1) + 1, updated_at = clock_timestamp()
+             WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.state;
+        ELSE
+            PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
+            IF v_step.mode = 'retry' THEN
+                UPDATE df._node_states n SET attempts = 1
+                 WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.state;
+            END IF;
+        END IF;
         PERFORM df._mark_running(v_item.instance_id, v_status);
         PERFORM df._wake();
+
+    WHEN 'undo' THEN
+        -- x <-> y after x: y is registered (once per node: a loop that runs
+        -- x again moves it last), unless this thread is itself undoing
+        IF NOT v_item.undoing THEN
+            UPDATE df._instances i
+               SET undo = array_append(array_remove(coalesce(i.undo, '{}'), v_step.branches[1]), v_step.branches[1])
+             WHERE i.id = v_item.instance_id AND i.error IS NULL;
+        END IF;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', json_build_object('undo', v_step.branches[1]));
+        IF v_step.bind IS NOT NULL THEN
+            -- (x <-> y) |=> 'name' binds x's result
+            v_result := v_item.result;
+            IF v_item.result_node IS NOT NULL THEN
+                SELECT n.result, n.columns INTO v_result, v_columns
+                  FROM df._node_states n
+                 WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.result_node;
+            END IF;
+            PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_columns);
+        END IF;
+        PERFORM df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
 
     WHEN 'sleep', 'schedule' THEN
         IF v_item.waiting = 'timer' THEN

@@ -270,7 +270,7 @@ AS $$ SELECT * FROM df._list_instances(status, "limit", NULL, NULL) $$;
 COMMENT ON FUNCTION df.list_instances(text, integer)
     IS 'the caller''s instances, newest first, optionally of one status; at most limit rows (default 100)';
 
--- An earlier runtime's df.instance_nodes has no inferred_status column:
+-- An earlier runtime's df.instance_nodes has no inferred_status or attempts column:
 -- changing its result needs a DROP, after which the roles that could execute
 -- it get that back (below).
 DO $$
@@ -278,7 +278,7 @@ BEGIN
     IF to_regprocedure('df.instance_nodes(text)') IS NOT NULL
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
                         WHERE p.oid = to_regprocedure('df.instance_nodes(text)')
-                          AND 'inferred_status' = ANY (p.proargnames)) THEN
+                          AND 'attempts' = ANY (p.proargnames)) THEN
         CREATE TEMP TABLE dfc_instance_nodes_grants AS
         SELECT a.grantee, a.is_grantable
           FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) AS a
@@ -296,7 +296,8 @@ $$;
 -- queue item) is at it or can reach it through next, else_next and branches.
 CREATE OR REPLACE FUNCTION df.instance_nodes(p_id text)
 RETURNS TABLE (node_id integer, node_type text, query text, result_name text, status text,
-               result json, updated_at timestamptz, line integer, error jsonb, inferred_status text)
+               result json, updated_at timestamptz, line integer, error jsonb, inferred_status text,
+               attempts integer)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -329,14 +330,15 @@ AS $$
            CASE WHEN s.status IS NULL AND NOT EXISTS (SELECT FROM reachable r WHERE r.node = n.node)
                 THEN 'skipped'
                 ELSE coalesce(s.status, 'pending')
-           END
+           END,
+           s.attempts
       FROM i
      CROSS JOIN n
       LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = n.node
      ORDER BY 1
 $$;
 COMMENT ON FUNCTION df.instance_nodes(text)
-    IS 'one row per node of an instance: type, query, bind name, status, result, source line, error';
+    IS 'one row per node of an instance: type, query, bind name, status, result, source line, error, inferred status, and a df.retry''s attempts';
 
 DO $$
 DECLARE

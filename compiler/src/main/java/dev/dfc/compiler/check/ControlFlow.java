@@ -25,6 +25,8 @@ final class ControlFlow {
     private final List<Diagnostic> out;
     /** One entry per enclosing loop: whether a break for that loop was seen. */
     private final Deque<boolean[]> loops = new ArrayDeque<>();
+    /** Undo arms of '<->' being walked. */
+    private int undoDepth;
     /** The loop or break that most recently made a node unable to finish. */
     private Expr.Call blocker;
 
@@ -46,7 +48,9 @@ final class ControlFlow {
             case "df.break":
                 if (loops.isEmpty()) {
                     out.add(Diagnostic.error("DF4001", call.nameSpan(), "df.break outside a loop")
-                            .withHint("df.break ends the innermost enclosing '@>' or df.loop; it is not inside one"));
+                            .withHint(undoDepth > 0
+                                    ? "the undo of '<->' runs on its own after a later failure: df.break there can only end a loop inside the undo"
+                                    : "df.break ends the innermost enclosing '@>' or df.loop; it is not inside one"));
                     return true;
                 }
                 loops.peek()[0] = true;
@@ -86,7 +90,13 @@ final class ControlFlow {
             }
             case "df.with_undo": {
                 boolean done = finishes(a[0]);
+                // the undo runs on its own thread after a failure: no loop around it to leave
+                Deque<boolean[]> outer = new ArrayDeque<>(loops);
+                loops.clear();
+                undoDepth++;
                 finishes(a[1]);
+                undoDepth--;
+                loops.addAll(outer);
                 return done;
             }
             case "df.as", "df.retry", "df.timeout":

@@ -16,13 +16,15 @@ import java.util.regex.Pattern;
  * methods, headers JSON and URLs. Runs on every call whatever its support status, so a workflow is
  * checked fully even while DF3900 says a construct cannot be compiled yet.
  */
-final class Literals {
+public final class Literals {
     /** Maps a range of a string literal's decoded value to a span of the source. */
     @FunctionalInterface
     interface Spans {
         Span inside(Expr.Str literal, int from, int to);
     }
 
+    /** Most attempts df.retry accepts. */
+    private static final BigDecimal MAX_ATTEMPTS = BigDecimal.valueOf(1_000_000);
     /** Longest wait, timeout or backoff accepted: 366 days, a year with room for a leap day. */
     static final BigDecimal MAX_WAIT_SECONDS = BigDecimal.valueOf(366L * 24 * 3600);
     /** Longest HTTP timeout accepted: one hour; a longer request is better modelled as a signal. */
@@ -155,6 +157,9 @@ final class Literals {
         if (!integer) {
             out.add(Diagnostic.error("DF5002", e.span(), "'attempts' of 'df.retry' must be a positive integer, found "
                     + (n == null ? describe(e) : n.toPlainString())));
+        } else if (n.compareTo(MAX_ATTEMPTS) > 0) {
+            out.add(Diagnostic.error("DF5002", e.span(), "'attempts' of 'df.retry' is more than 1000000, found "
+                    + n.toPlainString()));
         }
     }
 
@@ -178,7 +183,7 @@ final class Literals {
     }
 
     /** Seconds of a duration like '500ms', '1.5s', '5m', '2h', '1d'; null when malformed. */
-    static BigDecimal duration(String text) {
+    public static BigDecimal duration(String text) {
         if (text.length() > 100) return null;
         Matcher m = DURATION.matcher(text);
         if (!m.matches()) return null;

@@ -70,10 +70,10 @@ public final class NodeFunctions {
         add("df.wait_for_signal", true, 1, false, "name", l, "timeout_s", l);
         add("df.http", true, 1, false, "url", l, "method", l, "body", l, "headers", l, "timeout_s", l);
         add("df.http_multipart", true, 1, false, "url", l, "method", l, "parts", l, "headers", l, "timeout_s", l);
-        add("df.retry", false, 2, false, "node", n, "attempts", l, "backoff", l, "max_backoff", l);
-        add("df.timeout", false, 2, false, "node", n, "seconds", l);
+        add("df.retry", true, 2, false, "node", n, "attempts", l, "backoff", l, "max_backoff", l);
+        add("df.timeout", true, 2, false, "node", n, "seconds", l);
         add("df.call", true, 1, false, "workflow", l, "args", l);
-        add("df.with_undo", false, 2, false, "node", n, "undo", n);
+        add("df.with_undo", true, 2, false, "node", n, "undo", n);
     }
 
     private NodeFunctions() {}

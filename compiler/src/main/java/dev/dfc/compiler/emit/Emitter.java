@@ -45,7 +45,7 @@ public final class Emitter {
      */
     public record StateModel(int id, int line, String excerpt, String template, String bind, boolean bindOnRecord,
             Integer next, Integer elseNext, SqlModel sql, String text, String seconds, List<Integer> branches,
-            String mode, String value, int unwind, HttpModel http, TextModel callArgs) {}
+            String mode, String value, int unwind, HttpModel http, TextModel callArgs, Integer attempts, String maxSeconds) {}
 
     /** An HTTP call: URL, body and headers (null: none) as text with references; method and timeout literal texts or null. */
     public record HttpModel(TextModel url, String method, TextModel body, TextModel headers, String timeout) {
@@ -155,7 +155,7 @@ public final class Emitter {
                     : s instanceof State.Http h ? h.urlText() : null;
             nodes.add(Json.object().field("node", s.id()).field("type", s.nodeType()).field("query", query)
                     .field("bind", s.bind()).field("next", s.next()).field("else_next", elseNext(s))
-                    .field("branches", s instanceof State.Fork f ? f.branches() : null)
+                    .field("branches", branches(s))
                     .field("line", s.line()).field("col", s.column()).build());
         }
         List<String> params = new ArrayList<>();
@@ -172,6 +172,12 @@ public final class Emitter {
         if (s instanceof State.Cond c) return model(s, "condStep", sql(c.parts(), c.query()), null, null, List.of(), null, null, 0);
         if (s instanceof State.IfRows r) return model(s, "ifRowsStep", null, r.name(), null, List.of(), null, null, 0);
         if (s instanceof State.Fork f) return model(s, "forkStep", null, null, null, f.branches(), f.mode().sqlName(), null, 0);
+        if (s instanceof State.Retry r) {
+            return model(s, "retryStep", null, null, r.backoff(), List.of(r.body()), null, null, 0, null, null,
+                    r.attempts(), r.maxBackoff());
+        }
+        if (s instanceof State.Timeout t) return model(s, "timeoutStep", null, null, t.seconds(), List.of(t.body()), null, null, 0);
+        if (s instanceof State.Undo u) return model(s, "undoStep", null, null, null, List.of(u.undo()), null, null, 0);
         if (s instanceof State.Sleep z) return model(s, "sleepStep", null, null, z.seconds(), List.of(), null, null, 0);
         if (s instanceof State.Schedule c) return model(s, "scheduleStep", null, c.cron(), null, List.of(), null, null, 0);
         if (s instanceof State.Signal g) return model(s, "signalStep", null, g.name(), g.timeout(), List.of(), null, null, 0);
@@ -197,10 +203,25 @@ public final class Emitter {
 
     private static StateModel model(State s, String template, SqlModel sql, String text, String seconds,
             List<Integer> branches, String mode, String value, int unwind, HttpModel http, TextModel callArgs) {
+        return model(s, template, sql, text, seconds, branches, mode, value, unwind, http, callArgs, null, null);
+    }
+
+    private static StateModel model(State s, String template, SqlModel sql, String text, String seconds,
+            List<Integer> branches, String mode, String value, int unwind, HttpModel http, TextModel callArgs,
+            Integer attempts, String maxSeconds) {
         boolean bindOnRecord = s.bind() != null
                 && (s instanceof State.Cond || s instanceof State.IfRows || s instanceof State.Break);
         return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, s.next(), elseNext(s),
-                sql, text, seconds, branches, mode, value, unwind, http, callArgs);
+                sql, text, seconds, branches, mode, value, unwind, http, callArgs, attempts, maxSeconds);
+    }
+
+    /** The entry states a state starts threads at (df.instance_nodes follows them), or null. */
+    private static List<Integer> branches(State s) {
+        if (s instanceof State.Fork f) return f.branches();
+        if (s instanceof State.Retry r) return List.of(r.body());
+        if (s instanceof State.Timeout t) return List.of(t.body());
+        if (s instanceof State.Undo u) return List.of(u.undo());
+        return null;
     }
 
     /**

@@ -58,6 +58,13 @@ public final class IrDump {
                 out.append(sep).append(b);
                 sep = ",";
             }
+        } else if (s instanceof State.Retry r) {
+            out.append(" body ").append(r.body()).append(" attempts ").append(r.attempts())
+                    .append(" backoff ").append(r.backoff()).append(" max_backoff ").append(r.maxBackoff());
+        } else if (s instanceof State.Timeout t) {
+            out.append(" body ").append(t.body()).append(" seconds ").append(t.seconds());
+        } else if (s instanceof State.Undo u) {
+            out.append(" undo ").append(u.undo());
         } else if (s instanceof State.Sleep sl) {
             out.append(" seconds ").append(sl.seconds());
         } else if (s instanceof State.Schedule sc) {

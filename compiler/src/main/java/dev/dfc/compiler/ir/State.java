@@ -144,6 +144,36 @@ public sealed interface State {
         public String nodeType() { return "CALL"; }
     }
 
+    /**
+     * df.retry: runs {@code body} (an entry state) as one branch thread; when it fails and fewer than
+     * {@code attempts} runs were made, runs it again after {@code backoff} seconds, doubled after
+     * each failure up to {@code maxBackoff} (numeric texts). Its result is the body's.
+     */
+    record Retry(int id, int body, int attempts, String backoff, String maxBackoff, String bind, Integer next,
+            int line, int column, String excerpt) implements State {
+        @Override
+        public String nodeType() { return "RETRY"; }
+    }
+
+    /**
+     * df.timeout: runs {@code body} as one branch thread; when it has not ended {@code seconds} (a
+     * numeric text) after it started, cancels it and fails. Its result is the body's.
+     */
+    record Timeout(int id, int body, String seconds, String bind, Integer next, int line, int column, String excerpt)
+            implements State {
+        @Override
+        public String nodeType() { return "TIMEOUT"; }
+    }
+
+    /**
+     * {@code x <-> y} (df.with_undo), after x: registers {@code undo}, the entry state of y, to run
+     * if the instance fails later; the thread's result (x's) is unchanged.
+     */
+    record Undo(int id, int undo, String bind, Integer next, int line, int column, String excerpt) implements State {
+        @Override
+        public String nodeType() { return "UNDO"; }
+    }
+
     /** A literal value given to df.break; {@code text} is a number's or JSON's text, or a string's value. */
     record Value(ValueType type, String text) {}
 

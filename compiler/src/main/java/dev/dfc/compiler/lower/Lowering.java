@@ -4,6 +4,7 @@ import dev.dfc.compiler.ast.Expr;
 import dev.dfc.compiler.ast.Param;
 import dev.dfc.compiler.ast.Script;
 import dev.dfc.compiler.ast.Statement;
+import dev.dfc.compiler.check.Literals;
 import dev.dfc.compiler.check.NodeFunctions;
 import dev.dfc.compiler.check.SqlRef;
 import dev.dfc.compiler.check.SqlScanner;
@@ -87,6 +88,8 @@ public final class Lowering {
         List<Integer> branches = List.of();
         State.Value value;
         int unwind;
+        int attempts;
+        String maxBackoff;
 
         Pending(int id, Kind kind, Expr origin) {
             this.id = id;
@@ -108,6 +111,9 @@ public final class Lowering {
                 case SCHEDULE -> new State.Schedule(id, text, bind, next, line, col, excerpt);
                 case SIGNAL -> new State.Signal(id, text, number, bind, next, line, col, excerpt);
                 case BREAK -> new State.Break(id, value, unwind, bind, next, line, col, excerpt);
+                case RETRY -> new State.Retry(id, branches.get(0), attempts, number, maxBackoff, bind, next, line, col, excerpt);
+                case TIMEOUT -> new State.Timeout(id, branches.get(0), number, bind, next, line, col, excerpt);
+                case UNDO -> new State.Undo(id, branches.get(0), bind, next, line, col, excerpt);
                 case HTTP -> http((Expr.Call) origin, params, bind, line, col);
                 case CALL -> {
                     Expr.Call call = (Expr.Call) origin;
@@ -132,7 +138,7 @@ public final class Lowering {
         }
     }
 
-    private enum Kind { SQL, IF, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK, HTTP, CALL }
+    private enum Kind { SQL, IF, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK, HTTP, CALL, RETRY, TIMEOUT, UNDO }
 
     /**
      * A way out of a fragment: a state's {@code next}, or the {@code elseNext} of a condition whose
@@ -203,9 +209,64 @@ public final class Lowering {
                 return single(Kind.HTTP, call, null);
             case "df.call":
                 return single(Kind.CALL, call, null);
+            case "df.retry": {
+                Pending retry = guarded(Kind.RETRY, call);
+                retry.attempts = new BigDecimal(number(arg(call, 1, "attempts"))).intValueExact();
+                retry.number = duration(optionalArg(call, 2, "backoff"), "1");
+                retry.maxBackoff = duration(optionalArg(call, 3, "max_backoff"), "300");
+                return new Fragment(retry, List.of(new Exit(retry, false)));
+            }
+            case "df.timeout": {
+                Pending timeout = guarded(Kind.TIMEOUT, call);
+                timeout.number = number(arg(call, 1, "seconds"));
+                return new Fragment(timeout, List.of(new Exit(timeout, false)));
+            }
+            case "df.with_undo":
+                return withUndo(call);
             default:
                 throw new IllegalStateException("cannot lower " + call.function() + " (the checker should have refused it)");
         }
+    }
+
+    /**
+     * A retry or timeout: its state first, then its body as the one branch of a fork (its thread
+     * ends where the body ends; a break inside leaves the fork like a join's).
+     */
+    private Pending guarded(Kind kind, Expr.Call call) {
+        Pending p = add(kind, call);
+        forks++;
+        Fragment body = node(arg(call, 0, "node"));
+        forks--;
+        p.branches = List.of(body.entry().id);
+        return p;
+    }
+
+    /**
+     * {@code x <-> y}: x, then an UNDO state that registers y and continues; y is lowered as a
+     * thread of its own (its exits stay open), run only if the instance fails later. No loop
+     * encloses y (the checker refuses a df.break in it that would leave one).
+     */
+    private Fragment withUndo(Expr.Call call) {
+        Fragment done = node(arg(call, 0, "node"));
+        Pending undo = add(Kind.UNDO, call);
+        for (Exit exit : done.exits()) exit.patch(undo.id);
+        Deque<LoopScope> outer = new ArrayDeque<>(loops);
+        loops.clear();
+        Fragment compensation = node(arg(call, 1, "undo"));
+        loops.addAll(outer);
+        undo.branches = List.of(compensation.entry().id);
+        return new Fragment(done.entry(), List.of(new Exit(undo, false)));
+    }
+
+    /** Seconds of a df.retry duration ('500ms', '1s', '5m'...) as numeric text; {@code otherwise} when absent or NULL. */
+    private static String duration(Expr e, String otherwise) {
+        if (e instanceof Expr.Cast c) return duration(c.value(), otherwise);
+        if (e == null || e instanceof Expr.Null) return otherwise;
+        BigDecimal seconds = e instanceof Expr.Str s ? Literals.duration(s.value()) : null;
+        if (seconds == null) {
+            throw new IllegalStateException("expected a duration, found " + e.span().text() + " (the checker should have refused it)");
+        }
+        return seconds.stripTrailingZeros().toPlainString();
     }
 
     /** A one-state fragment that continues at its own {@code next}. */
