@@ -222,6 +222,65 @@ class CrashTest {
                 "signals delivered after the restart");
     }
 
+    /**
+     * A retry waiting out its backoff, a timeout waiting for its deadline and the undo it
+     * registered survive a kill -9 of the postmaster: after the restart the retry runs its body
+     * again (its attempts counted once each) and the timeout fires and runs the undo, once.
+     */
+    @Test
+    void retryTimeoutAndUndoSurviveAPostmasterKill() throws Exception {
+        deploy("""
+                CREATE TABLE IF NOT EXISTS crash_tries (k int);
+                GRANT SELECT, INSERT ON crash_tries TO crash_user;
+                -- fails until its body has run three times for k (the count is committed by the step before)
+                CREATE OR REPLACE FUNCTION crash_flaky(p_k int) RETURNS int LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF (SELECT count(*) FROM crash_tries WHERE k = p_k) < 3 THEN
+                        RAISE EXCEPTION 'flaky %', p_k;
+                    END IF;
+                    RETURN p_k;
+                END;
+                $$;
+                CREATE WORKFLOW crash_retry (k int) AS
+                    df.retry('INSERT INTO crash_tries VALUES ($k)' ~> 'SELECT crash_flaky($k) AS k', 5, backoff => '2s')
+                    ~> 'INSERT INTO crash_plain VALUES ($k, 1)';
+                CREATE WORKFLOW crash_timeout (k int) AS
+                    ('INSERT INTO crash_plain VALUES ($k, 2)' <-> 'INSERT INTO crash_plain VALUES ($k, 3)')
+                    ~> df.timeout(df.wait_for_signal('never'), 4);
+                """);
+        sql("TRUNCATE crash_tries");
+        String label = "guards-" + System.nanoTime();
+        int n = 10;
+        try (Connection c = connectAs(ROLE); Statement s = c.createStatement()) {
+            s.execute("SELECT df.start('crash_retry', '" + label + "', args => jsonb_build_object('k', k)) FROM generate_series(1, " + n + ") k");
+            s.execute("SELECT df.start('crash_timeout', '" + label + "', args => jsonb_build_object('k', k)) FROM generate_series(101, " + (100 + n) + ") k");
+        }
+        // every retry has failed once and waits out its backoff; every timeout waits for its deadline
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!sql("SELECT count(*) FROM df._queue q JOIN df._instances i ON i.id = q.instance_id"
+                + " WHERE i.label = '" + label + "' AND (q.waiting = 'retry' OR (q.waiting = 'fork' AND q.ready_at < 'infinity'))")
+                .equals(String.valueOf(2 * n))) {
+            if (System.nanoTime() > deadline) fail("the instances did not reach their backoff and deadline");
+            Thread.sleep(20);
+        }
+        killPostmaster();
+        cluster.start();
+        awaitWorkers(60);
+        awaitTerminal(label, 120);
+        assertEquals(String.valueOf(n), sql("SELECT count(*) FROM df.instances WHERE label = '" + label + "' AND workflow = 'crash_retry' AND status = 'completed'"),
+                () -> "retries: " + quietly("SELECT string_agg(id || ' ' || status || ' ' || coalesce(error::text, ''), '; ') FROM df.instances WHERE label = '" + label + "' AND workflow = 'crash_retry'"));
+        assertEquals(String.valueOf(n), sql("SELECT count(*) FROM df.instances i, df.instance_nodes(i.id) x WHERE i.label = '" + label
+                + "' AND x.node_type = 'RETRY' AND x.attempts = 3 AND x.status = 'completed'"), "retry nodes with 3 attempts");
+        assertEquals(String.valueOf(3 * n), sql("SELECT count(*) FROM crash_tries"), "runs of the retried body");
+        assertEquals(String.valueOf(n), sql("SELECT count(*) FROM df.instances WHERE label = '" + label + "' AND workflow = 'crash_timeout' AND status = 'failed'"
+                + " AND error ->> 'message' = 'timed out after 4 s'"),
+                () -> "timeouts: " + quietly("SELECT string_agg(id || ' ' || status || ' ' || coalesce(error::text, ''), '; ') FROM df.instances WHERE label = '" + label + "' AND workflow = 'crash_timeout'"));
+        assertEquals(String.valueOf(3 * n), sql("SELECT count(*) FROM crash_plain"), "one row per step and undo");
+        assertEquals("0", sql("SELECT count(*) FROM (SELECT k, step FROM crash_plain GROUP BY 1, 2 HAVING count(*) > 1) d"), "a step or undo ran twice");
+        assertEquals(String.valueOf(n), sql("SELECT count(*) FROM crash_plain WHERE step = 3"), "undos run");
+        assertEquals("0", sql("SELECT count(*) FROM df._queue q JOIN df._instances i ON i.id = q.instance_id WHERE i.label = '" + label + "'"), "threads left");
+    }
+
     @Test
     void stepThatAlwaysFailsFailsItsInstanceOnce() throws Exception {
         int n = 5;
