@@ -27,7 +27,7 @@ BEGIN
     LANGUAGE c STABLE
     AS 'dfc', 'dfc_step_role';
 
-    CREATE OR REPLACE FUNCTION df._interrupt(p_item bigint)
+    CREATE OR REPLACE FUNCTION df._interrupt_workers(p_item bigint)
     RETURNS void
     LANGUAGE c VOLATILE STRICT
     AS 'dfc', 'dfc_interrupt';
@@ -90,9 +90,9 @@ EXCEPTION WHEN undefined_file THEN
     SET search_path = pg_catalog, pg_temp
     AS $body$ SELECT NULL::oid $body$;
 
-    -- Without the library no step runs in this server; an external runner's
-    -- running step finishes and its result is discarded.
-    CREATE OR REPLACE FUNCTION df._interrupt(p_item bigint)
+    -- Without the library no step worker runs in this server (dfc worker's
+    -- sessions are interrupted by df._interrupt below).
+    CREATE OR REPLACE FUNCTION df._interrupt_workers(p_item bigint)
     RETURNS void
     LANGUAGE plpgsql VOLATILE STRICT
     SET search_path = pg_catalog, pg_temp
@@ -141,5 +141,36 @@ COMMENT ON FUNCTION df._step_failed()
     IS 'counts a failed step in the statistics of the step worker running it (df._fail calls it; a no-op elsewhere)';
 COMMENT ON FUNCTION df._worker_stats()
     IS 'the step workers of this database: pid, start, running item, steps and failures since start, steps in the last minute';
+COMMENT ON FUNCTION df._interrupt_workers(bigint)
+    IS 'at commit, cancels the statement of the in-server step worker running this queue item, if one still does';
+
+-- Cancels the step running queue item p_item: in an in-server step worker at
+-- commit (df._interrupt_workers), in a dfc worker session right away. A dfc
+-- worker names the item in its application_name while the step runs; its
+-- df._run gives up a step cancelled so (the whole transaction rolls back and
+-- the item is claimed again, then dropped if its cancel or race committed),
+-- so a cancel that arrives before this transaction commits, or too late and
+-- hits the next step, costs a retry, not a failure. Not allowed to signal
+-- that session (a role other than the worker's, without pg_signal_backend):
+-- the step runs to its end and its result is discarded.
+CREATE OR REPLACE FUNCTION df._interrupt(p_item bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_pid integer;
+BEGIN
+    PERFORM df._interrupt_workers(p_item);
+    FOR v_pid IN SELECT a.pid FROM pg_catalog.pg_stat_activity a
+                  WHERE a.application_name = 'dfc worker: item ' || p_item AND a.pid <> pg_backend_pid() LOOP
+        BEGIN
+            PERFORM pg_catalog.pg_cancel_backend(v_pid);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE LOG 'dfc: not allowed to interrupt the dfc worker session % running queue item %', v_pid, p_item;
+        END;
+    END LOOP;
+END;
+$$;
 COMMENT ON FUNCTION df._interrupt(bigint)
-    IS 'at commit, cancels the statement of the step worker running this queue item, if one still does';
+    IS 'cancels the statement running this queue item: an in-server step worker''s at commit, a dfc worker session''s now';

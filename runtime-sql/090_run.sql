@@ -618,6 +618,13 @@ BEGIN
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                 v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+        IF v_sqlstate = '57014' AND v_message = 'canceling statement due to user request'
+           AND current_setting('application_name') = 'dfc worker: item ' || p_item THEN
+            -- a dfc worker's step interrupted by df._interrupt, which signals
+            -- before its transaction commits: not a failure; rolled back, the
+            -- item is claimed again and dropped if it was cancelled
+            RAISE;
+        END IF;
         RAISE LOG 'dfc step failed (queue item %): %', p_item, v_message;
         PERFORM df._fail(p_item, v_sqlstate, v_message, nullif(v_detail, ''), nullif(v_hint, ''));
         RETURN NULL;

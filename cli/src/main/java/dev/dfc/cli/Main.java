@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
             "  URL=$(dfc dev start)",
             "  dfc deploy examples/quickstart.dfsql --db \"$URL\"",
             "  dfc start quickstart --db \"$URL\" --wait",
+            "  dfc worker --db \"$URL\"",
             ""
         },
         // the subcommands are added by commandLine(), see subcommands()
@@ -62,6 +63,7 @@ public final class Main implements Runnable {
                 StartCommand.class,
                 RuntimeCommand.class,
                 DevCommand.class,
+                WorkerCommand.class,
                 CommandLine.HelpCommand.class);
     }
 

@@ -1,0 +1,345 @@
+package dev.dfc.cli.worker;
+
+import dev.dfc.cli.CliException;
+import dev.dfc.cli.db.Database;
+import dev.dfc.cli.db.DbUrl;
+import java.io.PrintWriter;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
+/**
+ * {@code dfc worker}: runs steps from outside the server, over JDBC (RUNTIME.md section 4), the
+ * loop of the C worker's step workers: in one transaction claim an item (df._claim) and run its
+ * step (df._run), commit; a step that raised past df._run is recorded with df._fail in a new
+ * transaction; an HTTP step's call is made after the commit and reported with df._http_done.
+ * Idle threads wait for df_wake notifications (a {@link Waker}) or the next due time
+ * (df._next_due). Everything about a step is decided by the runtime; this class only loops.
+ */
+public final class Worker {
+    /** A stop request (SIGTERM, SIGINT, the end of a test). */
+    public static final class Stop {
+        private volatile boolean requested;
+
+        public boolean requested() { return requested; }
+
+        public void request() { requested = true; }
+    }
+
+    private final DbUrl url;
+    private final int threads;
+    private final AddressPolicy policy;
+    private final PrintWriter log;
+    private final Stop stop;
+
+    public Worker(DbUrl url, int threads, AddressPolicy policy, PrintWriter log, Stop stop) {
+        this.url = url;
+        this.threads = threads;
+        this.policy = policy;
+        this.log = log;
+        this.stop = stop;
+    }
+
+    /** Checks the database, then runs until {@link Stop#request()}; returns when every thread has ended. */
+    public void run() throws InterruptedException {
+        try (Connection c = connect(url, "dfc worker")) {
+            check(c);
+        } catch (SQLException e) {
+            throw Database.error("cannot run steps on " + url.redacted(), e);
+        }
+        Waker waker = new Waker(url, log, stop);
+        HttpExecutor http = new HttpExecutor(policy);
+        List<Thread> all = new ArrayList<>();
+        Thread w = new Thread(waker, "dfc-worker-wake");
+        w.setDaemon(true);
+        w.start();
+        for (int i = 1; i <= threads; i++) {
+            Thread t = new Thread(new StepThread(waker, http), "dfc-worker-" + i);
+            t.start();
+            all.add(t);
+        }
+        log.println("dfc worker: " + threads + " step thread" + (threads == 1 ? "" : "s") + " on " + url.redacted()
+                + " (http: loopback " + (policy.allowLoopback() ? "allowed" : "refused") + ", private "
+                + (policy.allowPrivate() ? "allowed" : "refused") + ")");
+        log.flush();
+        for (Thread t : all) t.join();
+        waker.wakeAll();
+    }
+
+    /** The runtime is installed and this role may run steps. */
+    static void check(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT to_regprocedure('df._run(bigint)') IS NOT NULL,"
+                     + " to_regprocedure('df._run(bigint)') IS NOT NULL AND has_function_privilege('df._run(bigint)', 'EXECUTE')"
+                     + " AND has_table_privilege('df._queue', 'UPDATE'), current_user")) {
+            r.next();
+            if (!r.getBoolean(1)) {
+                throw CliException.usage("the dfc runtime is not installed in this database (dfc runtime --install --db URL)");
+            }
+            if (!r.getBoolean(2)) {
+                throw CliException.usage("role " + r.getString(3) + " cannot run steps: connect as the role that installed the runtime or as a superuser");
+            }
+        } finally {
+            c.rollback();
+        }
+    }
+
+    static Connection connect(DbUrl url, String applicationName) throws SQLException {
+        Properties p = new Properties();
+        p.putAll(url.properties());
+        p.setProperty("ApplicationName", applicationName);
+        // no server-side prepared statements: a step may DEALLOCATE ALL, and the worker does after each
+        p.setProperty("prepareThreshold", "0");
+        p.setProperty("tcpKeepAlive", "true");
+        Connection c = DriverManager.getConnection(url.jdbcUrl(), p);
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    static String describe(SQLException e) {
+        return Database.describe(e);
+    }
+
+    static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The connection is gone (the server restarted, the backend died): SQLSTATE class 08 or 57P. */
+    static boolean broken(SQLException e, Connection c) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("08") || state.startsWith("57P")) return true;
+        try {
+            return c.isClosed();
+        } catch (SQLException ignored) {
+            return true;
+        }
+    }
+
+    /** One step thread: its own connection, claiming and running one step per transaction. */
+    private final class StepThread implements Runnable {
+        private final Waker waker;
+        private final HttpExecutor http;
+        private Connection c;
+        /** The item whose step was running when the connection broke: reported once reconnected. */
+        private Long ended;
+
+        StepThread(Waker waker, HttpExecutor http) {
+            this.waker = waker;
+            this.http = http;
+        }
+
+        @Override
+        public void run() {
+            while (!stop.requested()) {
+                try {
+                    if (c == null) {
+                        c = connect(url, "dfc worker");
+                        if (ended != null) {
+                            // as the C worker does for a step that ended its process
+                            try (PreparedStatement s = c.prepareStatement("SELECT df._step_ended_worker(?)")) {
+                                s.setLong(1, ended);
+                                s.execute();
+                            }
+                            c.commit();
+                            ended = null;
+                        }
+                    }
+                    long seen = waker.generation();
+                    if (!step()) idle(seen);
+                } catch (SQLException e) {
+                    if (stop.requested()) break;
+                    log.println("dfc worker: " + describe(e) + "; reconnecting in 1 s");
+                    log.flush();
+                    close();
+                    sleepQuietly(1000);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+            close();
+        }
+
+        private void close() {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // gone already
+                }
+                c = null;
+            }
+        }
+
+        /** Claims and runs one step; false when nothing was runnable. */
+        private boolean step() throws SQLException, InterruptedException {
+            Long item;
+            // the application name names the item while its step runs, so that df._interrupt finds
+            // this session (pg_stat_activity) when a cancel or a decided race stops the step
+            try (Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT i, CASE WHEN i IS NOT NULL THEN"
+                         + " set_config('application_name', 'dfc worker: item ' || i, true) END FROM df._claim() i")) {
+                r.next();
+                long v = r.getLong(1);
+                item = r.wasNull() ? null : v;
+            }
+            if (item == null) {
+                c.commit();
+                return false;
+            }
+            HttpExecutor.Call call;
+            try {
+                call = runStep(item);
+                c.commit();
+            } catch (SQLException e) {
+                if (broken(e, c)) {
+                    ended = item;
+                    throw e;
+                }
+                c.rollback();
+                if ("57014".equals(e.getSQLState()) && describe(e).startsWith("canceling statement due to user request")) {
+                    // df._run gives up a step interrupted by a cancel that was not yet committed (or
+                    // meant for the step before): rolled back, it is claimed again and sees why
+                    Thread.sleep(50);
+                    return true;
+                }
+                fail(item, e);
+                return true;
+            }
+            discardLeftovers();
+            if (call != null) makeCall(call);
+            return true;
+        }
+
+        private HttpExecutor.Call runStep(long item) throws SQLException {
+            try (PreparedStatement s = c.prepareStatement("SELECT r.item, r.token::text, r.url, r.method, r.body, r.headers,"
+                    + " r.timeout_ms, r.part_names, ARRAY(SELECT encode(d, 'base64') FROM unnest(r.part_data) d),"
+                    + " r.part_filenames, r.part_types, r.bind, r.next FROM df._run(?) r")) {
+                s.setLong(1, item);
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) return null;
+                    long callItem = r.getLong(1);
+                    if (r.wasNull()) return null;
+                    String[] encoded = strings(r.getArray(9));
+                    byte[][] data = null;
+                    if (encoded != null && r.getArray(8) != null) {
+                        data = new byte[encoded.length][];
+                        for (int i = 0; i < encoded.length; i++) {
+                            data[i] = encoded[i] == null ? null : Base64.getMimeDecoder().decode(encoded[i]);
+                        }
+                    }
+                    int next = r.getInt(13);
+                    Integer nextState = r.wasNull() ? null : next;
+                    return new HttpExecutor.Call(callItem, r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                            strings(r.getArray(6)), r.getInt(7), strings(r.getArray(8)), data, strings(r.getArray(10)),
+                            strings(r.getArray(11)), r.getString(12), nextState);
+                }
+            }
+        }
+
+        private static String[] strings(Array a) throws SQLException {
+            return a == null ? null : (String[]) a.getArray();
+        }
+
+        /** A step that raised past df._run: recorded in a new transaction, as the C worker does. */
+        private void fail(long item, SQLException e) throws SQLException {
+            String state = e.getSQLState() == null ? "XX000" : e.getSQLState();
+            String message = describe(e);
+            String detail = null;
+            String hint = null;
+            if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+                ServerErrorMessage m = p.getServerErrorMessage();
+                message = m.getMessage();
+                detail = m.getDetail();
+                hint = m.getHint();
+            }
+            try (PreparedStatement s = c.prepareStatement("SELECT df._fail(?, ?, ?, ?, ?)")) {
+                s.setLong(1, item);
+                s.setString(2, state);
+                s.setString(3, message);
+                s.setString(4, detail);
+                s.setString(5, hint);
+                s.execute();
+            }
+            c.commit();
+        }
+
+        /** What a step may leave in the session besides what df._run_as reverts: prepared statements, advisory locks. */
+        private void discardLeftovers() throws SQLException {
+            // (neither is transactional: the next claim's transaction goes on from here)
+            try (Statement s = c.createStatement()) {
+                s.execute("DEALLOCATE ALL; SELECT pg_advisory_unlock_all()");
+            }
+        }
+
+        private void idle(long seen) throws SQLException, InterruptedException {
+            long millis = 1000;
+            try (Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT extract(epoch FROM df._next_due() - clock_timestamp())")) {
+                r.next();
+                double secs = r.getDouble(1);
+                if (!r.wasNull()) millis = Math.max(0, Math.min(millis, (long) Math.ceil(secs * 1000)));
+            }
+            c.commit();
+            if (millis > 0) waker.await(seen, millis);
+        }
+
+        /** Makes an HTTP step's call (no transaction open) and records its outcome in a new one. */
+        private void makeCall(HttpExecutor.Call call) throws SQLException {
+            HttpExecutor.Outcome out = http.perform(call, () -> stillWanted(call));
+            if (out == null) return; // cancelled while in flight: nothing to record
+            try (PreparedStatement s = c.prepareStatement("SELECT df._http_done(?, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                s.setLong(1, call.item());
+                s.setString(2, call.token());
+                s.setString(3, call.bind());
+                if (call.next() == null) s.setNull(4, java.sql.Types.INTEGER);
+                else s.setInt(4, call.next());
+                s.setInt(5, out.status());
+                s.setArray(6, c.createArrayOf("text", out.headers().toArray()));
+                s.setBytes(7, out.body());
+                s.setDouble(8, out.durationMs());
+                s.setString(9, out.error());
+                s.setString(10, out.sqlstate());
+                s.execute();
+                c.commit();
+            } catch (SQLException e) {
+                if (broken(e, c)) throw e;
+                c.rollback();
+                // not recorded: the item stays parked and the call is made again when it comes due
+                log.println("dfc worker: could not record the outcome of the HTTP call of queue item " + call.item()
+                        + " (it will be made again): " + describe(e));
+                log.flush();
+            }
+        }
+
+        /** The call's item still waits for this call (not cancelled, its race not decided). */
+        private boolean stillWanted(HttpExecutor.Call call) {
+            try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT FROM df._queue q WHERE q.id = ? AND q.waiting = 'http'"
+                    + " AND q.wait_until = ?::timestamptz)")) {
+                s.setLong(1, call.item());
+                s.setString(2, call.token());
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    boolean wanted = r.getBoolean(1);
+                    c.commit();
+                    return wanted;
+                }
+            } catch (SQLException e) {
+                return true;
+            }
+        }
+    }
+}

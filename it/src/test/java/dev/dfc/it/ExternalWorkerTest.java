@@ -1,0 +1,305 @@
+package dev.dfc.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.dfc.cli.db.DbUrl;
+import dev.dfc.cli.db.ScriptRunner;
+import dev.dfc.cli.dev.DevCluster;
+import dev.dfc.compiler.Compilation;
+import dev.dfc.compiler.Compiler;
+import dev.dfc.compiler.source.SourceFile;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code dfc worker} (RUNTIME.md section 4): a cluster without in-server step workers
+ * (dfc.workers = 0), its steps run by {@code dfc worker} processes over JDBC: workflows of every
+ * kind run to their end, an HTTP step is called from the worker, a cancel interrupts a running
+ * step, kill -9 of the worker loses and repeats nothing, SIGTERM stops it cleanly.
+ */
+class ExternalWorkerTest {
+    static DevCluster cluster;
+    static final String ROLE = "ext_user";
+    static HttpServer server;
+    static Path logDir;
+    final List<Process> workers = new ArrayList<>();
+
+    static final String WORKFLOWS = """
+            CREATE TABLE IF NOT EXISTS ext_unique (k int, step int, UNIQUE (k, step));
+            CREATE TABLE IF NOT EXISTS ext_plain (k int, step int);
+            GRANT SELECT, INSERT ON ext_unique, ext_plain TO ext_user;
+            CREATE WORKFLOW ext_flow (k int) AS
+                'WITH u AS (INSERT INTO ext_unique VALUES ($k, 1)) INSERT INTO ext_plain SELECT $k, 1 FROM pg_sleep(0.002)'
+                ~> 'WITH u AS (INSERT INTO ext_unique VALUES ($k, 2)) INSERT INTO ext_plain SELECT $k, 2 FROM pg_sleep(0.002)'
+                ~> 'WITH u AS (INSERT INTO ext_unique VALUES ($k, 3)) INSERT INTO ext_plain SELECT $k, 3 FROM pg_sleep(0.002)'
+                ~> 'WITH u AS (INSERT INTO ext_unique VALUES ($k, 4)) INSERT INTO ext_plain SELECT $k, 4 FROM pg_sleep(0.002)';
+            CREATE WORKFLOW ext_shapes AS
+                ('SELECT 1 AS a' & 'SELECT 2 AS b') |=> 'both'
+                ~> (df.sleep(0.2) | df.wait_for_signal('never')) |=> 'raced'
+                ~> df.wait_for_signal('go', 30) |=> 'sig'
+                ~> df.retry('SELECT 1 / (SELECT count(*) - 1 FROM ext_plain WHERE k = -1) AS x', 3, backoff => '50ms')
+                ~> 'SELECT current_user AS who, $sig.data AS data, (SELECT count(*) FROM $both.*) AS n';
+            CREATE WORKFLOW ext_long AS 'SELECT pg_sleep(60)' ~> 'SELECT 1';
+            CREATE WORKFLOW ext_timeout AS df.timeout('SELECT pg_sleep(60)', 1);
+            CREATE WORKFLOW ext_escape AS 'RESET ROLE; SELECT current_user AS who';
+            """;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        Path root = Path.of(System.getProperty("dfc.root", "..")).toAbsolutePath().normalize();
+        Path dir = Path.of("/tmp", "dfc-ext-" + ProcessHandle.current().pid());
+        logDir = Files.createTempDirectory("dfc-ext-logs");
+        cluster = new DevCluster(dir, root, new DevCluster.Options(0, 0, Map.of()), line -> System.err.println("[dfc-ext] " + line));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                cluster.destroy();
+            } catch (RuntimeException e) {
+                System.err.println("[dfc-ext] could not remove " + dir + ": " + e.getMessage());
+            }
+        }, "dfc-ext-cluster-shutdown"));
+        cluster.start();
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ext_user') THEN CREATE ROLE ext_user LOGIN; END IF; END $$");
+            s.execute("GRANT USAGE ON SCHEMA public TO ext_user");
+            s.execute("SELECT df.grant_usage('ext_user', include_http => true)");
+            assertEquals(0, count(s, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker'"), "in-server step workers");
+        }
+        Compilation compilation = Compiler.compile(List.of(new SourceFile("ext.dfsql", WORKFLOWS)));
+        if (compilation.hasErrors()) fail("ext.dfsql does not compile: " + compilation.diagnostics());
+        ScriptRunner.withDefaultClient(new PrintWriter(new StringWriter(), true)).apply(DbUrl.parse(cluster.url()), compilation.sql(), "ext.dfsql");
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/hello", exchange -> {
+            byte[] body = ("{\"method\":\"" + exchange.getRequestMethod() + "\",\"key\":\""
+                    + exchange.getRequestHeaders().getFirst("Idempotency-Key") + "\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(201, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    @AfterAll
+    static void stopAll() {
+        if (server != null) server.stop(0);
+        if (cluster != null) cluster.destroy();
+    }
+
+    @BeforeEach
+    void clean() throws Exception {
+        sql("TRUNCATE ext_unique, ext_plain");
+    }
+
+    @AfterEach
+    void stopWorkers() throws Exception {
+        for (Process p : workers) {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void runsEveryKindOfStepAsItsSubmitter() throws Exception {
+        startWorker("--workers", "2");
+        String id = startAs("ext_shapes");
+        waitFor("SELECT EXISTS (SELECT FROM df._queue WHERE instance_id = '" + id + "' AND waiting = 'signal')", "the signal wait");
+        try (Connection c = connectAs(ROLE); Statement s = c.createStatement()) {
+            s.execute("SELECT df.signal('" + id + "', 'go', '{\"x\": 1}')");
+        }
+        assertEquals("completed", await(id), () -> error(id));
+        assertEquals("{\"rows\":[{\"who\":\"ext_user\",\"data\":{\"x\": 1},\"n\":2}],\"row_count\":1}", sql("SELECT df.result('" + id + "')"));
+
+        // a step cannot leave its submitter's identity
+        String escape = startAs("ext_escape");
+        assertEquals("failed", await(escape));
+        assertTrue(sql("SELECT error ->> 'message' FROM df.instances WHERE id = '" + escape + "'").contains("cannot set parameter \"role\""),
+                () -> error(escape));
+    }
+
+    @Test
+    void httpStepsAreCalledFromTheWorker() throws Exception {
+        startWorker("--workers", "1", "--http-allow-loopback");
+        deploy("CREATE WORKFLOW ext_http AS df.http('http://127.0.0.1:" + server.getAddress().getPort() + "/hello', 'GET') |=> 'r'"
+                + " ~> 'SELECT $r.status AS status, ($r.body::jsonb) ->> ''method'' AS method, ($r.body::jsonb) ->> ''key'' AS key';");
+        String id = startAs("ext_http");
+        assertEquals("completed", await(id), () -> error(id));
+        assertEquals("{\"rows\":[{\"status\":201,\"method\":\"GET\",\"key\":\"" + id + "-1-1\"}],\"row_count\":1}", sql("SELECT df.result('" + id + "')"));
+    }
+
+    @Test
+    void httpToLoopbackIsRefusedUnlessAllowed() throws Exception {
+        startWorker("--workers", "1");
+        deploy("CREATE WORKFLOW ext_http_refused AS df.http('http://127.0.0.1:" + server.getAddress().getPort() + "/hello', 'GET');");
+        String id = startAs("ext_http_refused");
+        assertEquals("failed", await(id));
+        assertEquals("42501", sql("SELECT error ->> 'sqlstate' FROM df.instances WHERE id = '" + id + "'"), () -> error(id));
+    }
+
+    @Test
+    void cancelAndTimeoutInterruptARunningStep() throws Exception {
+        startWorker("--workers", "2");
+        String id = startAs("ext_long");
+        waitFor("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name LIKE 'dfc worker: item %' AND query LIKE '%df._run%')",
+                "the step to run");
+        try (Connection c = connectAs(ROLE); Statement s = c.createStatement()) {
+            s.execute("SELECT df.cancel('" + id + "')");
+        }
+        assertEquals("cancelled", sql("SELECT df.status('" + id + "')"));
+        waitFor("SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE application_name LIKE 'dfc worker: item %')", "the step to end");
+
+        String t = startAs("ext_timeout");
+        assertEquals("failed", await(t));
+        assertEquals("timed out after 1 s", sql("SELECT error ->> 'message' FROM df.instances WHERE id = '" + t + "'"), () -> error(t));
+        waitFor("SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE application_name LIKE 'dfc worker: item %')", "the timed-out step to end");
+        assertEquals("0", sql("SELECT count(*) FROM df._queue WHERE instance_id IN ('" + id + "', '" + t + "')"));
+    }
+
+    @Test
+    void killedWorkersLoseAndRepeatNothing() throws Exception {
+        int n = 150;
+        try (Connection c = connectAs(ROLE); Statement s = c.createStatement()) {
+            s.execute("SELECT df.start('ext_flow', 'kill', args => jsonb_build_object('k', k)) FROM generate_series(1, " + n + ") k");
+        }
+        for (int round = 0; round < 3; round++) {
+            Process p = startWorker("--workers", "2");
+            long target = (long) (n * 4 * (round + 1) / 4.0);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (Long.parseLong(sql("SELECT count(*) FROM ext_unique")) < target) {
+                if (System.nanoTime() > deadline) fail("no progress; worker log: " + log(p));
+                Thread.sleep(5);
+            }
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // kill -9 mid-run
+            workers.remove(p);
+        }
+        startWorker("--workers", "2");
+        waitFor("SELECT count(*) = 0 FROM df.instances WHERE label = 'kill' AND status IN ('pending', 'running')", "every instance to end", 120);
+        assertEquals(String.valueOf(n), sql("SELECT count(*) FROM df.instances WHERE label = 'kill' AND status = 'completed'"));
+        assertEquals(String.valueOf(n * 4), sql("SELECT count(*) FROM ext_plain"), "one row per step");
+        assertEquals("0", sql("SELECT count(*) FROM (SELECT k, step FROM ext_plain GROUP BY 1, 2 HAVING count(*) > 1) d"), "a step ran twice");
+    }
+
+    @Test
+    void sigtermStopsTheWorker() throws Exception {
+        Process p = startWorker("--workers", "2");
+        waitFor("SELECT count(*) >= 2 FROM pg_stat_activity WHERE application_name = 'dfc worker'", "the worker's sessions");
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "dfc worker did not stop on SIGTERM");
+        assertEquals(0, p.exitValue(), () -> "exit code; log: " + log(p));
+        assertTrue(log(p).contains("dfc worker: stopped"), () -> log(p));
+    }
+
+    // ---- helpers ----
+
+    Process startWorker(String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.dfc.cli.Main", "worker", "--db", cluster.url()));
+        cmd.addAll(List.of(extra));
+        Path log = logDir.resolve("worker-" + System.nanoTime() + ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        logs.put(p, log);
+        workers.add(p);
+        return p;
+    }
+
+    final Map<Process, Path> logs = new java.util.HashMap<>();
+
+    String log(Process p) {
+        try {
+            return Files.readString(logs.get(p));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    static void deploy(String dfsql) {
+        Compilation compilation = Compiler.compile(List.of(new SourceFile("ext-extra.dfsql", dfsql)));
+        if (compilation.hasErrors()) fail("does not compile: " + compilation.diagnostics());
+        ScriptRunner.withDefaultClient(new PrintWriter(new StringWriter(), true)).apply(DbUrl.parse(cluster.url()), compilation.sql(), "ext-extra.dfsql");
+    }
+
+    static String startAs(String workflow) throws SQLException {
+        try (Connection c = connectAs(ROLE); Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT df.start('" + workflow + "')")) {
+            r.next();
+            return r.getString(1);
+        }
+    }
+
+    static String await(String id) throws SQLException {
+        try (Connection c = connectAs(ROLE); Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT df.await_instance('" + id + "', 60)")) {
+            r.next();
+            return r.getString(1);
+        }
+    }
+
+    static String error(String id) {
+        try {
+            return sql("SELECT status || ' ' || coalesce(error::text, '') FROM df.instances WHERE id = '" + id + "'");
+        } catch (SQLException e) {
+            return e.toString();
+        }
+    }
+
+    static void waitFor(String condition, String what) throws Exception {
+        waitFor(condition, what, 60);
+    }
+
+    static void waitFor(String condition, String what, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!"t".equals(sql(condition))) {
+            if (System.nanoTime() > deadline) fail("waited " + seconds + " s for " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    static int count(Statement s, String query) throws SQLException {
+        try (ResultSet r = s.executeQuery(query)) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
+    static Connection connect() throws SQLException {
+        return connectAs(DevCluster.SUPERUSER);
+    }
+
+    static Connection connectAs(String role) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", role);
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + cluster.port().orElseThrow() + "/" + DevCluster.DATABASE, p);
+    }
+
+    static String sql(String query) throws SQLException {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            if (!s.execute(query)) return null;
+            try (ResultSet r = s.getResultSet()) {
+                return r.next() ? r.getString(1) : null;
+            }
+        }
+    }
+}
