@@ -402,6 +402,24 @@ record jvm_start_s "$(median "${jvm_runs[@]}")"
 record check_s "$(median "${check_runs[@]}")"
 
 # ---------------------------------------------------------------------------
+# dfc worker: the same drains run by `dfc worker` (2 step threads over JDBC) on the
+# server restarted without in-server step workers; beside the in-server figure, no target.
+log "dfc worker: $ROUNDS drain(s) with 2 step threads, no in-server workers"
+reset_df
+start_server 0
+"$ROOT/dfc" worker --db "$URL" --workers 2 2>"$WORK/dfc-worker.log" &
+DFC_WORKER_PID=$!
+wait_until "SELECT count(*) >= 2 FROM pg_stat_activity WHERE application_name = 'dfc worker'" 60
+x_tps=()
+for _ in $(seq 1 "$ROUNDS"); do
+    x_tps+=("$(drain)")
+    log "  round: dfc worker ${x_tps[-1]} steps/s"
+done
+kill -TERM "$DFC_WORKER_PID"
+wait "$DFC_WORKER_PID" || die "dfc worker did not stop cleanly (see $WORK/dfc-worker.log)"
+record dfc_worker_steps_s_w2 "$(median "${x_tps[@]}")"
+
+# ---------------------------------------------------------------------------
 # Report
 log "done in $((SECONDS - T_BEGIN)) s"
 v() { echo "${VALUE[$1]}"; }
@@ -417,6 +435,7 @@ row "dfc check $CHECK_N files ÷ JVM start-up" "$(r "$(v check_s) / $(v jvm_star
 row "worker memory $(v mem_high_steps) ÷ $(v mem_low_steps) steps (2 workers)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_low)")" "<= 1.05" le 1.05 "private (RssAnon) $(v rss_anon_kb_high) ÷ $(v rss_anon_kb_low) kB"
 row "  (private, $(v mem_high_steps) ÷ $(v mem_mid_steps) steps)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_mid)")" "" "" "" "$(v rss_anon_kb_high) ÷ $(v rss_anon_kb_mid) kB"
 row "  (VmRSS, incl. shared buffers touched)" "$(r "$(v rss_kb_high) / $(v rss_kb_low)")" "" "" "" "$(v rss_kb_high) ÷ $(v rss_kb_low) kB"
+row "dfc worker steps/s ÷ in-server, 2 workers" "$(r "$(v dfc_worker_steps_s_w2) / $(v dfc_steps_s_w2)")" "" "" "" "$(v dfc_worker_steps_s_w2) ÷ $(v dfc_steps_s_w2) steps/s"
 for w in 1 4; do
     row "dfc ÷ ceiling, $w worker(s)"  "$(r "$(v dfc_steps_s_w$w) / $(v ceiling_tps_c$w)")" "" "" "" "$(v dfc_steps_s_w$w) ÷ $(v ceiling_tps_c$w)"
     row "dfc ÷ baseline, $w worker(s)" "$(r "$(v dfc_steps_s_w$w) / $(v baseline_steps_s_c$w)")" "" "" "" "$(v dfc_steps_s_w$w) ÷ $(v baseline_steps_s_c$w)"

@@ -138,10 +138,19 @@ ALTER TABLE df._node_states ADD COLUMN IF NOT EXISTS http_attempts integer NOT N
 -- df.retry: the runs of its body so far (its last error is the node's error
 -- while it waits to run again)
 ALTER TABLE df._node_states ADD COLUMN IF NOT EXISTS attempts integer;
--- x <-> y: the entry states of the undos registered so far (y), in the order
--- they are to run backwards; they run one after the other, each as a root
--- thread marked undoing, when the instance fails (docs/runtime.md, "Undo")
-ALTER TABLE df._instances ADD COLUMN IF NOT EXISTS undo integer[];
+-- x <-> y: the undos registered so far (y's entry state), run last first
+-- (seq) when the instance fails, each as a root thread marked undoing, with
+-- its branches (docs/runtime.md, "Retry, timeout and undo"). A table of its
+-- own, not a column of df._instances: registering must not lock the instance
+-- row, which is locked last (see 090_run.sql).
+CREATE TABLE IF NOT EXISTS df._undos (
+    instance_id text NOT NULL,
+    node        integer NOT NULL,
+    seq         bigint NOT NULL,
+    PRIMARY KEY (instance_id, node)
+);
+CREATE SEQUENCE IF NOT EXISTS df._undo_seq;
+COMMENT ON TABLE df._undos IS 'undos (y of x <-> y) registered by each instance and not run yet';
 ALTER TABLE df._queue ADD COLUMN IF NOT EXISTS undoing boolean NOT NULL DEFAULT false;
 
 -- Signals sent with df.signal that no wait has consumed yet. A wait consumes

@@ -5,6 +5,155 @@
 -- then raises a clear error and df._wake only sends a notification for
 -- external workers (dfc worker).
 
+-- Running a step as its submitter without the C library (dfc worker on a
+-- server that cannot load it). A schema that nobody but the runtime's owner
+-- can use holds one function per submitter, df_run."r<role oid>", owned by
+-- that submitter and SECURITY DEFINER: calling it runs the step with exactly
+-- the submitter's privileges, and inside it PostgreSQL refuses SET ROLE,
+-- RESET ROLE and SET SESSION AUTHORIZATION ("cannot set parameter ...
+-- within security-definer function"), in DO blocks and dynamic SQL too. The
+-- submitter owns the function but cannot reach it: without USAGE on df_run it
+-- cannot name it to alter, replace or call it; df._run_as_sql checks its
+-- definition before every call anyway, and recreates it when it differs.
+-- df._running_steps says which submitter this session runs a step for (read
+-- by df._step_role(), so that df.start and df.setvar inside a step act as the
+-- submitter, as with the C library); steps cannot write it.
+CREATE SCHEMA IF NOT EXISTS df_run;
+REVOKE ALL ON SCHEMA df_run FROM PUBLIC;
+COMMENT ON SCHEMA df_run IS 'dfc: one SECURITY DEFINER function per submitter, owned by it, that runs its steps (without the C library)';
+
+CREATE TABLE IF NOT EXISTS df._running_steps (
+    pid       integer PRIMARY KEY,
+    submitter oid NOT NULL
+);
+COMMENT ON TABLE df._running_steps IS 'the submitter each session runs a step for, while df._run_as_sql runs it';
+
+-- The body of every df_run function (the role's OID goes in its name only).
+-- A statement that can be the body of a WITH query (a SELECT, VALUES, or an
+-- INSERT, UPDATE or DELETE with RETURNING) is run as CREATE TEMP TABLE ... AS
+-- WITH q AS (statement) SELECT * FROM q, which gives its rows and their
+-- column names and types; any other statement (or several) runs as is, its
+-- result the affected-row count. Which of the two is decided by preparing
+-- the wrapped form (parsed, not run), so no statement runs twice.
+CREATE OR REPLACE FUNCTION df._step_executor_body()
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT $body$
+DECLARE
+    v_sql   text := pg_catalog.regexp_replace(p_sql, '[[:space:];]+$', '');
+    v_rows  boolean := true;
+    v_count bigint;
+BEGIN
+    BEGIN
+        EXECUTE 'PREPARE dfc_step_probe AS WITH dfc_q AS (' || v_sql || E'\n) SELECT * FROM dfc_q';
+        EXECUTE 'DEALLOCATE dfc_step_probe';
+    EXCEPTION WHEN OTHERS THEN
+        v_rows := false;
+    END;
+    IF v_rows THEN
+        EXECUTE 'CREATE TEMP TABLE dfc_step_rows ON COMMIT DROP AS WITH dfc_q AS (' || v_sql || E'\n) SELECT * FROM dfc_q';
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        -- (compact, as the C library writes it: {"rows":[...],"row_count":n})
+        SELECT ('{"rows":[' || coalesce(pg_catalog.string_agg(pg_catalog.row_to_json(t)::text, ','), '') || '],"row_count":'
+                || v_count || '}')::json
+          INTO result FROM pg_temp.dfc_step_rows t;
+        SELECT ('[' || coalesce(pg_catalog.string_agg(pg_catalog.json_build_object(
+                   'name', a.attname, 'type', pg_catalog.format_type(a.atttypid, a.atttypmod))::text, ',' ORDER BY a.attnum), '') || ']')::json
+          INTO columns
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = 'pg_temp.dfc_step_rows'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped;
+        DROP TABLE pg_temp.dfc_step_rows;
+    ELSE
+        EXECUTE p_sql;
+        GET DIAGNOSTICS v_count = ROW_COUNT;
+        result := ('{"rows":[],"row_count":' || v_count || '}')::json;
+        columns := '[]';
+    END IF;
+    -- what would run at commit, after the identity is back: deferred
+    -- constraint triggers fire now, cursors kept for the next step close
+    EXECUTE 'SET CONSTRAINTS ALL IMMEDIATE';
+    EXECUTE 'CLOSE ALL';
+END;
+$body$ $$;
+
+-- df_run."r<role>" exists and is exactly what df._run_as_sql creates.
+CREATE OR REPLACE FUNCTION df._step_executor_ok(p_name text, p_role oid, p_body text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM pg_catalog.pg_proc p
+                    WHERE p.pronamespace = 'df_run'::regnamespace AND p.proname = p_name
+                      AND p.prosecdef AND p.proowner = p_role AND p.prosrc = p_body AND p.proconfig IS NULL
+                      AND p.prolang = (SELECT l.oid FROM pg_catalog.pg_language l WHERE l.lanname = 'plpgsql'))
+$$;
+
+CREATE OR REPLACE FUNCTION df._run_as_sql(p_role oid, p_sql text)
+RETURNS json
+LANGUAGE plpgsql VOLATILE STRICT
+-- (a SET clause: what the step changes in the session is reverted on return)
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_name    text := 'r' || p_role;
+    v_body    text := df._step_executor_body();
+    v_role    name;
+    v_super   boolean;
+    v_result  json;
+    v_columns json;
+BEGIN
+    SELECT r.rolname, r.rolsuper INTO v_role, v_super FROM pg_catalog.pg_roles r WHERE r.oid = p_role;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'role with OID % does not exist', p_role
+            USING ERRCODE = 'undefined_object', DETAIL = 'The role that started this instance was dropped.';
+    END IF;
+    IF v_super AND NOT df._superuser_allowed() THEN
+        RAISE EXCEPTION 'steps of instances submitted by a superuser are not allowed'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Set dfc.allow_superuser = on in the server configuration.';
+    END IF;
+    IF NOT df._step_executor_ok(v_name, p_role, v_body) THEN
+        -- (one session at a time creates it; the others find it made)
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('dfc df_run'), p_role::integer);
+    END IF;
+    IF NOT df._step_executor_ok(v_name, p_role, v_body) THEN
+        -- created by the runtime's owner (or a superuser), who must be a
+        -- member of the submitter's role to give it the function
+        EXECUTE format('DROP FUNCTION IF EXISTS df_run.%I(text)', v_name);
+        EXECUTE format('CREATE FUNCTION df_run.%I(p_sql text, OUT result json, OUT columns json) '
+                       'LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS %L', v_name, v_body);
+        EXECUTE format('REVOKE ALL ON FUNCTION df_run.%I(text) FROM PUBLIC', v_name);
+        -- (the new owner needs CREATE on the schema at the moment it is given the function)
+        EXECUTE format('GRANT CREATE ON SCHEMA df_run TO %I', v_role);
+        BEGIN
+            EXECUTE format('ALTER FUNCTION df_run.%I(text) OWNER TO %I', v_name, v_role);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION 'role % cannot run steps as %', current_user, v_role
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = 'Without the dfc library, a step runs in a function owned by its submitter, which only a member of that role can create.',
+                      HINT = format('GRANT %I TO %I, or run dfc worker as a superuser.', v_role, current_user);
+        END;
+        EXECUTE format('REVOKE CREATE ON SCHEMA df_run FROM %I', v_role);
+    END IF;
+    -- the step's settings: the database's search_path ("$user" is the
+    -- submitter), and what rendered literals and encoded results rely on
+    PERFORM pg_catalog.set_config('search_path', (SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path'), true);
+    PERFORM pg_catalog.set_config('standard_conforming_strings', 'on', true);
+    PERFORM pg_catalog.set_config('datestyle', 'ISO', true);
+    PERFORM pg_catalog.set_config('intervalstyle', 'postgres', true);
+    PERFORM pg_catalog.set_config('extra_float_digits', '1', true);
+    INSERT INTO df._running_steps AS r (pid, submitter) VALUES (pg_catalog.pg_backend_pid(), p_role)
+    ON CONFLICT (pid) DO UPDATE SET submitter = excluded.submitter;
+    EXECUTE format('SELECT * FROM df_run.%I($1)', v_name) INTO v_result, v_columns USING p_sql;
+    DELETE FROM df._running_steps r WHERE r.pid = pg_catalog.pg_backend_pid();
+    -- {"rows":[...],"row_count":n,"columns":[...]}, text kept as written
+    RETURN (left(v_result::text, -1) || ',"columns":' || v_columns::text || '}')::json;
+END;
+$$;
+COMMENT ON FUNCTION df._run_as_sql(oid, text)
+    IS 'df._run_as without the C library: runs one statement as the given role in its df_run function (SET ROLE refused inside)';
+
 DO $$
 BEGIN
     CREATE OR REPLACE FUNCTION df._run_as(p_role oid, p_sql text)
@@ -52,16 +201,17 @@ EXCEPTION WHEN undefined_file THEN
     RAISE NOTICE 'dfc library not found: installing the runtime without the in-server worker'
         USING HINT = 'Install bgworker/ (make install) and add dfc to shared_preload_libraries, or run dfc worker.';
 
+    -- Without the library, a step runs as its submitter inside a SECURITY
+    -- DEFINER function that the submitter owns (df._step_executor): like the
+    -- C function's identity switch, that refuses SET ROLE, RESET ROLE and SET
+    -- SESSION AUTHORIZATION inside the step. See df._run_as_sql below.
     CREATE OR REPLACE FUNCTION df._run_as(p_role oid, p_sql text)
     RETURNS json
     LANGUAGE plpgsql VOLATILE STRICT
     SET search_path = pg_catalog, pg_temp
     AS $body$
     BEGIN
-        RAISE EXCEPTION 'the dfc library is not installed in this server'
-            USING ERRCODE = 'feature_not_supported',
-                  DETAIL = 'Steps run as their submitter through df._run_as, which is implemented in C.',
-                  HINT = 'Install bgworker/ (make install), then re-run the runtime script.';
+        RETURN df._run_as_sql(p_role, p_sql);
     END;
     $body$;
 
@@ -73,7 +223,7 @@ EXCEPTION WHEN undefined_file THEN
     DECLARE
         v_output json := df._run_as(p_role, p_sql);
     BEGIN
-        result := json_build_object('rows', v_output -> 'rows', 'row_count', v_output -> 'row_count');
+        result := ('{"rows":' || (v_output -> 'rows')::text || ',"row_count":' || (v_output -> 'row_count')::text || '}')::json;
         columns := v_output -> 'columns';
     END;
     $body$;
@@ -84,11 +234,12 @@ EXCEPTION WHEN undefined_file THEN
     SET search_path = pg_catalog, pg_temp
     AS $body$ SELECT pg_catalog.pg_notify('df_wake', '') $body$;
 
+    -- (the submitter of the step df._run_as_sql runs in this session)
     CREATE OR REPLACE FUNCTION df._step_role()
     RETURNS oid
     LANGUAGE sql STABLE
     SET search_path = pg_catalog, pg_temp
-    AS $body$ SELECT NULL::oid $body$;
+    AS $body$ SELECT r.submitter FROM df._running_steps r WHERE r.pid = pg_catalog.pg_backend_pid() $body$;
 
     -- Without the library no step worker runs in this server (dfc worker's
     -- sessions are interrupted by df._interrupt below).

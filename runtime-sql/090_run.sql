@@ -3,7 +3,7 @@
 -- df._claim() then df._run(item), and commits; if that raises it rolls back
 -- and calls df._fail in a new transaction. This is the hot path: a SQL step
 -- touches one queue row, one node row, at most one result row and the
--- instance row only when the instance starts or ends.
+-- instance row only when the instance starts or ends (or starts an undo).
 --
 -- Lock order, everywhere: a thread's item, then its parent's (bottom-up),
 -- then the instance row. Whatever goes the other way (df.cancel, cancelling
@@ -202,6 +202,27 @@ BEGIN
 END;
 $$;
 
+-- Threads removed before they ran their next state: those that were at the
+-- UNDO state after an x of x <-> y had completed x, so y is registered as the
+-- UNDO step would have (once x has completed, its undo is kept, whatever
+-- happens to the thread).
+CREATE OR REPLACE FUNCTION df._keep_undos(p_instance text, p_states integer[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO df._undos AS u (instance_id, node, seq)
+    SELECT p_instance, (x -> 'branches' ->> 0)::integer, nextval('df._undo_seq')
+      FROM df._instances i
+      JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
+     CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS x
+     WHERE i.id = p_instance AND i.status IN ('pending', 'running')
+       AND x ->> 'type' = 'UNDO' AND (x ->> 'node')::integer = ANY (p_states)
+    ON CONFLICT (instance_id, node) DO UPDATE SET seq = excluded.seq;
+END;
+$$;
+
 -- Removes the threads below p_root (not p_root itself): deletes those no
 -- transaction holds, interrupts the others (running steps), whose failure is
 -- then discarded by df._fail. Their running nodes show failed (cancelled).
@@ -238,6 +259,9 @@ BEGIN
     UPDATE df._node_states n
        SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
      WHERE n.instance_id = p_instance AND n.node_id = ANY (v_states) AND n.status = 'running';
+    IF v_states IS NOT NULL THEN
+        PERFORM df._keep_undos(p_instance, v_states);
+    END IF;
     FOREACH v_item IN ARRAY v_all LOOP
         -- a running step, or an HTTP call in flight (its item is parked, not locked)
         IF v_deleted IS NULL OR NOT v_item = ANY (v_deleted) OR v_item = ANY (coalesce(v_calls, '{}')) THEN
@@ -304,10 +328,7 @@ BEGIN
     END IF;
     DELETE FROM df._queue WHERE id = p_item.id;
     IF p_item.parent_id IS NULL AND p_item.undoing THEN
-        -- an undo ended: the next one runs, or the instance fails
-        IF p_item.fork_seq > 0 THEN
-            PERFORM df._cancel_threads(p_item.instance_id, NULL);
-        END IF;
+        -- an undo ended: back to the driver (the next undo, or the end)
         PERFORM df._fail_instance(p_item.instance_id, NULL);
     ELSIF p_item.parent_id IS NULL THEN
         -- (not over a cancel that committed while this step ran)
@@ -366,11 +387,13 @@ BEGIN
         v_columns := p_columns;
         PERFORM df._cancel_threads(v_parent.instance_id, v_parent.id);
     END IF;
-    PERFORM df._set_node(v_parent.instance_id, v_parent.state, 'completed', v_value);
+    -- (the fork's node keeps the columns of a SQL result, so that a bind
+    -- later in the thread -- a loop's exit, an UNDO -- keeps its shape)
+    PERFORM df._set_node(v_parent.instance_id, v_parent.state, 'completed', v_value, NULL, v_columns);
     IF v_fork.bind IS NOT NULL THEN
         PERFORM df._bind(v_parent.instance_id, v_fork.bind, v_value, v_columns);
     END IF;
-    PERFORM df._advance(v_parent, v_fork.next, NULL, v_value);
+    PERFORM df._advance(v_parent, v_fork.next, v_parent.state, v_value);
 END;
 $$;
 
@@ -410,6 +433,14 @@ BEGIN
          WHERE n.instance_id = v_parent.instance_id AND n.node_id = v_parent.state
         RETURNING coalesce(n.attempts, 1) INTO v_attempts;
         IF coalesce(v_attempts, 1) < v_fork.attempts THEN
+            -- (like any parking thread: not when the instance ended or the
+            -- retry's own fork moved on while this step ran)
+            IF NOT df._live_for_parking(v_parent) THEN
+                UPDATE df._node_states n
+                   SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
+                 WHERE n.instance_id = v_parent.instance_id AND n.node_id = v_parent.state AND n.status = 'running';
+                RETURN;
+            END IF;
             UPDATE df._queue
                SET waiting = 'retry', pending = NULL, branch_results = NULL,
                    ready_at = now() + make_interval(secs => least(v_fork.seconds * power(2, least(v_attempts - 1, 60)),
@@ -424,31 +455,57 @@ BEGIN
 END;
 $$;
 
--- The root thread of an instance failed with p_error (NULL: an undo ended):
--- the last undo registered and not yet run starts (x <-> y), as a root thread
--- marked undoing, and the instance keeps running with the first error; when
--- none is left the instance fails with that error. An undo that fails is
--- recorded at its node, and the next one runs all the same.
+-- The root thread of an instance failed with p_error, or (NULL) one of its
+-- undos ended. A workflow without x <-> y fails now. One with it keeps
+-- running with the first error recorded, its undo phase: a driver thread
+-- (state 0, marked undoing) first waits until every thread of the failed
+-- body is gone -- a thread at an UNDO state registers its undo as it goes, so
+-- an x that completed while the failure happened is undone too -- then runs
+-- the registered undos one at a time, last registered first (each as the
+-- driver's thread, back to the driver when it ends, completed or failed),
+-- and then fails the instance with the first error (df._undo_driver).
 CREATE OR REPLACE FUNCTION df._fail_instance(p_instance text, p_error jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_undo   integer[];
+    v_failing boolean;
+    v_undos   boolean;
+BEGIN
+    SELECT i.error IS NOT NULL INTO v_failing FROM df._instances i
+     WHERE i.id = p_instance AND i.status IN ('pending', 'running') FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RETURN;     -- ended already (cancelled while this step ran)
+    END IF;
+    IF NOT v_failing THEN
+        SELECT EXISTS (SELECT FROM df._instances i
+                         JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
+                        CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS x
+                        WHERE i.id = p_instance AND x ->> 'type' = 'UNDO')
+          INTO v_undos;
+        IF NOT v_undos THEN
+            PERFORM df._end_failed(p_instance, p_error);
+            RETURN;
+        END IF;
+        UPDATE df._instances SET error = p_error, status = 'running', updated_at = clock_timestamp()
+         WHERE id = p_instance;
+    END IF;
+    INSERT INTO df._queue (instance_id, state, undoing) VALUES (p_instance, 0, true);
+    PERFORM df._wake();
+END;
+$$;
+
+-- The instance failed for good: status, error (the first one, if its undos
+-- ran), signals dropped, a df.call waiting for it woken.
+CREATE OR REPLACE FUNCTION df._end_failed(p_instance text, p_error jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
     v_caller bigint;
 BEGIN
-    SELECT i.undo INTO v_undo FROM df._instances i
-     WHERE i.id = p_instance AND i.status IN ('pending', 'running') FOR NO KEY UPDATE;
-    IF coalesce(cardinality(v_undo), 0) > 0 THEN
-        UPDATE df._instances
-           SET undo = v_undo[1:cardinality(v_undo) - 1], error = coalesce(error, p_error),
-               status = 'running', updated_at = clock_timestamp()
-         WHERE id = p_instance;
-        INSERT INTO df._queue (instance_id, state, undoing) VALUES (p_instance, v_undo[cardinality(v_undo)], true);
-        PERFORM df._wake();
-        RETURN;
-    END IF;
     UPDATE df._instances
        SET status = 'failed', error = coalesce(error, p_error), completed_at = clock_timestamp(), updated_at = clock_timestamp()
      WHERE id = p_instance AND status IN ('pending', 'running')
@@ -457,6 +514,52 @@ BEGIN
     IF v_caller IS NOT NULL THEN
         PERFORM df._wake_caller(v_caller);
     END IF;
+END;
+$$;
+
+-- The driver of an instance's undo phase (see df._fail_instance), run by
+-- df._run for its item (state 0, undoing).
+CREATE OR REPLACE FUNCTION df._undo_driver(p_item df._queue)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_states integer[];
+    v_undo   integer;
+BEGIN
+    -- the failed body's threads that are left: removed (a thread at an UNDO
+    -- state keeps its undo); one another transaction holds (a step running,
+    -- interrupted when the failure committed) is waited for
+    WITH gone AS (
+        DELETE FROM df._queue q
+         WHERE q.id IN (SELECT l.id FROM df._queue l
+                         WHERE l.instance_id = p_item.instance_id AND NOT l.undoing FOR UPDATE SKIP LOCKED)
+        RETURNING q.state)
+    SELECT array_agg(gone.state) INTO v_states FROM gone;
+    IF v_states IS NOT NULL THEN
+        UPDATE df._node_states n
+           SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
+         WHERE n.instance_id = p_item.instance_id AND n.node_id = ANY (v_states) AND n.status = 'running';
+        PERFORM df._keep_undos(p_item.instance_id, v_states);
+    END IF;
+    IF EXISTS (SELECT FROM df._queue q WHERE q.instance_id = p_item.instance_id AND NOT q.undoing) THEN
+        UPDATE df._queue SET ready_at = clock_timestamp() + interval '50 ms' WHERE id = p_item.id;
+        RETURN;
+    END IF;
+    DELETE FROM df._undos u
+     WHERE (u.instance_id, u.node) = (SELECT l.instance_id, l.node FROM df._undos l
+                                       WHERE l.instance_id = p_item.instance_id ORDER BY l.seq DESC LIMIT 1)
+    RETURNING u.node INTO v_undo;
+    IF v_undo IS NOT NULL THEN
+        -- this thread runs the undo now, and comes back here when it ends
+        UPDATE df._queue
+           SET state = v_undo, result = NULL, result_node = NULL, ready_at = least(ready_at, now())
+         WHERE id = p_item.id;
+        RETURN;
+    END IF;
+    DELETE FROM df._queue WHERE id = p_item.id;
+    PERFORM df._end_failed(p_item.instance_id, NULL);
 END;
 $$;
 
@@ -555,14 +658,16 @@ DECLARE
     v_child     text;
     v_child_status text;
     v_child_error  jsonb;
+    v_failing   boolean;
+    v_prev      text;
 BEGIN
     -- One table at a time, by primary key (see df._claim).
     SELECT q.* INTO v_item FROM df._queue q WHERE q.id = p_item;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    SELECT i.status, i.submitter, i.timezone, i.step_function
-      INTO v_status, v_submitter, v_timezone, v_function_oid
+    SELECT i.status, i.submitter, i.timezone, i.step_function, i.error IS NOT NULL
+      INTO v_status, v_submitter, v_timezone, v_function_oid, v_failing
       FROM df._instances i
      WHERE i.id = v_item.instance_id;
     IF v_function_oid IS NULL THEN
@@ -574,9 +679,24 @@ BEGIN
     END IF;
     IF v_status NOT IN ('pending', 'running')
        OR (v_item.waiting = 'fork' AND v_item.ready_at = 'infinity')
+       OR (v_failing AND NOT v_item.undoing)
        OR (v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item)) THEN
-        -- cancelled, or a branch of a fork that was decided without it
+        -- cancelled, a branch of a fork that was decided without it, or a
+        -- thread of a failed instance that runs its undos
         DELETE FROM df._queue WHERE id = p_item;
+        IF v_item.undoing AND v_item.state = 0 AND v_status NOT IN ('pending', 'running') THEN
+            RETURN NULL;    -- the driver of a cancelled undo phase
+        END IF;
+        UPDATE df._node_states n
+           SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
+         WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.state AND n.status = 'running';
+        IF v_item.waiting IS NULL THEN
+            PERFORM df._keep_undos(v_item.instance_id, ARRAY[v_item.state]);
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF v_item.undoing AND v_item.state = 0 THEN
+        PERFORM df._undo_driver(v_item);
         RETURN NULL;
     END IF;
     -- The step itself (rendering it and, for SQL, running it as the
@@ -707,8 +827,8 @@ BEGIN
                 USING ERRCODE = 'data_exception';
         END IF;
         v_seq := v_item.fork_seq + 1;
-        INSERT INTO df._queue (instance_id, state, parent_id, branch, parent_seq)
-        SELECT v_item.instance_id, b.state, p_item, b.ord, v_seq
+        INSERT INTO df._queue (instance_id, state, parent_id, branch, parent_seq, undoing)
+        SELECT v_item.instance_id, b.state, p_item, b.ord, v_seq, v_item.undoing
           FROM unnest(v_step.branches) WITH ORDINALITY AS b(state, ord);
         UPDATE df._queue
            SET waiting = 'fork', fork_seq = v_seq, pending = cardinality(v_step.branches),
@@ -735,9 +855,9 @@ BEGIN
         -- x <-> y after x: y is registered (once per node: a loop that runs
         -- x again moves it last), unless this thread is itself undoing
         IF NOT v_item.undoing THEN
-            UPDATE df._instances i
-               SET undo = array_append(array_remove(coalesce(i.undo, '{}'), v_step.branches[1]), v_step.branches[1])
-             WHERE i.id = v_item.instance_id AND i.error IS NULL;
+            INSERT INTO df._undos AS u (instance_id, node, seq)
+            VALUES (v_item.instance_id, v_step.branches[1], nextval('df._undo_seq'))
+            ON CONFLICT (instance_id, node) DO UPDATE SET seq = excluded.seq;
         END IF;
         PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', json_build_object('undo', v_step.branches[1]));
         IF v_step.bind IS NOT NULL THEN
@@ -898,10 +1018,16 @@ BEGIN
            SET waiting = 'http', wait_until = v_call.token,
                ready_at = clock_timestamp() + make_interval(secs => v_call.timeout_ms / 1000.0 + 10)
          WHERE id = p_item;
+        SELECT n.status INTO v_prev FROM df._node_states n
+         WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.state;
         PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
-        -- a call made again after a crash keeps its attempt (and key); a new run of the node counts one more
+        -- A call made again after a crash keeps its attempt (and key), and so
+        -- does a new run after a failed one (df.retry: the server may have
+        -- done what the failed call asked); a run after a completed one (a
+        -- loop's next iteration) counts one more.
         UPDATE df._node_states n
-           SET http_attempts = n.http_attempts + CASE WHEN v_item.waiting = 'http' AND n.http_attempts > 0 THEN 0 ELSE 1 END
+           SET http_attempts = n.http_attempts + CASE WHEN (v_item.waiting = 'http' OR v_prev = 'failed') AND n.http_attempts > 0
+                                                      THEN 0 ELSE 1 END
          WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.state
         RETURNING n.http_attempts INTO v_count;
         IF NOT EXISTS (SELECT FROM unnest(v_call.headers) AS h WHERE lower(h) LIKE 'idempotency-key:%') THEN
@@ -941,10 +1067,11 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_item   df._queue;
-    v_status text;
-    v_node   jsonb;
-    v_error  jsonb;
+    v_item    df._queue;
+    v_status  text;
+    v_failing boolean;
+    v_node    jsonb;
+    v_error   jsonb;
 BEGIN
     -- Gone (the instance was cancelled) or taken by another runner: not ours to fail.
     SELECT q.* INTO v_item
@@ -954,11 +1081,13 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = v_item.instance_id;
-    IF v_status NOT IN ('pending', 'running') OR NOT df._thread_live(v_item) THEN
+    SELECT i.status, i.error IS NOT NULL INTO v_status, v_failing FROM df._instances i WHERE i.id = v_item.instance_id;
+    IF v_status NOT IN ('pending', 'running') OR (v_failing AND NOT v_item.undoing) OR NOT df._thread_live(v_item) THEN
         -- cancelled (an interrupted step lands here), or a branch of a
-        -- decided fork: nothing failed that anyone waits for
+        -- decided fork: nothing failed that anyone waits for (an UNDO step
+        -- interrupted so: its x completed, its undo is kept)
         DELETE FROM df._queue WHERE id = p_item;
+        PERFORM df._keep_undos(v_item.instance_id, ARRAY[v_item.state]);
         RETURN;
     END IF;
 

@@ -64,7 +64,9 @@ BEGIN
     END IF;
     UPDATE df._instances i
        SET status = 'cancelled',
-           error = jsonb_build_object('message', 'cancelled', 'reason', cancel.reason),
+           -- (cancelled while running its undos: the failure that started them is kept)
+           error = jsonb_build_object('message', 'cancelled', 'reason', cancel.reason)
+                   || CASE WHEN i.error IS NOT NULL THEN jsonb_build_object('failed_with', i.error) ELSE '{}' END,
            completed_at = clock_timestamp(), updated_at = clock_timestamp()
      WHERE i.id = cancel.id
     RETURNING i.parent_item INTO v_caller;
@@ -124,6 +126,7 @@ BEGIN
         CONTINUE WHEN NOT FOUND;
         DELETE FROM df._node_states n WHERE n.instance_id = v_item.id;
         DELETE FROM df._results r WHERE r.instance_id = v_item.id;
+        DELETE FROM df._undos u WHERE u.instance_id = v_item.id;
         DELETE FROM df._signals s WHERE s.instance_id = v_item.id;
         DELETE FROM df._queue q WHERE q.instance_id = v_item.id;
         DELETE FROM df._instances i WHERE i.id = v_item.id;

@@ -21,5 +21,7 @@ SELECT pg_temp.wait_until(format('SELECT NOT EXISTS (SELECT FROM pg_stat_activit
                                  '%pg_sleep(60)%', 'client backend'), 'the step still sleeps');
 
 SELECT df.start('timeout_retried') AS id \gset
-SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'timeout_retried: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'timeout_retried: ' || df.status(:'id')
+                      || ' nodes ' || (SELECT string_agg(n.node_id || ':' || n.status || ':' || coalesce(n.attempts::text, '') || ':' || coalesce(n.error::text, ''), ' ') FROM df.instance_nodes(:'id') n)
+                      || ' queue ' || coalesce((SELECT string_agg(q.id || ':' || q.state || ':' || coalesce(q.waiting, '') || ':' || q.ready_at || ':' || coalesce(q.parent_id::text, ''), ' ') FROM df._queue q WHERE q.instance_id = :'id'), 'none'));
 SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"runs":2}],"row_count":1}', 'result ' || df.result(:'id'));

@@ -214,6 +214,115 @@ class ExternalWorkerTest {
         assertTrue(log(p).contains("dfc worker: stopped"), () -> log(p));
     }
 
+    /**
+     * A database whose runtime was installed without the C library (as on a server that cannot
+     * load it): dfc worker runs its steps through the SQL identity switch (df._run_as_sql), as the
+     * submitter, who cannot leave that identity; a df.start inside a step is the submitter's.
+     */
+    @Test
+    void runsStepsWithoutTheCLibrary() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS ext_nolib");
+            s.execute("CREATE DATABASE ext_nolib");
+        }
+        String nolib = "jdbc:postgresql://127.0.0.1:" + cluster.port().orElseThrow() + "/ext_nolib";
+        Properties su = new Properties();
+        su.setProperty("user", DevCluster.SUPERUSER);
+        Compilation compilation = Compiler.compile(List.of(new SourceFile("nolib.dfsql", """
+                CREATE TABLE nolib_log (who text, what text);
+                GRANT SELECT, INSERT, UPDATE ON nolib_log TO ext_user;
+                CREATE WORKFLOW nolib_child AS 'INSERT INTO nolib_log VALUES (current_user, ''child'') RETURNING who';
+                CREATE WORKFLOW nolib_flow (n int DEFAULT 2) AS
+                    'INSERT INTO nolib_log VALUES (current_user, ''first'') RETURNING who, now() AS at, 1.5::numeric(4,2) AS x' |=> 'a'
+                    ~> 'UPDATE nolib_log SET what = what WHERE who = $a.who'
+                    ~> ('SELECT 1 AS one' & 'SELECT 2 AS two') |=> 'both'
+                    ~> 'SELECT df.start(''nolib_child'') AS child' |=> 'c'
+                    ~> 'SELECT $a.who AS who, $a.x * $n AS x, (SELECT count(*) FROM $both.*) AS branches, (SELECT pg_typeof(at)::text FROM $a.*) AS at_type';
+                CREATE WORKFLOW nolib_escape AS 'RESET ROLE; INSERT INTO nolib_log VALUES (current_user, ''escaped'')';
+                CREATE WORKFLOW nolib_escape_do AS 'DO $$ BEGIN EXECUTE ''SET ROLE postgres''; END $$';
+                """)));
+        if (compilation.hasErrors()) fail("nolib.dfsql does not compile: " + compilation.diagnostics());
+        try (Connection c = DriverManager.getConnection(nolib, su); Statement s = c.createStatement()) {
+            // as on a server without the library: CREATE FUNCTION ... LANGUAGE c finds no file
+            s.execute("SET dynamic_library_path = '/nonexistent'");
+            s.execute(dev.dfc.cli.db.RuntimeScript.text());
+            assertEquals("plpgsql", query(s, "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = 'df._run_as(oid,text)'::regprocedure"));
+            s.execute("GRANT USAGE ON SCHEMA public TO ext_user");
+            s.execute("SELECT df.grant_usage('ext_user')");
+            s.execute(compilation.sql());
+        }
+        Process worker = startWorker("--workers", "2");
+        workers.remove(worker);
+        Process nolibWorker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.dfc.cli.Main", "worker", "--db",
+                "postgresql://" + DevCluster.SUPERUSER + "@127.0.0.1:" + cluster.port().orElseThrow() + "/ext_nolib", "--workers", "2")
+                .redirectErrorStream(true).redirectOutput(logDir.resolve("nolib.log").toFile()).start();
+        workers.add(nolibWorker);
+        worker.destroy();
+        Properties user = new Properties();
+        user.setProperty("user", ROLE);
+        try (Connection c = DriverManager.getConnection(nolib, user); Statement s = c.createStatement()) {
+            String id = query(s, "SELECT df.start('nolib_flow')");
+            String escape = query(s, "SELECT df.start('nolib_escape')");
+            String escapeDo = query(s, "SELECT df.start('nolib_escape_do')");
+            for (String i : List.of(id, escape, escapeDo)) {
+                query(s, "SELECT df.await_instance('" + i + "', 60)");
+            }
+            assertEquals("completed", query(s, "SELECT df.status('" + id + "')"),
+                    () -> "nolib_flow: " + quietly(s, "SELECT status || ' ' || coalesce(error::text, '') FROM df.instances WHERE id = '" + id + "'")
+                            + "; worker log: " + readLog("nolib.log"));
+            assertEquals("{\"rows\":[{\"who\":\"ext_user\",\"x\":3.00,\"branches\":2,\"at_type\":\"timestamp with time zone\"}],\"row_count\":1}",
+                    query(s, "SELECT df.result('" + id + "')"));
+            // the child started inside a step is the submitter's, and ran as it
+            String child = query(s, "SELECT (df.result('" + id + "')::json) IS NOT NULL");
+            assertEquals("t", child);
+            waitForIn(s, "SELECT count(*) = 1 FROM nolib_log WHERE what = 'child' AND who = 'ext_user'", "the child instance, as ext_user");
+            for (String i : List.of(escape, escapeDo)) {
+                assertEquals("failed", query(s, "SELECT df.status('" + i + "')"));
+                String message = query(s, "SELECT error ->> 'message' FROM df.instances WHERE id = '" + i + "'");
+                assertTrue(message.contains("cannot set parameter \"role\" within security-definer function"), message);
+            }
+            assertEquals("0", query(s, "SELECT count(*) FROM nolib_log WHERE what = 'escaped' OR who <> 'ext_user'"));
+            // the submitter cannot reach the function that runs its steps
+            try {
+                s.execute("ALTER FUNCTION df_run.r" + query(s, "SELECT oid FROM pg_roles WHERE rolname = current_user") + "(text) SECURITY INVOKER");
+                fail("the submitter could alter its step function");
+            } catch (SQLException e) {
+                assertEquals("42501", e.getSQLState(), e.getMessage());
+            }
+        }
+    }
+
+    static String query(Statement s, String sql) throws SQLException {
+        try (ResultSet r = s.executeQuery(sql)) {
+            return r.next() ? r.getString(1) : null;
+        }
+    }
+
+    static String quietly(Statement s, String sql) {
+        try {
+            return query(s, sql);
+        } catch (SQLException e) {
+            return e.toString();
+        }
+    }
+
+    static String readLog(String name) {
+        try {
+            return Files.readString(logDir.resolve(name));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    static void waitForIn(Statement s, String condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!"t".equals(query(s, condition))) {
+            if (System.nanoTime() > deadline) fail("waited 60 s for " + what);
+            Thread.sleep(20);
+        }
+    }
+
     // ---- helpers ----
 
     Process startWorker(String... extra) throws IOException {

@@ -277,11 +277,14 @@ public final class Worker {
             c.commit();
         }
 
-        /** What a step may leave in the session besides what df._run_as reverts: prepared statements, advisory locks. */
+        /**
+         * What a step may leave in the session besides what df._run_as reverts: prepared statements,
+         * advisory locks, and (without the C library, whose df._run_as drops them) temporary tables.
+         */
         private void discardLeftovers() throws SQLException {
             // (neither is transactional: the next claim's transaction goes on from here)
             try (Statement s = c.createStatement()) {
-                s.execute("DEALLOCATE ALL; SELECT pg_advisory_unlock_all()");
+                s.execute("DEALLOCATE ALL; SELECT pg_advisory_unlock_all(); DISCARD TEMP");
             }
         }
 
