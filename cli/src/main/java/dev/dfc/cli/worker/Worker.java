@@ -187,14 +187,23 @@ public final class Worker {
         /** Claims and runs one step; false when nothing was runnable. */
         private boolean step() throws SQLException, InterruptedException {
             Long item;
-            // the application name names the item while its step runs, so that df._interrupt finds
-            // this session (pg_stat_activity) when a cancel or a decided race stops the step
-            try (Statement s = c.createStatement();
-                 ResultSet r = s.executeQuery("SELECT i, CASE WHEN i IS NOT NULL THEN"
-                         + " set_config('application_name', 'dfc worker: item ' || i, true) END FROM df._claim() i")) {
-                r.next();
-                long v = r.getLong(1);
-                item = r.wasNull() ? null : v;
+            // First what the last step may have left in the session (prepared statements, advisory
+            // locks, and temporary tables without the C library, whose df._run_as drops them; none
+            // is transactional), in the same round trip as the claim. The application name names
+            // the item while its step runs, so that df._interrupt finds this session
+            // (pg_stat_activity) when a cancel or a decided race stops the step.
+            try (Statement s = c.createStatement()) {
+                s.execute("DEALLOCATE ALL; SELECT pg_advisory_unlock_all(); DISCARD TEMP;"
+                        + " SELECT i, CASE WHEN i IS NOT NULL THEN"
+                        + " set_config('application_name', 'dfc worker: item ' || i, true) END FROM df._claim() i");
+                while (s.getResultSet() == null || s.getResultSet().getMetaData().getColumnCount() != 2) {
+                    if (!s.getMoreResults() && s.getUpdateCount() == -1) throw new SQLException("no result from df._claim()");
+                }
+                try (ResultSet r = s.getResultSet()) {
+                    r.next();
+                    long v = r.getLong(1);
+                    item = r.wasNull() ? null : v;
+                }
             }
             if (item == null) {
                 c.commit();
@@ -219,7 +228,6 @@ public final class Worker {
                 fail(item, e);
                 return true;
             }
-            discardLeftovers();
             if (call != null) makeCall(call);
             return true;
         }
@@ -275,17 +283,6 @@ public final class Worker {
                 s.execute();
             }
             c.commit();
-        }
-
-        /**
-         * What a step may leave in the session besides what df._run_as reverts: prepared statements,
-         * advisory locks, and (without the C library, whose df._run_as drops them) temporary tables.
-         */
-        private void discardLeftovers() throws SQLException {
-            // (neither is transactional: the next claim's transaction goes on from here)
-            try (Statement s = c.createStatement()) {
-                s.execute("DEALLOCATE ALL; SELECT pg_advisory_unlock_all(); DISCARD TEMP");
-            }
         }
 
         private void idle(long seen) throws SQLException, InterruptedException {
