@@ -376,9 +376,13 @@ sql -c "CREATE DATABASE nolib" >/dev/null
 out=$(PGOPTIONS='-c dynamic_library_path=/nonexistent' as_pg "$PG_BIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 \
           -h "$WORK" -p "$PORT" -U postgres -d nolib -f "$WORK/runtime.sql" 2>&1)
 check "installs with a notice" "$(grep -c 'dfc library not found' <<<"$out")" "1"
-check "df._run_as is a stub that says why" "$(sql -d nolib -c "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = 'df._run_as(oid,text)'::regprocedure")" "plpgsql"
-DB=nolib check_error "steps cannot run" "the dfc library is not installed in this server" postgres \
-    "SELECT df._run_as(10, 'SELECT 1')"
+check "df._run_as is the SQL identity switch" "$(sql -d nolib -c "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = 'df._run_as(oid,text)'::regprocedure")" "plpgsql"
+sql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nolib_user') THEN CREATE ROLE nolib_user; END IF; END \$\$" >/dev/null
+check "a step runs as its submitter, with its rows and columns" \
+    "$(DB=nolib sql -c "SELECT df._run_as('nolib_user'::regrole, 'SELECT current_user AS u, 2::smallint AS n')")" \
+    '{"rows":[{"u":"nolib_user","n":2}],"row_count":1,"columns":[{"name":"u","type":"name"},{"name":"n","type":"smallint"}]}'
+DB=nolib check_error "RESET ROLE is refused inside it" "cannot set parameter \"role\" within security-definer function" postgres \
+    "SELECT df._run_as('nolib_user'::regrole, 'RESET ROLE')"
 
 echo "== upgrade: the runtime script over the 0.1 skeleton's (commit 4b32619), with an instance in flight"
 if git -C "$ROOT" cat-file -e 4b32619 2>/dev/null; then
@@ -393,8 +397,8 @@ if git -C "$ROOT" cat-file -e 4b32619 2>/dev/null; then
     check "old df.step has 4 attributes" "$(DB=upgrade sql -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'df.step'::regclass AND attnum > 0")" "4"
     DB=upgrade sql -f "$WORK/runtime.sql" >/dev/null
     DB=upgrade sql -f "$WORK/runtime.sql" >/dev/null
-    check "df.step gained the control-flow and HTTP attributes, in order" "$(DB=upgrade sql -c "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'df.step'::regclass AND attnum > 0 AND NOT attisdropped")" \
-        "kind,sql,bind,next,else_next,branches,mode,seconds,cron,name,value,unwind,url,method,body,headers,parts,args"
+    check "df.step gained the control-flow, HTTP and retry attributes, in order" "$(DB=upgrade sql -c "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'df.step'::regclass AND attnum > 0 AND NOT attisdropped")" \
+        "kind,sql,bind,next,else_next,branches,mode,seconds,cron,name,value,unwind,url,method,body,headers,parts,args,attempts,max_seconds"
     check "df.instance_nodes gained inferred_status; alice may still execute it" "$(DB=upgrade sql -c "SELECT 'inferred_status' = ANY (proargnames) FROM pg_proc WHERE oid = 'df.instance_nodes(text)'::regprocedure; SELECT has_function_privilege('alice', 'df.instance_nodes(text)', 'EXECUTE')")" \
         $'t\nt'
     check "df._queue gained the thread columns; df._signals exists" "$(DB=upgrade sql -c "SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid = 'df._queue'::regclass AND attname IN ('parent_id', 'waiting', 'result_node')) || ' ' || (to_regclass('df._signals') IS NOT NULL)")" "3 true"
