@@ -44,6 +44,7 @@ DECLARE
     v_sql   text := pg_catalog.regexp_replace(p_sql, '[[:space:];]+$', '');
     v_rows  boolean := true;
     v_count bigint;
+    v_expr  text;
 BEGIN
     BEGIN
         EXECUTE 'PREPARE dfc_step_probe AS WITH dfc_q AS (' || v_sql || E'\n) SELECT * FROM dfc_q';
@@ -54,12 +55,36 @@ BEGIN
     IF v_rows THEN
         EXECUTE 'CREATE TEMP TABLE dfc_step_rows ON COMMIT DROP AS WITH dfc_q AS (' || v_sql || E'\n) SELECT * FROM dfc_q';
         GET DIAGNOSTICS v_count = ROW_COUNT;
-        -- (compact, as the C library writes it: {"rows":[...],"row_count":n})
-        SELECT ('{"rows":[' || coalesce(pg_catalog.string_agg(pg_catalog.row_to_json(t)::text, ','), '') || '],"row_count":'
-                || v_count || '}')::json
-          INTO result FROM pg_temp.dfc_step_rows t;
-        SELECT ('[' || coalesce(pg_catalog.string_agg(pg_catalog.json_build_object(
-                   'name', a.attname, 'type', pg_catalog.format_type(a.atttypid, a.atttypmod))::text, ',' ORDER BY a.attnum), '') || ']')::json
+        -- Each value encoded as RUNTIME.md section 3 says, as the C library
+        -- does: integers, floats (NaN and infinities null) and booleans as
+        -- JSON, json and jsonb as they are, arrays as JSON arrays, anything
+        -- else (numeric keeping its scale, dates, timestamps...) as a string
+        -- of its text; keys in column order, written compactly.
+        SELECT pg_catalog.string_agg(
+                   pg_catalog.quote_literal(pg_catalog.to_json(a.attname::text)::text || ':') || ' || ' ||
+                   CASE WHEN b.oid = 'bool'::pg_catalog.regtype
+                            THEN pg_catalog.format('CASE WHEN t.%1$I THEN ''true'' WHEN NOT t.%1$I THEN ''false'' ELSE ''null'' END', a.attname)
+                        WHEN b.oid IN ('int2'::pg_catalog.regtype, 'int4'::pg_catalog.regtype, 'int8'::pg_catalog.regtype,
+                                       'oid'::pg_catalog.regtype, 'json'::pg_catalog.regtype, 'jsonb'::pg_catalog.regtype)
+                            THEN pg_catalog.format('coalesce(t.%I::text, ''null'')', a.attname)
+                        WHEN b.oid IN ('float4'::pg_catalog.regtype, 'float8'::pg_catalog.regtype)
+                            THEN pg_catalog.format('CASE WHEN t.%1$I IS NULL OR t.%1$I IN (''NaN'', ''Infinity'', ''-Infinity'') '
+                                                   'THEN ''null'' ELSE t.%1$I::text END', a.attname)
+                        WHEN b.typcategory = 'A'
+                            THEN pg_catalog.format('coalesce(pg_catalog.array_to_json(t.%I)::text, ''null'')', a.attname)
+                        ELSE pg_catalog.format('coalesce(pg_catalog.to_json(t.%I::text)::text, ''null'')', a.attname)
+                   END,
+                   ' || '','' || ' ORDER BY a.attnum)
+          INTO v_expr
+          FROM pg_catalog.pg_attribute a
+          JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+          JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN ty.typtype = 'd' THEN ty.typbasetype ELSE ty.oid END
+         WHERE a.attrelid = 'pg_temp.dfc_step_rows'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped;
+        EXECUTE 'SELECT ''{"rows":['' || coalesce(pg_catalog.string_agg(''{'' || ' || coalesce(v_expr, '''''')
+                || ' || ''}'', '',''), '''') || ''],"row_count":' || v_count || '}'' FROM pg_temp.dfc_step_rows t'
+           INTO result;
+        SELECT ('[' || coalesce(pg_catalog.string_agg('{"name":' || pg_catalog.to_json(a.attname::text)::text || ',"type":'
+                   || pg_catalog.to_json(pg_catalog.format_type(a.atttypid, a.atttypmod))::text || '}', ',' ORDER BY a.attnum), '') || ']')::json
           INTO columns
           FROM pg_catalog.pg_attribute a
          WHERE a.attrelid = 'pg_temp.dfc_step_rows'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped;

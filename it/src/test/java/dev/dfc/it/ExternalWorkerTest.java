@@ -234,10 +234,12 @@ class ExternalWorkerTest {
                 CREATE WORKFLOW nolib_child AS 'INSERT INTO nolib_log VALUES (current_user, ''child'') RETURNING who';
                 CREATE WORKFLOW nolib_flow (n int DEFAULT 2) AS
                     'INSERT INTO nolib_log VALUES (current_user, ''first'') RETURNING who, now() AS at, 1.5::numeric(4,2) AS x' |=> 'a'
+                    ~> 'SELECT 1::int2 AS i, 2.5::float8 AS f, ''NaN''::float8 AS nan, true AS b, ''{"k": [1]}''::jsonb AS j,
+                               ARRAY[1, 2] AS arr, ''2026-01-02''::date AS d, NULL::text AS n, 7::numeric AS num' |=> 'types'
                     ~> 'UPDATE nolib_log SET what = what WHERE who = $a.who'
                     ~> ('SELECT 1 AS one' & 'SELECT 2 AS two') |=> 'both'
                     ~> 'SELECT df.start(''nolib_child'') AS child' |=> 'c'
-                    ~> 'SELECT $a.who AS who, $a.x * $n AS x, (SELECT count(*) FROM $both.*) AS branches, (SELECT pg_typeof(at)::text FROM $a.*) AS at_type';
+                    ~> 'SELECT $a.who AS who, $a.x::numeric * $n AS x, (SELECT count(*) FROM $both.*) AS branches, (SELECT pg_typeof(at)::text FROM $a.*) AS at_type';
                 CREATE WORKFLOW nolib_escape AS 'RESET ROLE; INSERT INTO nolib_log VALUES (current_user, ''escaped'')';
                 CREATE WORKFLOW nolib_escape_do AS 'DO $$ BEGIN EXECUTE ''SET ROLE postgres''; END $$';
                 """)));
@@ -271,8 +273,11 @@ class ExternalWorkerTest {
             assertEquals("completed", query(s, "SELECT df.status('" + id + "')"),
                     () -> "nolib_flow: " + quietly(s, "SELECT status || ' ' || coalesce(error::text, '') FROM df.instances WHERE id = '" + id + "'")
                             + "; worker log: " + readLog("nolib.log"));
-            assertEquals("{\"rows\":[{\"who\":\"ext_user\",\"x\":3.00,\"branches\":2,\"at_type\":\"timestamp with time zone\"}],\"row_count\":1}",
+            assertEquals("{\"rows\":[{\"who\":\"ext_user\",\"x\":\"3.00\",\"branches\":2,\"at_type\":\"timestamp with time zone\"}],\"row_count\":1}",
                     query(s, "SELECT df.result('" + id + "')"));
+            // values encoded as the C library encodes them (RUNTIME.md section 3)
+            assertEquals("{\"rows\":[{\"i\":1,\"f\":2.5,\"nan\":null,\"b\":true,\"j\":{\"k\": [1]},\"arr\":[1,2],\"d\":\"2026-01-02\",\"n\":null,\"num\":\"7\"}],\"row_count\":1}",
+                    query(s, "SELECT n.result::text FROM df.instance_nodes('" + id + "') n WHERE n.result_name = 'types'"));
             // the child started inside a step is the submitter's, and ran as it
             String child = query(s, "SELECT (df.result('" + id + "')::json) IS NOT NULL");
             assertEquals("t", child);
