@@ -163,6 +163,19 @@ static DfcWorkerSlot *my_slot = NULL;	/* in a step worker */
 
 void		_PG_init(void);
 static void register_xact_callback(void);
+static void dfc_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+							   ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *queryEnv,
+							   DestReceiver *dest, QueryCompletion *qc);
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/*
+ * True while the deferred triggers of a step fire at its end, as its
+ * submitter (run_sql_as): SET CONSTRAINTS ... DEFERRED is refused then, or a
+ * trigger could queue an event that would fire at commit, after the identity
+ * is switched back, with the worker's privileges.
+ */
+static bool firing_step_triggers = false;
 static void call_fail(int64 item, ErrorData *edata);
 
 static Size
@@ -213,6 +226,9 @@ void
 _PG_init(void)
 {
 	BackgroundWorker worker;
+
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = dfc_ProcessUtility;
 
 	DefineCustomBoolVariable("dfc.allow_superuser",
 							 "Allows workflow instances submitted by superusers.",
@@ -906,6 +922,25 @@ step_sql_seen(const char *sql)
 	entry->plan = NULL;
 }
 
+/* See firing_step_triggers. */
+static void
+dfc_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				   ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *queryEnv,
+				   DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+
+	if (firing_step_triggers && IsA(parsetree, ConstraintsSetStmt) && ((ConstraintsSetStmt *) parsetree)->deferred)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("constraints cannot be deferred while a step's deferred triggers fire"),
+				 errdetail("A step's deferred triggers fire when the step ends, as its submitter; anything deferred then would fire at commit with the worker's privileges.")));
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+}
+
 /*
  * df._run_as(role oid, sql text) returns json
  *
@@ -1014,7 +1049,9 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 
 			all_immediate->constraints = NIL;
 			all_immediate->deferred = false;
+			firing_step_triggers = true;
 			AfterTriggerSetState(all_immediate);
+			firing_step_triggers = false;
 			PerformPortalClose(NULL);
 		}
 		SPI_finish();
@@ -1023,6 +1060,7 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 	}
 	PG_FINALLY();
 	{
+		firing_step_triggers = false;
 		step_sql_depth--;
 		SetUserIdAndSecContext(save_userid, save_sec_context);
 		current_step_role = save_step_role;

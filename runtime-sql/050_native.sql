@@ -33,8 +33,8 @@ COMMENT ON TABLE df._running_steps IS 'the submitter each session runs a step fo
 -- INSERT, UPDATE or DELETE with RETURNING) is run as CREATE TEMP TABLE ... AS
 -- WITH q AS (statement) SELECT * FROM q, which gives its rows and their
 -- column names and types; any other statement (or several) runs as is, its
--- result the affected-row count. Which of the two is decided by preparing
--- the wrapped form (parsed, not run), so no statement runs twice.
+-- result the affected-row count. Which of the two is decided by explaining
+-- the wrapped form (planned, not run), so no statement runs twice.
 CREATE OR REPLACE FUNCTION df._step_executor_body()
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -45,15 +45,34 @@ DECLARE
     v_rows  boolean := true;
     v_count bigint;
     v_expr  text;
+    v_plan  json;
+    v_names text[];
+    v_probe refcursor;
 BEGIN
+    -- The probe also gives the statement's column names (EXPLAIN's output
+    -- list of the materialized WITH query; a name that occurs twice comes
+    -- back with a suffix, _1): the table below names them c1, c2, ... so that
+    -- any names fit it.
     BEGIN
-        EXECUTE 'PREPARE dfc_step_probe AS WITH dfc_q AS (' || v_sql || E'\n) SELECT * FROM dfc_q';
-        EXECUTE 'DEALLOCATE dfc_step_probe';
+        -- (EXPLAIN plans without running; a cursor refuses a string of
+        -- several statements -- "cannot open multi-query plan" -- where
+        -- EXECUTE would run them all)
+        OPEN v_probe FOR EXECUTE 'EXPLAIN (VERBOSE, FORMAT JSON) WITH dfc_q AS MATERIALIZED (' || v_sql || E'\n) SELECT * FROM dfc_q';
+        FETCH v_probe INTO v_plan;
+        CLOSE v_probe;
     EXCEPTION WHEN OTHERS THEN
         v_rows := false;
     END;
     IF v_rows THEN
-        EXECUTE 'CREATE TEMP TABLE dfc_step_rows ON COMMIT DROP AS WITH dfc_q AS (' || v_sql || E'\n) SELECT * FROM dfc_q';
+        SELECT coalesce(pg_catalog.array_agg(CASE WHEN e.o LIKE 'dfc_q."%' THEN pg_catalog.replace(pg_catalog.substr(e.o, 8, pg_catalog.length(e.o) - 8), '""', '"')
+                                                  WHEN e.o LIKE 'dfc_q.%' THEN pg_catalog.substr(e.o, 7)
+                                                  ELSE e.o END ORDER BY e.n), '{}')
+          INTO v_names
+          FROM pg_catalog.json_array_elements_text(v_plan -> 0 -> 'Plan' -> 'Output') WITH ORDINALITY AS e(o, n);
+        EXECUTE 'CREATE TEMP TABLE dfc_step_rows ON COMMIT DROP AS WITH dfc_q AS (' || v_sql || E'\n) SELECT * FROM dfc_q'
+                || CASE WHEN pg_catalog.cardinality(v_names) > 0
+                        THEN ' AS dfc_r(' || (SELECT pg_catalog.string_agg('c' || g, ',') FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_names)) g) || ')'
+                        ELSE '' END;
         GET DIAGNOSTICS v_count = ROW_COUNT;
         -- Each value encoded as RUNTIME.md section 3 says, as the C library
         -- does: integers, floats (NaN and infinities null) and booleans as
@@ -61,7 +80,7 @@ BEGIN
         -- else (numeric keeping its scale, dates, timestamps...) as a string
         -- of its text; keys in column order, written compactly.
         SELECT pg_catalog.string_agg(
-                   pg_catalog.quote_literal(pg_catalog.to_json(a.attname::text)::text || ':') || ' || ' ||
+                   pg_catalog.quote_literal(pg_catalog.to_json(v_names[a.attnum])::text || ':') || ' || ' ||
                    CASE WHEN b.oid = 'bool'::pg_catalog.regtype
                             THEN pg_catalog.format('CASE WHEN t.%1$I THEN ''true'' WHEN NOT t.%1$I THEN ''false'' ELSE ''null'' END', a.attname)
                         WHEN b.oid IN ('int2'::pg_catalog.regtype, 'int4'::pg_catalog.regtype, 'int8'::pg_catalog.regtype,
@@ -83,7 +102,7 @@ BEGIN
         EXECUTE 'SELECT ''{"rows":['' || coalesce(pg_catalog.string_agg(''{'' || ' || coalesce(v_expr, '''''')
                 || ' || ''}'', '',''), '''') || ''],"row_count":' || v_count || '}'' FROM pg_temp.dfc_step_rows t'
            INTO result;
-        SELECT ('[' || coalesce(pg_catalog.string_agg('{"name":' || pg_catalog.to_json(a.attname::text)::text || ',"type":'
+        SELECT ('[' || coalesce(pg_catalog.string_agg('{"name":' || pg_catalog.to_json(v_names[a.attnum])::text || ',"type":'
                    || pg_catalog.to_json(pg_catalog.format_type(a.atttypid, a.atttypmod))::text || '}', ',' ORDER BY a.attnum), '') || ']')::json
           INTO columns
           FROM pg_catalog.pg_attribute a
@@ -127,6 +146,8 @@ DECLARE
     v_super   boolean;
     v_result  json;
     v_columns json;
+    v_before  jsonb;
+    v_setting record;
 BEGIN
     SELECT r.rolname, r.rolsuper INTO v_role, v_super FROM pg_catalog.pg_roles r WHERE r.oid = p_role;
     IF NOT FOUND THEN
@@ -161,6 +182,14 @@ BEGIN
         END;
         EXECUTE format('REVOKE CREATE ON SCHEMA df_run FROM %I', v_role);
     END IF;
+    -- Settings as they are before the step: a plain SET in the step outlives
+    -- this function and its SET clause (a SET clause only reverts SET LOCAL),
+    -- so everything the step changed is put back below, as the C library does
+    -- (else the runtime's statements after it, and the next submitter's
+    -- step, would run with them: a search_path naming the submitter's schema
+    -- first, say).
+    SELECT jsonb_object_agg(s.name, s.setting) INTO v_before
+      FROM pg_catalog.pg_settings s WHERE s.context IN ('user', 'superuser');
     -- the step's settings: the database's search_path ("$user" is the
     -- submitter), and what rendered literals and encoded results rely on
     PERFORM pg_catalog.set_config('search_path', (SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path'), true);
@@ -172,6 +201,18 @@ BEGIN
     ON CONFLICT (pid) DO UPDATE SET submitter = excluded.submitter;
     EXECUTE format('SELECT * FROM df_run.%I($1)', v_name) INTO v_result, v_columns USING p_sql;
     DELETE FROM df._running_steps r WHERE r.pid = pg_catalog.pg_backend_pid();
+    FOR v_setting IN
+        SELECT s.name, v_before ->> s.name AS before
+          FROM pg_catalog.pg_settings s
+         WHERE s.context IN ('user', 'superuser') AND s.setting IS DISTINCT FROM v_before ->> s.name
+           AND s.name NOT IN ('transaction_isolation', 'transaction_read_only', 'transaction_deferrable')
+    LOOP
+        IF v_setting.before IS NULL THEN
+            EXECUTE format('RESET %I', v_setting.name);     -- (a placeholder the step defined)
+        ELSE
+            PERFORM pg_catalog.set_config(v_setting.name, v_setting.before, false);
+        END IF;
+    END LOOP;
     -- {"rows":[...],"row_count":n,"columns":[...]}, text kept as written
     RETURN (left(v_result::text, -1) || ',"columns":' || v_columns::text || '}')::json;
 END;
@@ -338,6 +379,7 @@ DECLARE
     v_pid integer;
 BEGIN
     PERFORM df._interrupt_workers(p_item);
+    PERFORM pg_catalog.pg_stat_clear_snapshot();    -- (not the transaction's cached view)
     FOR v_pid IN SELECT a.pid FROM pg_catalog.pg_stat_activity a
                   WHERE a.application_name = 'dfc worker: item ' || p_item AND a.pid <> pg_backend_pid() LOOP
         BEGIN

@@ -241,6 +241,13 @@ class ExternalWorkerTest {
                     ~> 'SELECT df.start(''nolib_child'') AS child' |=> 'c'
                     ~> 'SELECT $a.who AS who, $a.x::numeric * $n AS x, (SELECT count(*) FROM $both.*) AS branches, (SELECT pg_typeof(at)::text FROM $a.*) AS at_type';
                 CREATE WORKFLOW nolib_escape AS 'RESET ROLE; INSERT INTO nolib_log VALUES (current_user, ''escaped'')';
+                CREATE WORKFLOW nolib_settings AS
+                    'SELECT set_config(''search_path'', ''nobody, pg_catalog'', false), set_config(''work_mem'', ''77MB'', false), 1, 2'
+                    ~> 'SELECT current_setting(''work_mem'') AS wm, current_setting(''search_path'') AS sp';
+                CREATE WORKFLOW nolib_fake_cancel AS
+                    'DO $$ BEGIN RAISE EXCEPTION ''canceling statement due to user request'' USING ERRCODE = ''57014''; END $$';
+                CREATE WORKFLOW nolib_twice AS
+                    'SELECT 1 AS a) SELECT * FROM dfc_q; INSERT INTO nolib_log VALUES (current_user, ''twice''); WITH dfc_q AS (SELECT 2 AS b';
                 CREATE WORKFLOW nolib_escape_do AS 'DO $$ BEGIN EXECUTE ''SET ROLE postgres''; END $$';
                 """)));
         if (compilation.hasErrors()) fail("nolib.dfsql does not compile: " + compilation.diagnostics());
@@ -267,7 +274,10 @@ class ExternalWorkerTest {
             String id = query(s, "SELECT df.start('nolib_flow')");
             String escape = query(s, "SELECT df.start('nolib_escape')");
             String escapeDo = query(s, "SELECT df.start('nolib_escape_do')");
-            for (String i : List.of(id, escape, escapeDo)) {
+            String settings = query(s, "SELECT df.start('nolib_settings')");
+            String fake = query(s, "SELECT df.start('nolib_fake_cancel')");
+            String twice = query(s, "SELECT df.start('nolib_twice')");
+            for (String i : List.of(id, escape, escapeDo, settings, fake, twice)) {
                 query(s, "SELECT df.await_instance('" + i + "', 60)");
             }
             assertEquals("completed", query(s, "SELECT df.status('" + id + "')"),
@@ -288,6 +298,13 @@ class ExternalWorkerTest {
                 assertTrue(message.contains("cannot set parameter \"role\" within security-definer function"), message);
             }
             assertEquals("0", query(s, "SELECT count(*) FROM nolib_log WHERE what = 'escaped' OR who <> 'ext_user'"));
+            // what a step SETs does not outlive it
+            assertEquals("completed {\"rows\":[{\"wm\":\"4MB\",\"sp\":\"\\\"$user\\\", public\"}],\"row_count\":1}",
+                    query(s, "SELECT df.status('" + settings + "') || ' ' || df.result('" + settings + "')"));
+            // a step that raises the cancel's error itself fails (after a few tries), not retried forever
+            assertEquals("failed 57014", query(s, "SELECT status || ' ' || (error ->> 'sqlstate') FROM df.instances WHERE id = '" + fake + "'"));
+            // a text that would be several statements once wrapped never runs twice
+            assertTrue(Integer.parseInt(query(s, "SELECT count(*) FROM nolib_log WHERE what = 'twice'")) <= 1);
             // the submitter cannot reach the function that runs its steps
             try {
                 s.execute("ALTER FUNCTION df_run.r" + query(s, "SELECT oid FROM pg_roles WHERE rolname = current_user") + "(text) SECURITY INVOKER");

@@ -639,6 +639,37 @@ class SecurityTest {
     }
 
     /**
+     * A deferred trigger that, firing as the submitter when the step ends, defers constraints again
+     * and queues one more event would have that event fire at the worker's COMMIT as the worker:
+     * deferring is refused while a step's deferred triggers fire, so the step fails instead.
+     */
+    @Test
+    void deferredTriggerCannotDeferAgainToFireAtCommit(TestCluster db) throws Exception {
+        try (Connection a = db.connectAs(ATTACKER); Statement s = a.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS sec_redefer (x int)");
+            s.execute("CREATE TABLE IF NOT EXISTS sec_redefer_log (cu text)");
+            s.execute("GRANT INSERT ON sec_redefer_log TO PUBLIC");
+            s.execute("CREATE OR REPLACE FUNCTION sec_redefer_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    + " INSERT INTO " + ATTACKER + ".sec_redefer_log VALUES (current_user);"
+                    + " IF current_user = '" + ATTACKER + "' AND NEW.x < 3 THEN"
+                    + "   SET CONSTRAINTS ALL DEFERRED; INSERT INTO " + ATTACKER + ".sec_redefer VALUES (NEW.x + 1);"
+                    + " END IF; RETURN NULL; END $$");
+            s.execute("DROP TRIGGER IF EXISTS sec_redefer_t ON sec_redefer");
+            s.execute("CREATE CONSTRAINT TRIGGER sec_redefer_t AFTER INSERT ON sec_redefer DEFERRABLE INITIALLY DEFERRED"
+                    + " FOR EACH ROW EXECUTE FUNCTION sec_redefer_fn()");
+        }
+        db.deploy("redefer.dfsql", "CREATE WORKFLOW sec_redefer_flow AS 'INSERT INTO sec_redefer VALUES (1)';");
+        try (Connection a = db.connectAs(ATTACKER)) {
+            String id = start(a, "sec_redefer_flow", "{}");
+            TestCluster.awaitInstance(a, id);
+            assertEquals(List.of(), rows(a, "SELECT cu FROM " + ATTACKER + ".sec_redefer_log WHERE cu <> '" + ATTACKER + "'"),
+                    "a re-deferred trigger ran as the worker's role");
+            assertEquals(List.of("failed constraints cannot be deferred while a step's deferred triggers fire"),
+                    rows(a, "SELECT status || ' ' || (error ->> 'message') FROM df.instances WHERE id = '" + id + "'"));
+        }
+    }
+
+    /**
      * A cursor WITH HOLD declared by a step would be materialized at the worker's COMMIT as the
      * worker's superuser and stay open in the worker's session for the next step of any role:
      * df._run_as closes cursors before switching back.

@@ -36,6 +36,9 @@ public final class Worker {
         public void request() { requested = true; }
     }
 
+    /** Interrupts taken as such for one item before its step's cancel error counts as a failure. */
+    static final int MAX_INTERRUPTS = 3;
+
     private final DbUrl url;
     private final int threads;
     private final AddressPolicy policy;
@@ -136,6 +139,8 @@ public final class Worker {
         private Connection c;
         /** The item whose step was running when the connection broke: reported once reconnected. */
         private Long ended;
+        /** Items whose step was interrupted (see step()), with the times. */
+        private final java.util.Map<Long, Integer> interrupted = new java.util.HashMap<>();
 
         StepThread(Waker waker, HttpExecutor http) {
             this.waker = waker;
@@ -219,12 +224,16 @@ public final class Worker {
                     throw e;
                 }
                 c.rollback();
-                if ("57014".equals(e.getSQLState()) && describe(e).startsWith("canceling statement due to user request")) {
+                if ("57014".equals(e.getSQLState()) && describe(e).startsWith("canceling statement due to user request")
+                        && interrupted.merge(item, 1, Integer::sum) <= MAX_INTERRUPTS) {
                     // df._run gives up a step interrupted by a cancel that was not yet committed (or
-                    // meant for the step before): rolled back, it is claimed again and sees why
+                    // meant for the step before): rolled back, it is claimed again and sees why. Not
+                    // forever: a step that raises that error itself fails like any other.
+                    if (interrupted.size() > 10_000) interrupted.clear();
                     Thread.sleep(50);
                     return true;
                 }
+                interrupted.remove(item);
                 fail(item, e);
                 return true;
             }
