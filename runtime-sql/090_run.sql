@@ -202,6 +202,20 @@ BEGIN
 END;
 $$;
 
+-- The running nodes among p_states of a thread that was removed show failed
+-- (cancelled): a race's loser, a thread of a cancelled or failed instance.
+CREATE OR REPLACE FUNCTION df._nodes_cancelled(p_instance text, p_states integer[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE df._node_states n
+       SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
+     WHERE n.instance_id = p_instance AND n.node_id = ANY (p_states) AND n.status = 'running';
+END;
+$$;
+
 -- Threads removed before they ran their next state: those that were at the
 -- UNDO state after an x of x <-> y had completed x, so y is registered as the
 -- UNDO step would have (once x has completed, its undo is kept, whatever
@@ -256,9 +270,7 @@ BEGIN
         RETURNING q.id, q.state, q.waiting)
     SELECT array_agg(gone.id), array_agg(gone.state), array_agg(gone.id) FILTER (WHERE gone.waiting = 'http')
       INTO v_deleted, v_states, v_calls FROM gone;
-    UPDATE df._node_states n
-       SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
-     WHERE n.instance_id = p_instance AND n.node_id = ANY (v_states) AND n.status = 'running';
+    PERFORM df._nodes_cancelled(p_instance, v_states);
     IF v_states IS NOT NULL THEN
         PERFORM df._keep_undos(p_instance, v_states);
     END IF;
@@ -436,9 +448,7 @@ BEGIN
             -- (like any parking thread: not when the instance ended or the
             -- retry's own fork moved on while this step ran)
             IF NOT df._live_for_parking(v_parent) THEN
-                UPDATE df._node_states n
-                   SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
-                 WHERE n.instance_id = v_parent.instance_id AND n.node_id = v_parent.state AND n.status = 'running';
+                PERFORM df._nodes_cancelled(v_parent.instance_id, ARRAY[v_parent.state]);
                 RETURN;
             END IF;
             UPDATE df._queue
@@ -538,9 +548,7 @@ BEGIN
         RETURNING q.state)
     SELECT array_agg(gone.state) INTO v_states FROM gone;
     IF v_states IS NOT NULL THEN
-        UPDATE df._node_states n
-           SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
-         WHERE n.instance_id = p_item.instance_id AND n.node_id = ANY (v_states) AND n.status = 'running';
+        PERFORM df._nodes_cancelled(p_item.instance_id, v_states);
         PERFORM df._keep_undos(p_item.instance_id, v_states);
     END IF;
     IF EXISTS (SELECT FROM df._queue q WHERE q.instance_id = p_item.instance_id AND NOT q.undoing) THEN
@@ -687,9 +695,7 @@ BEGIN
         IF v_item.undoing AND v_item.state = 0 AND v_status NOT IN ('pending', 'running') THEN
             RETURN NULL;    -- the driver of a cancelled undo phase
         END IF;
-        UPDATE df._node_states n
-           SET status = 'failed', error = '{"message": "cancelled"}', updated_at = clock_timestamp()
-         WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.state AND n.status = 'running';
+        PERFORM df._nodes_cancelled(v_item.instance_id, ARRAY[v_item.state]);
         IF v_item.waiting IS NULL THEN
             PERFORM df._keep_undos(v_item.instance_id, ARRAY[v_item.state]);
         END IF;
