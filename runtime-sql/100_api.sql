@@ -112,31 +112,49 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
 COMMENT ON VIEW df.nodes IS 'pg_durable''s node table: the nodes of the current role''s instances, with status and result';
 
 -- One line of df.explain: a node with its marker.
+-- One node of df.explain's tree: the label lines before it (a join's
+-- "║ branch 2:", an if's "✓ then:" / "✗ else:", a loop's "↻ body:", an
+-- undo's "↩ undo:", each at its depth), then the node indented by its depth,
+-- after "→ " when it follows another step of a sequence, with its marker.
+CREATE OR REPLACE FUNCTION df._explain_line(p_node integer, p_status text, p_type text, p_query text,
+                                            p_bind text, p_line integer, p_depth integer, p_arrow boolean,
+                                            p_labels jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT string_agg('      ' || repeat('  ', (l ->> 'depth')::integer) || (l ->> 'text'), E'\n' ORDER BY o)
+                       FROM jsonb_array_elements(p_labels) WITH ORDINALITY AS e(l, o)) || E'\n', '')
+           || format('  %s %s%s%s %s%s', rpad(p_node::text, 3), repeat('  ', coalesce(p_depth, 0)),
+                     CASE WHEN p_arrow THEN '→ ' ELSE '' END,
+                     CASE p_status
+                         WHEN 'completed' THEN '✓ Completed'
+                         WHEN 'failed' THEN '✗ Failed   '
+                         WHEN 'running' THEN '⏳ Running  '
+                         WHEN 'skipped' THEN '○ Skipped  '
+                         ELSE '○ Pending  '
+                     END,
+                     rpad(p_type, 14),
+                     concat_ws(' ', left(regexp_replace(p_query, '\s+', ' ', 'g'), 60),
+                               '|=> ' || p_bind, '(line ' || p_line || ')'))
+$$;
+COMMENT ON FUNCTION df._explain_line(integer, text, text, text, text, integer, integer, boolean, jsonb)
+    IS 'a node of df.explain''s tree: its label lines, then the node indented, its status marker, type, query, bind name and source line';
+
 CREATE OR REPLACE FUNCTION df._explain_line(p_node integer, p_status text, p_type text, p_query text,
                                             p_bind text, p_line integer)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT format('  %s %s %s%s', rpad(p_node::text, 3),
-                  CASE p_status
-                      WHEN 'completed' THEN '✓ Completed'
-                      WHEN 'failed' THEN '✗ Failed   '
-                      WHEN 'running' THEN '⏳ Running  '
-                      WHEN 'skipped' THEN '○ Skipped  '
-                      ELSE '○ Pending  '
-                  END,
-                  rpad(p_type, 14),
-                  concat_ws(' ', left(regexp_replace(p_query, '\s+', ' ', 'g'), 60),
-                            '|=> ' || p_bind, '(line ' || p_line || ')'))
-$$;
+AS $$ SELECT df._explain_line(p_node, p_status, p_type, p_query, p_bind, p_line, 0, false, NULL) $$;
 COMMENT ON FUNCTION df._explain_line(integer, text, text, text, text, integer) IS 'one line of df.explain: a node, its status marker, type, query, bind name and source line';
 
 -- df.explain(id or workflow): the nodes of an instance with a status marker
 -- each, or, given a workflow name (what script mode passes for
 -- df.explain(<expression>)), those of its newest version as a dry run, all
--- pending. One line per node in source order (states are numbered so), not
--- yet pg_durable's tree layout.
+-- pending. One line per node in source order (states are numbered so),
+-- indented as the expression's tree (pg_durable's layout: labels for branches,
+-- arms, loop bodies and undos, "→" between the steps of a sequence).
 CREATE OR REPLACE FUNCTION df.explain(p_target text)
 RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -148,10 +166,13 @@ DECLARE
     v_lines    text;
 BEGIN
     IF v_instance.id IS NOT NULL THEN
-        SELECT string_agg(df._explain_line(n.node_id, n.inferred_status, n.node_type, n.query, n.result_name, n.line),
+        SELECT string_agg(df._explain_line(n.node_id, n.inferred_status, n.node_type, n.query, n.result_name, n.line,
+                                           (x ->> 'depth')::integer, coalesce((x ->> 'arrow')::boolean, false), x -> 'labels'),
                           E'\n' ORDER BY n.node_id)
           INTO v_lines
-          FROM df.instance_nodes(v_instance.id) AS n;
+          FROM df.instance_nodes(v_instance.id) AS n
+          LEFT JOIN df._versions v ON v.workflow = v_instance.workflow AND v.version = v_instance.version
+          LEFT JOIN LATERAL (SELECT y FROM jsonb_array_elements(v.nodes) AS y WHERE (y ->> 'node')::integer = n.node_id) AS w(x) ON true;
         RETURN format('%s (version %s), instance %s: %s', v_instance.workflow, v_instance.version,
                       v_instance.id, v_instance.status)
                || coalesce(E'\n' || v_lines, '');
@@ -168,7 +189,8 @@ BEGIN
                   DETAIL = 'df.explain takes the id of one of your instances or the name of a deployed workflow.';
     END IF;
     SELECT string_agg(df._explain_line((x ->> 'node')::integer, 'pending', x ->> 'type', x ->> 'query',
-                                       x ->> 'bind', (x ->> 'line')::integer),
+                                       x ->> 'bind', (x ->> 'line')::integer,
+                                       (x ->> 'depth')::integer, coalesce((x ->> 'arrow')::boolean, false), x -> 'labels'),
                       E'\n' ORDER BY (x ->> 'node')::integer)
       INTO v_lines
       FROM jsonb_array_elements(v_version.nodes) AS x;

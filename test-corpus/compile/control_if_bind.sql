@@ -51,14 +51,14 @@ SELECT df._register_version(
     p_version  => 'bafd206759a3b476',
     p_function => 'df_workflows."control_if_bind@bafd206759a3b476"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"IF","query":"SELECT random() < 0.5","bind":"coin","next":2,"else_next":3,"branches":null,"line":5,"col":6},
-                    {"node":2,"type":"SQL","query":"SELECT 1 AS heads","bind":"coin","next":3,"else_next":null,"branches":null,"line":5,"col":33},
-                    {"node":3,"type":"IF","query":"SELECT true","bind":null,"next":4,"else_next":5,"branches":null,"line":6,"col":9},
-                    {"node":4,"type":"SQL","query":"SELECT 2 AS a","bind":"pick","next":8,"else_next":null,"branches":null,"line":6,"col":26},
-                    {"node":5,"type":"IF","query":"SELECT false","bind":null,"next":6,"else_next":7,"branches":null,"line":6,"col":46},
-                    {"node":6,"type":"SQL","query":"SELECT 3 AS a","bind":"pick","next":8,"else_next":null,"branches":null,"line":6,"col":64},
-                    {"node":7,"type":"SQL","query":"SELECT 4 AS a","bind":"pick","next":8,"else_next":null,"branches":null,"line":6,"col":83},
-                    {"node":8,"type":"SQL","query":"SELECT $coin? AS coin, $pick.a AS pick","bind":null,"next":null,"else_next":null,"branches":null,"line":7,"col":8}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"IF","query":"SELECT random() < 0.5","bind":"coin","next":2,"else_next":3,"branches":null,"line":5,"col":6,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT 1 AS heads","bind":"coin","next":3,"else_next":null,"branches":null,"line":5,"col":33,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":3,"type":"IF","query":"SELECT true","bind":null,"next":4,"else_next":5,"branches":null,"line":6,"col":9,"depth":0,"arrow":true},
+                    {"node":4,"type":"SQL","query":"SELECT 2 AS a","bind":"pick","next":8,"else_next":null,"branches":null,"line":6,"col":26,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":5,"type":"IF","query":"SELECT false","bind":null,"next":6,"else_next":7,"branches":null,"line":6,"col":46,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]},
+                    {"node":6,"type":"SQL","query":"SELECT 3 AS a","bind":"pick","next":8,"else_next":null,"branches":null,"line":6,"col":64,"depth":4,"labels":[{"depth":3,"text":"✓ then:"}]},
+                    {"node":7,"type":"SQL","query":"SELECT 4 AS a","bind":"pick","next":8,"else_next":null,"branches":null,"line":6,"col":83,"depth":4,"labels":[{"depth":3,"text":"✗ else:"}]},
+                    {"node":8,"type":"SQL","query":"SELECT $coin? AS coin, $pick.a AS pick","bind":null,"next":null,"else_next":null,"branches":null,"line":7,"col":8,"depth":0,"arrow":true}]'::jsonb,
     p_source   => 'compile/control_if_bind.dfsql');
 
 COMMIT;

@@ -44,13 +44,13 @@ SELECT df._register_version(
     p_version  => '714dcc1a591f7688',
     p_function => 'df_workflows."control_waits@714dcc1a591f7688"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SLEEP","query":null,"bind":null,"next":2,"else_next":null,"branches":null,"line":4,"col":5},
-                    {"node":2,"type":"WAIT_SCHEDULE","query":null,"bind":"tick","next":3,"else_next":null,"branches":null,"line":5,"col":8},
-                    {"node":3,"type":"SIGNAL","query":null,"bind":"approval","next":4,"else_next":null,"branches":null,"line":6,"col":8},
-                    {"node":4,"type":"SQL","query":"SELECT id FROM approvals WHERE granted AND $approval.timed_out = false","bind":"granted","next":5,"else_next":null,"branches":null,"line":7,"col":8},
-                    {"node":5,"type":"IF_ROWS","query":null,"bind":null,"next":6,"else_next":7,"branches":null,"line":8,"col":8},
-                    {"node":6,"type":"SQL","query":"SELECT ''approved''","bind":null,"next":null,"else_next":null,"branches":null,"line":8,"col":30},
-                    {"node":7,"type":"SIGNAL","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"line":8,"col":53}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SLEEP","query":null,"bind":null,"next":2,"else_next":null,"branches":null,"line":4,"col":5,"depth":0},
+                    {"node":2,"type":"WAIT_SCHEDULE","query":null,"bind":"tick","next":3,"else_next":null,"branches":null,"line":5,"col":8,"depth":0,"arrow":true},
+                    {"node":3,"type":"SIGNAL","query":null,"bind":"approval","next":4,"else_next":null,"branches":null,"line":6,"col":8,"depth":0,"arrow":true},
+                    {"node":4,"type":"SQL","query":"SELECT id FROM approvals WHERE granted AND $approval.timed_out = false","bind":"granted","next":5,"else_next":null,"branches":null,"line":7,"col":8,"depth":0,"arrow":true},
+                    {"node":5,"type":"IF_ROWS","query":null,"bind":null,"next":6,"else_next":7,"branches":null,"line":8,"col":8,"depth":0,"arrow":true},
+                    {"node":6,"type":"SQL","query":"SELECT ''approved''","bind":null,"next":null,"else_next":null,"branches":null,"line":8,"col":30,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":7,"type":"SIGNAL","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"line":8,"col":53,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]}]'::jsonb,
     p_source   => 'compile/control_waits.dfsql');
 
 COMMIT;

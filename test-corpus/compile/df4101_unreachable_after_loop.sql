@@ -32,9 +32,9 @@ SELECT df._register_version(
     p_version  => 'cf50aab8c28e8d12',
     p_function => 'df_workflows."endless@cf50aab8c28e8d12"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT poll()","bind":null,"next":1,"else_next":null,"branches":null,"line":3,"col":9},
-                    {"node":2,"type":"SQL","query":"SELECT report()","bind":null,"next":3,"else_next":null,"branches":null,"line":4,"col":8},
-                    {"node":3,"type":"SQL","query":"SELECT cleanup()","bind":null,"next":null,"else_next":null,"branches":null,"line":5,"col":8}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT poll()","bind":null,"next":1,"else_next":null,"branches":null,"line":3,"col":9,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
+                    {"node":2,"type":"SQL","query":"SELECT report()","bind":null,"next":3,"else_next":null,"branches":null,"line":4,"col":8,"depth":0,"arrow":true},
+                    {"node":3,"type":"SQL","query":"SELECT cleanup()","bind":null,"next":null,"else_next":null,"branches":null,"line":5,"col":8,"depth":0,"arrow":true}]'::jsonb,
     p_source   => 'compile/df4101_unreachable_after_loop.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."after_break@330a671de9f46e3e"(
@@ -66,9 +66,9 @@ SELECT df._register_version(
     p_version  => '330a671de9f46e3e',
     p_function => 'df_workflows."after_break@330a671de9f46e3e"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":2,"else_next":null,"branches":null,"line":7,"col":35},
-                    {"node":2,"type":"BREAK","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"line":7,"col":49},
-                    {"node":3,"type":"SQL","query":"SELECT 2","bind":null,"next":1,"else_next":null,"branches":null,"line":7,"col":63}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":2,"else_next":null,"branches":null,"line":7,"col":35,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
+                    {"node":2,"type":"BREAK","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"line":7,"col":49,"depth":1,"arrow":true},
+                    {"node":3,"type":"SQL","query":"SELECT 2","bind":null,"next":1,"else_next":null,"branches":null,"line":7,"col":63,"depth":1,"arrow":true}]'::jsonb,
     p_source   => 'compile/df4101_unreachable_after_loop.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."ends@cf7f7169e91c34b9"(
@@ -106,11 +106,11 @@ SELECT df._register_version(
     p_version  => 'cf7f7169e91c34b9',
     p_function => 'df_workflows."ends@cf7f7169e91c34b9"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":2,"else_next":null,"branches":null,"line":11,"col":10},
-                    {"node":2,"type":"BREAK","query":null,"bind":null,"next":3,"else_next":null,"branches":null,"line":11,"col":24},
-                    {"node":3,"type":"SQL","query":"SELECT 2","bind":null,"next":4,"else_next":null,"branches":null,"line":11,"col":48},
-                    {"node":4,"type":"LOOP","query":"SELECT false","bind":null,"next":3,"else_next":5,"branches":null,"line":11,"col":60},
-                    {"node":5,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"line":11,"col":79}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":2,"else_next":null,"branches":null,"line":11,"col":10,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
+                    {"node":2,"type":"BREAK","query":null,"bind":null,"next":3,"else_next":null,"branches":null,"line":11,"col":24,"depth":1,"arrow":true},
+                    {"node":3,"type":"SQL","query":"SELECT 2","bind":null,"next":4,"else_next":null,"branches":null,"line":11,"col":48,"depth":1,"labels":[{"depth":0,"text":"→ ↻ body:"}]},
+                    {"node":4,"type":"LOOP","query":"SELECT false","bind":null,"next":3,"else_next":5,"branches":null,"line":11,"col":60,"depth":0},
+                    {"node":5,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"line":11,"col":79,"depth":0,"arrow":true}]'::jsonb,
     p_source   => 'compile/df4101_unreachable_after_loop.dfsql');
 
 COMMIT;

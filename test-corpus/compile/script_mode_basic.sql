@@ -33,8 +33,8 @@ SELECT df._register_version(
     p_version  => '16f31d8826a590be',
     p_function => 'df_workflows."anon_8d4b06f8048d@16f31d8826a590be"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS a","bind":"a","next":2,"else_next":null,"branches":null,"line":9,"col":17},
-                    {"node":2,"type":"SQL","query":"SELECT $a + 1","bind":null,"next":null,"else_next":null,"branches":null,"line":9,"col":44}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS a","bind":"a","next":2,"else_next":null,"branches":null,"line":9,"col":17,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT $a + 1","bind":null,"next":null,"else_next":null,"branches":null,"line":9,"col":44,"depth":0,"arrow":true}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -70,7 +70,7 @@ SELECT df._register_version(
     p_version  => '0feab7a586c40947',
     p_function => 'df_workflows."anon_61fb4a3047a1@0feab7a586c40947"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":null,"else_next":null,"branches":null,"line":16,"col":17}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":null,"else_next":null,"branches":null,"line":16,"col":17,"depth":0}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -103,8 +103,8 @@ SELECT df._register_version(
     p_version  => 'b7acf4bfa6dce367',
     p_function => 'df_workflows."anon_4690c8f79a1d@b7acf4bfa6dce367"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":2,"else_next":null,"branches":null,"line":16,"col":60},
-                    {"node":2,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"line":16,"col":75}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":2,"else_next":null,"branches":null,"line":16,"col":60,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"line":16,"col":75,"depth":0,"arrow":true}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -139,8 +139,8 @@ SELECT df._register_version(
     p_version  => 'ae0d529a5d0119a4',
     p_function => 'df_workflows."anon_2ca002e096fa@ae0d529a5d0119a4"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 4","bind":null,"next":2,"else_next":null,"branches":null,"line":17,"col":24},
-                    {"node":2,"type":"SQL","query":"SELECT 5","bind":null,"next":null,"else_next":null,"branches":null,"line":17,"col":44}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 4","bind":null,"next":2,"else_next":null,"branches":null,"line":17,"col":24,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT 5","bind":null,"next":null,"else_next":null,"branches":null,"line":17,"col":44,"depth":0,"arrow":true}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -179,8 +179,8 @@ SELECT df._register_version(
     p_version  => 'b97eef75620313d0',
     p_function => 'df_workflows."anon_dc55f68e20d9@b97eef75620313d0"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO t VALUES (10) RETURNING n","bind":"r","next":2,"else_next":null,"branches":null,"line":27,"col":27},
-                    {"node":2,"type":"SQL","query":"SELECT $r * 2 AS doubled","bind":null,"next":null,"else_next":null,"branches":null,"line":27,"col":78}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO t VALUES (10) RETURNING n","bind":"r","next":2,"else_next":null,"branches":null,"line":27,"col":27,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT $r * 2 AS doubled","bind":null,"next":null,"else_next":null,"branches":null,"line":27,"col":78,"depth":0,"arrow":true}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -221,8 +221,8 @@ SELECT df._register_version(
     p_version  => 'bf5cd6c0de8a55af',
     p_function => 'df_workflows."anon_61f3f117a475@bf5cd6c0de8a55af"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 12 AS twelve","bind":"twelve","next":2,"else_next":null,"branches":null,"line":36,"col":9},
-                    {"node":2,"type":"SQL","query":"SELECT $twelve","bind":null,"next":null,"else_next":null,"branches":null,"line":38,"col":12}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 12 AS twelve","bind":"twelve","next":2,"else_next":null,"branches":null,"line":36,"col":9,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT $twelve","bind":null,"next":null,"else_next":null,"branches":null,"line":38,"col":12,"depth":0,"arrow":true}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;

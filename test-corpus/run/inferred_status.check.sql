@@ -39,14 +39,15 @@ SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'waiting: stat
 SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 2 AS no') = 'pending/skipped' AND pg_temp.n(:'id', 'SELECT 1 AS yes') = 'completed/completed',
                       'waiting: arms ' || pg_temp.n(:'id', 'SELECT 1 AS yes') || ' ' || pg_temp.n(:'id', 'SELECT 2 AS no'));
 
--- df.explain: the same nodes with a marker each; a workflow name gives a dry run; anything else is not found
+-- df.explain: the nodes as a tree (arms labelled, steps of a sequence after an arrow) with a marker
+-- each; a workflow name gives a dry run; anything else is not found
 SELECT df.start('inferred_if') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'explain: status ' || df.status(:'id'));
 SELECT pg_temp.expect(e LIKE 'inferred_if (version %), instance ' || :'id' || ': completed%'
-                      AND e LIKE '%1   ✓ Completed IF%' AND e LIKE '%2   ○ Skipped   SQL           SELECT 1 AS taken_if_true%'
-                      AND e LIKE '%3   ✓ Completed SQL%', 'explain:' || E'\n' || e)
+                      AND e LIKE '%1   ✓ Completed IF%' AND e LIKE '%      ✓ then:' || E'\n' || '  2       ○ Skipped   SQL           SELECT 1 AS taken_if_true%'
+                      AND e LIKE '%      ✗ else:' || E'\n' || '  3       ✓ Completed SQL%', 'explain:' || E'\n' || e)
   FROM (SELECT df.explain(:'id') AS e) x;
-SELECT pg_temp.expect(e LIKE 'inferred_fail (version %), dry run%' AND e LIKE '%3   ○ Pending   SQL           SELECT 3 AS after_failure%'
+SELECT pg_temp.expect(e LIKE 'inferred_fail (version %), dry run%' AND e LIKE '%3   → ○ Pending   SQL           SELECT 3 AS after_failure%'
                       AND array_length(string_to_array(e, E'\n'), 1) = 4, 'explain dry run:' || E'\n' || e)
   FROM (SELECT df.explain('inferred_fail') AS e) x;
 DO $$ BEGIN PERFORM df.explain('no_such_workflow'); RAISE EXCEPTION 'df.explain of nothing did not fail';

@@ -145,7 +145,9 @@ public final class Emitter {
         List<String> nodes = new ArrayList<>();
         boolean usesInstance = false;
         boolean declaresStep = false;
-        for (State s : wf.states()) {
+        for (int k = 0; k < wf.states().size(); k++) {
+            State s = wf.states().get(k);
+            Workflow.Outline outline = k < wf.outline().size() ? wf.outline().get(k) : null;
             StateModel st = stateModel(s);
             usesInstance |= (st.sql() != null && st.sql().hasRefs()) || (st.http() != null && st.http().hasRefs())
                     || (st.callArgs() != null && st.callArgs().hasRefs());
@@ -156,7 +158,11 @@ public final class Emitter {
             nodes.add(Json.object().field("node", s.id()).field("type", s.nodeType()).field("query", query)
                     .field("bind", s.bind()).field("next", s.next()).field("else_next", elseNext(s))
                     .field("branches", branches(s))
-                    .field("line", s.line()).field("col", s.column()).build());
+                    .field("line", s.line()).field("col", s.column())
+                    .optional("depth", outline == null ? null : Integer.toString(outline.depth()))
+                    .optional("arrow", outline == null || !outline.arrow() ? null : "true")
+                    .optional("labels", outline == null || outline.labels().isEmpty() ? null : labels(outline))
+                    .build());
         }
         List<String> params = new ArrayList<>();
         for (Workflow.Parameter p : wf.params()) {
@@ -213,6 +219,13 @@ public final class Emitter {
                 && (s instanceof State.Cond || s instanceof State.IfRows || s instanceof State.Break);
         return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, s.next(), elseNext(s),
                 sql, text, seconds, branches, mode, value, unwind, http, callArgs, attempts, maxSeconds);
+    }
+
+    /** The label lines of a state's outline, as JSON objects {"depth": d, "text": "..."}. */
+    private static String labels(Workflow.Outline outline) {
+        List<String> out = new ArrayList<>();
+        for (Workflow.Label l : outline.labels()) out.add(Json.object().field("depth", l.depth()).field("text", l.text()).build());
+        return Json.array(out, ",");
     }
 
     /** The entry states a state starts threads at (df.instance_nodes follows them), or null. */

@@ -29,6 +29,11 @@ final class Json {
             return raw(key, out.append(']').toString());
         }
 
+        /** A field of already-rendered JSON, left out when {@code json} is null. */
+        Obj optional(String key, String json) {
+            return json == null ? this : raw(key, json);
+        }
+
         private Obj raw(String key, String json) {
             if (out.length() > 1) out.append(',');
             out.append(string(key)).append(':').append(json);

@@ -38,6 +38,12 @@ public final class Lowering {
     private final Deque<LoopScope> loops = new ArrayDeque<>();
     /** Forks entered (branches being lowered) at this point of the lowering. */
     private int forks;
+    /** Depth in the expression's tree of the next state added (df.explain's layout). */
+    private int depth;
+    /** Whether the next state added follows another step of a sequence. */
+    private boolean arrow;
+    /** Label lines to print before the next state added. */
+    private final List<Workflow.Label> labels = new ArrayList<>();
 
     private Lowering(String sourcePath, Set<String> params) {
         this.sourcePath = sourcePath;
@@ -60,11 +66,15 @@ public final class Lowering {
         Lowering lowering = new Lowering(sourcePath, paramNames);
         lowering.node(wf.body());
         List<State> states = new ArrayList<>();
-        for (Pending p : lowering.states) states.add(p.freeze(paramNames));
+        List<Workflow.Outline> outline = new ArrayList<>();
+        for (Pending p : lowering.states) {
+            states.add(p.freeze(paramNames));
+            outline.add(p.outline);
+        }
         List<Workflow.Parameter> params = new ArrayList<>();
         for (Param p : wf.params()) params.add(new Workflow.Parameter(p.name(), p.type(), p.defaultSql()));
         return new Workflow(wf.name(), Canonical.version(wf), sourcePath, wf.span().line(), params, states,
-                wf.scriptMode());
+                wf.scriptMode(), outline);
     }
 
     private static Program.PassThrough passThrough(Statement.PassThrough p) {
@@ -90,6 +100,7 @@ public final class Lowering {
         int unwind;
         int attempts;
         String maxBackoff;
+        Workflow.Outline outline;
 
         Pending(int id, Kind kind, Expr origin) {
             this.id = id;
@@ -165,6 +176,7 @@ public final class Lowering {
                 return single(Kind.SQL, call, ((Expr.Str) arg(call, 0, "query")).value());
             case "df.seq": {
                 Fragment first = node(arg(call, 0, "first"));
+                arrow = true;
                 Fragment then = node(arg(call, 1, "then"));
                 for (Exit exit : first.exits()) exit.patch(then.entry().id);
                 return new Fragment(first.entry(), then.exits());
@@ -235,7 +247,7 @@ public final class Lowering {
     private Pending guarded(Kind kind, Expr.Call call) {
         Pending p = add(kind, call);
         forks++;
-        Fragment body = node(arg(call, 0, "node"));
+        Fragment body = nested(arg(call, 0, "node"), null);
         forks--;
         p.branches = List.of(body.entry().id);
         return p;
@@ -248,11 +260,14 @@ public final class Lowering {
      */
     private Fragment withUndo(Expr.Call call) {
         Fragment done = node(arg(call, 0, "node"));
+        arrow = true;
         Pending undo = add(Kind.UNDO, call);
         for (Exit exit : done.exits()) exit.patch(undo.id);
         Deque<LoopScope> outer = new ArrayDeque<>(loops);
         loops.clear();
-        Fragment compensation = node(arg(call, 1, "undo"));
+        depth++;
+        Fragment compensation = nested(arg(call, 1, "undo"), "↩ undo:");
+        depth--;
         loops.addAll(outer);
         undo.branches = List.of(compensation.entry().id);
         return new Fragment(done.entry(), List.of(new Exit(undo, false)));
@@ -288,17 +303,19 @@ public final class Lowering {
      */
     private Fragment arms(Pending cond, Expr.Call call) {
         List<Exit> exits = new ArrayList<>();
-        Fragment then = node(arg(call, 1, "then"));
+        depth++;
+        Fragment then = nested(arg(call, 1, "then"), "✓ then:");
         cond.next = then.entry().id;
         exits.addAll(then.exits());
         Expr otherwise = optionalArg(call, 2, "else");
         if (otherwise == null) {
             exits.add(new Exit(cond, true));
         } else {
-            Fragment other = node(otherwise);
+            Fragment other = nested(otherwise, "✗ else:");
             cond.elseNext = other.entry().id;
             exits.addAll(other.exits());
         }
+        depth--;
         return new Fragment(cond, exits);
     }
 
@@ -321,7 +338,10 @@ public final class Lowering {
         Pending fork = add(kind, call);
         List<Integer> entries = new ArrayList<>();
         forks++;
-        for (Expr branch : branches(call)) entries.add(node(branch).entry().id);
+        depth++;
+        int n = 0;
+        for (Expr branch : branches(call)) entries.add(nested(branch, "║ branch " + (++n) + ":").entry().id);
+        depth--;
         forks--;
         fork.branches = List.copyOf(entries);
         return new Fragment(fork, List.of(new Exit(fork, false)));
@@ -366,7 +386,7 @@ public final class Lowering {
     private Fragment loop(Expr.Call call) {
         LoopScope scope = new LoopScope(forks, new ArrayList<>());
         loops.push(scope);
-        Fragment body = node(arg(call, 0, "body"));
+        Fragment body = nested(arg(call, 0, "body"), "↻ body:");
         loops.pop();
         List<Exit> exits = new ArrayList<>();
         Expr test = optionalArg(call, 1, "condition");
@@ -396,8 +416,24 @@ public final class Lowering {
 
     private Pending add(Kind kind, Expr origin) {
         Pending p = new Pending(states.size() + 1, kind, origin);
+        p.outline = new Workflow.Outline(depth, arrow, labels);
+        arrow = false;
+        labels.clear();
         states.add(p);
         return p;
+    }
+
+    /** Lowers {@code e} one level deeper in the tree, after a label line (null: none). */
+    private Fragment nested(Expr e, String label) {
+        // (a loop that follows a step has no state of its own to carry the arrow: its label does)
+        if (label != null) labels.add(new Workflow.Label(depth, (arrow ? "→ " : "") + label));
+        depth++;
+        arrow = false;
+        try {
+            return node(e);
+        } finally {
+            depth--;
+        }
     }
 
     /** A break value as JSON-typed literal; NULL is no value. */
