@@ -200,6 +200,10 @@ BEGIN
     INSERT INTO df._running_steps AS r (pid, submitter) VALUES (pg_catalog.pg_backend_pid(), p_role)
     ON CONFLICT (pid) DO UPDATE SET submitter = excluded.submitter;
     EXECUTE format('SELECT * FROM df_run.%I($1)', v_name) INTO v_result, v_columns USING p_sql;
+    -- First of all, before any statement resolves an operator or function
+    -- name: the search_path the step may have SET (its own schema first)
+    -- goes. (Qualified function, literal arguments: nothing to resolve.)
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);
     DELETE FROM df._running_steps r WHERE r.pid = pg_catalog.pg_backend_pid();
     FOR v_setting IN
         SELECT s.name, v_before ->> s.name AS before

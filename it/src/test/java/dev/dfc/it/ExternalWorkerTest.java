@@ -241,6 +241,8 @@ class ExternalWorkerTest {
                     ~> 'SELECT df.start(''nolib_child'') AS child' |=> 'c'
                     ~> 'SELECT $a.who AS who, $a.x::numeric * $n AS x, (SELECT count(*) FROM $both.*) AS branches, (SELECT pg_typeof(at)::text FROM $a.*) AS at_type';
                 CREATE WORKFLOW nolib_escape AS 'RESET ROLE; INSERT INTO nolib_log VALUES (current_user, ''escaped'')';
+                CREATE WORKFLOW nolib_shadow AS
+                    'SELECT set_config(''search_path'', ''ext_user, pg_catalog, public'', false) AS sp' ~> 'SELECT 1 AS after';
                 CREATE WORKFLOW nolib_settings AS
                     'SELECT set_config(''search_path'', ''nobody, pg_catalog'', false), set_config(''work_mem'', ''77MB'', false), 1, 2'
                     ~> 'SELECT current_setting(''work_mem'') AS wm, current_setting(''search_path'') AS sp';
@@ -258,6 +260,9 @@ class ExternalWorkerTest {
             assertEquals("plpgsql", query(s, "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.oid = 'df._run_as(oid,text)'::regprocedure"));
             s.execute("GRANT USAGE ON SCHEMA public TO ext_user");
             s.execute("SELECT df.grant_usage('ext_user')");
+            // ext_user's own schema, with an integer = that records who calls it: a step that puts it
+            // first in search_path must not get it called by the runtime after the step
+            s.execute("CREATE SCHEMA ext_user AUTHORIZATION ext_user");
             s.execute(compilation.sql());
         }
         Process worker = startWorker("--workers", "2");
@@ -271,13 +276,19 @@ class ExternalWorkerTest {
         Properties user = new Properties();
         user.setProperty("user", ROLE);
         try (Connection c = DriverManager.getConnection(nolib, user); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE ext_user.shadow_calls (who text)");
+            s.execute("GRANT INSERT ON ext_user.shadow_calls TO PUBLIC");
+            s.execute("CREATE FUNCTION ext_user.spy_eq(integer, integer) RETURNS boolean LANGUAGE plpgsql AS"
+                    + " $$ BEGIN INSERT INTO ext_user.shadow_calls VALUES (current_user); RETURN $1 OPERATOR(pg_catalog.=) $2; END $$");
+            s.execute("CREATE OPERATOR ext_user.= (FUNCTION = ext_user.spy_eq, LEFTARG = integer, RIGHTARG = integer)");
+            String shadow = query(s, "SELECT df.start('nolib_shadow')");
             String id = query(s, "SELECT df.start('nolib_flow')");
             String escape = query(s, "SELECT df.start('nolib_escape')");
             String escapeDo = query(s, "SELECT df.start('nolib_escape_do')");
             String settings = query(s, "SELECT df.start('nolib_settings')");
             String fake = query(s, "SELECT df.start('nolib_fake_cancel')");
             String twice = query(s, "SELECT df.start('nolib_twice')");
-            for (String i : List.of(id, escape, escapeDo, settings, fake, twice)) {
+            for (String i : List.of(shadow, id, escape, escapeDo, settings, fake, twice)) {
                 query(s, "SELECT df.await_instance('" + i + "', 60)");
             }
             assertEquals("completed", query(s, "SELECT df.status('" + id + "')"),
@@ -298,6 +309,10 @@ class ExternalWorkerTest {
                 assertTrue(message.contains("cannot set parameter \"role\" within security-definer function"), message);
             }
             assertEquals("0", query(s, "SELECT count(*) FROM nolib_log WHERE what = 'escaped' OR who <> 'ext_user'"));
+            // the runtime never resolved a name through the search_path a step set
+            assertEquals("completed", query(s, "SELECT df.status('" + shadow + "')"), () -> quietly(s, "SELECT error::text FROM df.instances WHERE id = '" + shadow + "'"));
+            assertEquals("0", query(s, "SELECT count(*) FROM ext_user.shadow_calls WHERE who <> 'ext_user'"),
+                    () -> quietly(s, "SELECT string_agg(who, ',') FROM ext_user.shadow_calls"));
             // what a step SETs does not outlive it
             assertEquals("completed {\"rows\":[{\"wm\":\"4MB\",\"sp\":\"\\\"$user\\\", public\"}],\"row_count\":1}",
                     query(s, "SELECT df.status('" + settings + "') || ' ' || df.result('" + settings + "')"));
