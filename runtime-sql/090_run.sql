@@ -179,6 +179,27 @@ BEGIN
 END;
 $$;
 
+-- Binds a thread's current result to a name: the result of its result node,
+-- with that node's columns, else the value it carries (a loop's exit, an
+-- UNDO after x).
+CREATE OR REPLACE FUNCTION df._bind_thread_result(p_item df._queue, p_name text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_result  json := p_item.result;
+    v_columns json;
+BEGIN
+    IF p_item.result_node IS NOT NULL THEN
+        SELECT n.result, n.columns INTO v_result, v_columns
+          FROM df._node_states n
+         WHERE n.instance_id = p_item.instance_id AND n.node_id = p_item.result_node;
+    END IF;
+    PERFORM df._bind(p_item.instance_id, p_name, v_result, v_columns);
+END;
+$$;
+
 -- Binds a result to a name. A SQL step's result comes with its columns (an
 -- array, empty for a statement without a select list); any other result
 -- (p_columns NULL) is stored as rows and columns (df._as_rows), so that
@@ -315,7 +336,6 @@ AS $$
 DECLARE
     v_final   json := p_result;
     v_columns json;
-    v_caller  bigint;
 BEGIN
     IF p_next IS NOT NULL THEN
         -- Only the changed columns really change, so the update of a running
@@ -343,22 +363,13 @@ BEGIN
         -- an undo ended: back to the driver (the next undo, or the end)
         PERFORM df._fail_instance(p_item.instance_id, NULL);
     ELSIF p_item.parent_id IS NULL THEN
-        -- (not over a cancel that committed while this step ran)
-        UPDATE df._instances
-           SET status = 'completed', result = v_final, completed_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = p_item.instance_id AND status IN ('pending', 'running')
-        RETURNING parent_item INTO v_caller;
+        PERFORM df._end_instance(p_item.instance_id, 'completed', v_final, NULL);
         -- Threads left behind by a fork (a race's loser that parked while the
         -- race was decided, skipped then because its step held its item) go
         -- with the instance: found now, after the instance row's lock, which
         -- every thread takes before it parks (df._live_for_parking).
         IF p_item.fork_seq > 0 THEN
             PERFORM df._cancel_threads(p_item.instance_id, NULL);
-        END IF;
-        -- signals nothing will wait for any more
-        DELETE FROM df._signals s WHERE s.instance_id = p_item.instance_id;
-        IF v_caller IS NOT NULL THEN
-            PERFORM df._wake_caller(v_caller);
         END IF;
     ELSE
         PERFORM df._deliver(p_item, v_final, v_columns);
@@ -495,7 +506,7 @@ BEGIN
                         WHERE i.id = p_instance AND x ->> 'type' = 'UNDO')
           INTO v_undos;
         IF NOT v_undos THEN
-            PERFORM df._end_failed(p_instance, p_error);
+            PERFORM df._end_instance(p_instance, 'failed', NULL, p_error);
             RETURN;
         END IF;
         UPDATE df._instances SET error = p_error, status = 'running', updated_at = clock_timestamp()
@@ -506,9 +517,11 @@ BEGIN
 END;
 $$;
 
--- The instance failed for good: status, error (the first one, if its undos
--- ran), signals dropped, a df.call waiting for it woken.
-CREATE OR REPLACE FUNCTION df._end_failed(p_instance text, p_error jsonb)
+-- The instance ended (not over a cancel that committed while this step
+-- ran): its status, result or error (the first one, if its undos ran), the
+-- signals nothing will wait for any more dropped, a df.call waiting for it
+-- woken.
+CREATE OR REPLACE FUNCTION df._end_instance(p_instance text, p_status text, p_result json, p_error jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -517,7 +530,8 @@ DECLARE
     v_caller bigint;
 BEGIN
     UPDATE df._instances
-       SET status = 'failed', error = coalesce(error, p_error), completed_at = clock_timestamp(), updated_at = clock_timestamp()
+       SET status = p_status, result = p_result, error = coalesce(error, p_error),
+           completed_at = clock_timestamp(), updated_at = clock_timestamp()
      WHERE id = p_instance AND status IN ('pending', 'running')
     RETURNING parent_item INTO v_caller;
     DELETE FROM df._signals s WHERE s.instance_id = p_instance;
@@ -567,7 +581,7 @@ BEGIN
         RETURN;
     END IF;
     DELETE FROM df._queue WHERE id = p_item.id;
-    PERFORM df._end_failed(p_item.instance_id, NULL);
+    PERFORM df._end_instance(p_item.instance_id, 'failed', NULL, NULL);
 END;
 $$;
 
@@ -785,13 +799,7 @@ BEGIN
             IF v_step.bind IS NOT NULL THEN
                 -- the exit of df.loop(body, cond): the loop's result (the
                 -- thread's, with its columns when a SQL node's) is bound
-                v_result := v_item.result;
-                IF v_item.result_node IS NOT NULL THEN
-                    SELECT n.result, n.columns INTO v_result, v_columns
-                      FROM df._node_states n
-                     WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.result_node;
-                END IF;
-                v_void := df._bind(v_item.instance_id, v_step.bind, v_result, v_columns);
+                PERFORM df._bind_thread_result(v_item, v_step.bind);
             END IF;
             -- A false condition never changes the thread's result: the exit of
             -- df.loop(body, cond) keeps the last iteration's result, also when
@@ -868,13 +876,7 @@ BEGIN
         PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', json_build_object('undo', v_step.branches[1]));
         IF v_step.bind IS NOT NULL THEN
             -- (x <-> y) |=> 'name' binds x's result
-            v_result := v_item.result;
-            IF v_item.result_node IS NOT NULL THEN
-                SELECT n.result, n.columns INTO v_result, v_columns
-                  FROM df._node_states n
-                 WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.result_node;
-            END IF;
-            PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_columns);
+            PERFORM df._bind_thread_result(v_item, v_step.bind);
         END IF;
         PERFORM df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
 
