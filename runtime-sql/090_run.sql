@@ -258,6 +258,27 @@ BEGIN
 END;
 $$;
 
+-- Threads p_items of p_instance are being removed (a race they lost, a
+-- timeout, a failed sibling, the end or failure of the instance): the
+-- instances those waiting in a df.call started are cancelled, as a cancel of
+-- the caller cancels them. Before the threads go: the child's end takes its
+-- own instance row, then its caller's thread (df._wake_caller), and this
+-- takes them in the same order.
+CREATE OR REPLACE FUNCTION df._cancel_calls(p_instance text, p_items bigint[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_child text;
+BEGIN
+    FOR v_child IN SELECT q.result #>> '{}' FROM df._queue q
+                    WHERE q.id = ANY (p_items) AND q.waiting = 'call' LOOP
+        PERFORM df._cancel_instance(v_child, format('its call in instance %s was cancelled', p_instance));
+    END LOOP;
+END;
+$$;
+
 -- Removes the threads below p_root (not p_root itself): deletes those no
 -- transaction holds, interrupts the others (running steps), whose failure is
 -- then discarded by df._fail. Their running nodes show failed (cancelled).
@@ -285,6 +306,7 @@ BEGIN
     IF v_all IS NULL THEN
         RETURN;
     END IF;
+    PERFORM df._cancel_calls(p_instance, v_all);
     WITH gone AS (
         DELETE FROM df._queue q
          WHERE q.id IN (SELECT l.id FROM df._queue l WHERE l.id = ANY (v_all) FOR UPDATE SKIP LOCKED)
@@ -552,6 +574,8 @@ DECLARE
     v_states integer[];
     v_undo   integer;
 BEGIN
+    PERFORM df._cancel_calls(p_item.instance_id,
+                             ARRAY(SELECT q.id FROM df._queue q WHERE q.instance_id = p_item.instance_id AND NOT q.undoing));
     -- the failed body's threads that are left: removed (a thread at an UNDO
     -- state keeps its undo); one another transaction holds (a step running,
     -- interrupted when the failure committed) is waited for

@@ -48,42 +48,56 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_status text;
-    v_child  text;
-    v_caller bigint;
 BEGIN
     IF (df._visible_instance(cancel.id)).id IS NULL THEN
         RAISE EXCEPTION 'instance not found'
             USING ERRCODE = 'no_data_found',
                   DETAIL = format('No instance with id "%s" is visible to you.', cancel.id);
     END IF;
-    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = cancel.id FOR UPDATE;
+    PERFORM df._cancel_instance(cancel.id, cancel.reason);
+END;
+$$;
+COMMENT ON FUNCTION df.cancel(text, text)
+    IS 'cancels an instance: status cancelled, every branch, timer and wait dropped, running steps interrupted; no-op when terminal';
+
+-- df.cancel once the caller may: also the runtime's own cancel of an
+-- instance started by df.call whose call was dropped (df._cancel_calls).
+CREATE OR REPLACE FUNCTION df._cancel_instance(id text, reason text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_status text;
+    v_child  text;
+    v_caller bigint;
+BEGIN
+    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = _cancel_instance.id FOR UPDATE;
     IF v_status NOT IN ('pending', 'running') THEN
         RETURN;     -- already terminal: cancelling again changes nothing
     END IF;
     UPDATE df._instances i
        SET status = 'cancelled',
            -- (cancelled while running its undos: the failure that started them is kept)
-           error = jsonb_build_object('message', 'cancelled', 'reason', cancel.reason)
+           error = jsonb_build_object('message', 'cancelled', 'reason', _cancel_instance.reason)
                    || CASE WHEN i.error IS NOT NULL THEN jsonb_build_object('failed_with', i.error) ELSE '{}' END,
            completed_at = clock_timestamp(), updated_at = clock_timestamp()
-     WHERE i.id = cancel.id
+     WHERE i.id = _cancel_instance.id
     RETURNING i.parent_item INTO v_caller;
-    -- Every thread, timer and wait; running steps are interrupted at commit.
-    PERFORM df._cancel_threads(cancel.id, NULL);
-    DELETE FROM df._signals s WHERE s.instance_id = cancel.id;
-    -- the instances it started with df.call end with it; one that called it learns it ended
+    -- the instances it started with df.call end with it (before its threads,
+    -- which would cancel them as dropped calls)
     FOR v_child IN SELECT i.id FROM df._instances i
-                    WHERE i.parent_id = cancel.id AND i.status IN ('pending', 'running') LOOP
-        PERFORM df.cancel(v_child, 'the calling instance ' || cancel.id || ' was cancelled');
+                    WHERE i.parent_id = _cancel_instance.id AND i.status IN ('pending', 'running') LOOP
+        PERFORM df._cancel_instance(v_child, 'the calling instance ' || _cancel_instance.id || ' was cancelled');
     END LOOP;
+    -- Every thread, timer and wait; running steps are interrupted at commit.
+    PERFORM df._cancel_threads(_cancel_instance.id, NULL);
+    DELETE FROM df._signals s WHERE s.instance_id = _cancel_instance.id;
+    -- one that called it learns it ended
     PERFORM df._wake_caller(v_caller);
     PERFORM df._wake();
 END;
 $$;
-COMMENT ON FUNCTION df.cancel(text, text)
-    IS 'cancels an instance: status cancelled, every branch, timer and wait dropped, running steps interrupted; no-op when terminal';
 
 -- Retention: terminal instances whose end is older than dfc.retention (a
 -- server setting, 7 days by default, 0 keeps them forever) are removed with

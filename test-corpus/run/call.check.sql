@@ -27,3 +27,24 @@ SELECT pg_temp.expect((SELECT string_agg(status, ',') FROM df._instances WHERE p
 SELECT df.start('call_missing') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'call_missing: ' || df.status(:'id'));
 SELECT pg_temp.expect(error ->> 'message' LIKE '%call_no_such_workflow%', 'error ' || error::text) FROM df.instances WHERE id = :'id';
+
+-- a race's losing call, a timed-out call and the call beside a failed branch of a join: the child
+-- instance is cancelled with its thread, not left waiting forever
+SELECT df.start('call_race_parent') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'call_race_parent: ' || df.status(:'id'));
+SELECT pg_temp.wait_until(format('SELECT (SELECT string_agg(status, '','') FROM df._instances WHERE parent_id = %L) = %L',
+                                 :'id', 'cancelled'),
+                          'the race''s losing child is not cancelled: '
+                          || coalesce((SELECT string_agg(status, ',') FROM df._instances WHERE parent_id = :'id'), 'none'));
+SELECT df.start('call_timeout_parent') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'call_timeout_parent: ' || df.status(:'id'));
+SELECT pg_temp.wait_until(format('SELECT (SELECT string_agg(status, '','') FROM df._instances WHERE parent_id = %L) = %L',
+                                 :'id', 'cancelled'),
+                          'the timed-out child is not cancelled');
+SELECT df.start('call_join_parent') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'call_join_parent: ' || df.status(:'id'));
+SELECT pg_temp.wait_until(format('SELECT (SELECT string_agg(status, '','') FROM df._instances WHERE parent_id = %L) = %L',
+                                 :'id', 'cancelled'),
+                          'the child beside the failed branch is not cancelled');
+SELECT pg_temp.expect((SELECT error ->> 'reason' FROM df._instances WHERE parent_id = :'id') LIKE '%' || :'id' || '%',
+                      'reason: ' || (SELECT error::text FROM df._instances WHERE parent_id = :'id'));
