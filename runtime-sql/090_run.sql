@@ -819,6 +819,12 @@ BEGIN
         END IF;
         IF df._truthy(v_first) THEN
             v_void := df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
+        ELSIF v_step.mode = 'if' THEN
+            -- an if without else, no arm taken: the if's result is null
+            IF v_step.bind IS NOT NULL THEN
+                v_void := df._bind(v_item.instance_id, v_step.bind, NULL);
+            END IF;
+            v_void := df._advance(v_item, v_step.else_next, NULL, NULL, v_status);
         ELSE
             IF v_step.bind IS NOT NULL THEN
                 -- the exit of df.loop(body, cond): the loop's result (the

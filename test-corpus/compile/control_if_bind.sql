@@ -18,6 +18,7 @@ BEGIN
         -- line 5: 'SELECT random() < 0.5'
         v_step := df.cond_step('SELECT random() < 0.5', p_next => 2, p_else_next => 3);
         v_step.bind := 'coin';
+        v_step.mode := 'if';
         RETURN v_step;
     WHEN 2 THEN
         -- line 5: 'SELECT 1 AS heads'

@@ -27,7 +27,9 @@ BEGIN
         RETURN df.sql_step('SELECT count(*) AS n FROM jobs', p_bind => 'n', p_next => 4);
     WHEN 4 THEN
         -- line 8: 'SELECT $n >= 10'
-        RETURN df.cond_step(format('SELECT %s >= 10', df.ref(p_instance, 'n')), p_next => 5, p_else_next => 6);
+        v_step := df.cond_step(format('SELECT %s >= 10', df.ref(p_instance, 'n')), p_next => 5, p_else_next => 6);
+        v_step.mode := 'if';
+        RETURN v_step;
     WHEN 5 THEN
         -- line 8: df.break('{"full": true}'::jsonb)
         v_step := df.break_step('{"full": true}'::json, p_unwind => 0, p_next => 9);

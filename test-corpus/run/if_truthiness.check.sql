@@ -18,3 +18,10 @@ SELECT df.start('if_no_else') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_no_else: ' || df.status(:'id'));
 SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'step' = 'after', 'result ' || df.result(:'id'));
 SELECT pg_temp.expect(count(*) = 0, 'the then arm ran') FROM if_no_else_log;
+
+SELECT df.start('if_no_else_bind') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_no_else_bind: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'r_is_null' = 'true', 'bound ' || df.result(:'id'));
+SELECT df.start('if_no_else_last') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_no_else_last: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id') IS NULL, 'result ' || coalesce(df.result(:'id'), 'NULL'));

@@ -41,9 +41,11 @@ public final class Emitter {
     /**
      * One state; {@code template} names the template rendering its df.*_step call. A cond, if_rows
      * or break state with a bind sets it on the returned record ({@code bindOnRecord}): their
-     * constructors take no p_bind.
+     * constructors take no p_bind. So does the condition of an if without else its mode,
+     * {@code 'if'} ({@code ifMode}): the falsy path's result is null.
      */
     public record StateModel(int id, int line, String excerpt, String template, String bind, boolean bindOnRecord,
+            boolean ifMode,
             Integer next, Integer elseNext, SqlModel sql, String text, String seconds, List<Integer> branches,
             String mode, String value, int unwind, HttpModel http, TextModel callArgs, Integer attempts, String maxSeconds) {}
 
@@ -151,7 +153,7 @@ public final class Emitter {
             StateModel st = stateModel(s);
             usesInstance |= (st.sql() != null && st.sql().hasRefs()) || (st.http() != null && st.http().hasRefs())
                     || (st.callArgs() != null && st.callArgs().hasRefs());
-            declaresStep |= st.bindOnRecord();
+            declaresStep |= st.bindOnRecord() || st.ifMode();
             states.add(st);
             String query = s instanceof State.Sql q ? q.query() : s instanceof State.Cond c ? c.query()
                     : s instanceof State.Http h ? h.urlText() : null;
@@ -217,7 +219,8 @@ public final class Emitter {
             Integer attempts, String maxSeconds) {
         boolean bindOnRecord = s.bind() != null
                 && (s instanceof State.Cond || s instanceof State.IfRows || s instanceof State.Break);
-        return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, s.next(), elseNext(s),
+        boolean ifMode = s instanceof State.Cond c ? c.noElse() : s instanceof State.IfRows r && r.noElse();
+        return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, ifMode, s.next(), elseNext(s),
                 sql, text, seconds, branches, mode, value, unwind, http, callArgs, attempts, maxSeconds);
     }
 

@@ -48,16 +48,17 @@ public sealed interface State {
     /**
      * A condition: runs SQL, goes to {@code next} when its result is truthy, else to {@code elseNext}
      * (null: the thread ends). The condition of an if ({@code nodeType} "IF") or of a loop ("LOOP").
+     * {@code noElse}: an if without else, whose falsy path leaves the if with a null result.
      */
     record Cond(int id, String nodeType, String query, List<Part> parts, String bind, Integer next,
-            Integer elseNext, int line, int column, String excerpt) implements State {
+            Integer elseNext, boolean noElse, int line, int column, String excerpt) implements State {
         public Cond {
             parts = List.copyOf(parts);
         }
     }
 
-    /** df.if_rows: truthy when the result {@code name} has at least one row; no SQL runs. */
-    record IfRows(int id, String name, String bind, Integer next, Integer elseNext, int line, int column,
+    /** df.if_rows: truthy when the result {@code name} has at least one row; no SQL runs. {@code noElse} as for {@link Cond}. */
+    record IfRows(int id, String name, String bind, Integer next, Integer elseNext, boolean noElse, int line, int column,
             String excerpt) implements State {
         @Override
         public String nodeType() { return "IF_ROWS"; }

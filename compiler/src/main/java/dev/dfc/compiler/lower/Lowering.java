@@ -92,6 +92,7 @@ public final class Lowering {
         String bind;
         Integer next;
         Integer elseNext;
+        boolean noElse;
         // kind-specific facts, set once by the lowering of the node
         String text;
         String number;
@@ -114,8 +115,8 @@ public final class Lowering {
             int col = origin.span().column();
             return switch (kind) {
                 case SQL -> new State.Sql(id, text, parts(text, params), bind, next, line, col, excerpt);
-                case IF, LOOP -> new State.Cond(id, kind.name(), text, parts(text, params), bind, next, elseNext, line, col, excerpt);
-                case IF_ROWS -> new State.IfRows(id, text, bind, next, elseNext, line, col, excerpt);
+                case IF, LOOP -> new State.Cond(id, kind.name(), text, parts(text, params), bind, next, elseNext, noElse, line, col, excerpt);
+                case IF_ROWS -> new State.IfRows(id, text, bind, next, elseNext, noElse, line, col, excerpt);
                 case JOIN -> new State.Fork(id, branches, State.ForkMode.JOIN, bind, next, line, col, excerpt);
                 case RACE -> new State.Fork(id, branches, State.ForkMode.RACE, bind, next, line, col, excerpt);
                 case SLEEP -> new State.Sleep(id, number, bind, next, line, col, excerpt);
@@ -299,7 +300,8 @@ public final class Lowering {
 
     /**
      * The arms of an if after its condition state, in order. Without an else arm the condition's
-     * falsy path is itself an exit of the if.
+     * falsy path is itself an exit of the if, on which the if's result is null (as an else arm
+     * that gave null).
      */
     private Fragment arms(Pending cond, Expr.Call call) {
         List<Exit> exits = new ArrayList<>();
@@ -309,6 +311,7 @@ public final class Lowering {
         exits.addAll(then.exits());
         Expr otherwise = optionalArg(call, 2, "else");
         if (otherwise == null) {
+            cond.noElse = true;
             exits.add(new Exit(cond, true));
         } else {
             Fragment other = nested(otherwise, "✗ else:");
