@@ -68,6 +68,23 @@ $$;
 COMMENT ON FUNCTION df.cond_step(text, integer, integer)
     IS 'builds a condition step: runs the SQL, goes to p_next when its first value is truthy, else to p_else_next';
 
+CREATE OR REPLACE FUNCTION df.test_step(p_next integer, p_else_next integer)
+RETURNS df.step
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_step df.step;
+BEGIN
+    v_step.kind := 'test';
+    v_step.next := p_next;
+    v_step.else_next := p_else_next;
+    RETURN v_step;
+END;
+$$;
+COMMENT ON FUNCTION df.test_step(integer, integer)
+    IS 'builds the test of an if whose condition is nodes of its own: goes to p_next when the thread''s result is truthy, else to p_else_next';
+
 CREATE OR REPLACE FUNCTION df.if_rows_step(p_name text, p_next integer, p_else_next integer)
 RETURNS df.step
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE

@@ -837,6 +837,38 @@ BEGIN
             v_void := df._advance(v_item, v_step.else_next, v_item.result_node, v_item.result, v_status);
         END IF;
 
+    WHEN 'test' THEN
+        -- The test of an if whose condition ran as nodes of their own: the
+        -- thread's result decides. Rows (a SQL step's, or a called
+        -- workflow's): the first column of the first row, as for a SQL
+        -- condition; any other result (a signal, a join, a break value): the
+        -- value itself.
+        v_result := v_item.result;
+        IF v_item.result_node IS NOT NULL THEN
+            SELECT n.result, n.columns INTO v_result, v_columns
+              FROM df._node_states n
+             WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.result_node;
+        END IF;
+        IF json_typeof(v_result -> 'rows') = 'array'
+           AND coalesce(json_typeof(v_result -> 'rows' -> 0), 'object') = 'object' THEN
+            SELECT e.value INTO v_first FROM json_each(v_result -> 'rows' -> 0) AS e LIMIT 1;
+            IF v_columns -> 0 ->> 'type' LIKE 'numeric%' AND json_typeof(v_first) = 'string' THEN
+                v_first := to_json((v_first #>> '{}')::numeric);
+            END IF;
+        ELSE
+            v_first := v_result;
+        END IF;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed',
+                             json_build_object('truthy', df._truthy(v_first)));
+        IF df._truthy(v_first) THEN
+            PERFORM df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
+        ELSE
+            IF v_step.bind IS NOT NULL THEN
+                PERFORM df._bind(v_item.instance_id, v_step.bind, NULL);
+            END IF;
+            PERFORM df._advance(v_item, v_step.else_next, NULL, NULL, v_status);
+        END IF;
+
     WHEN 'if_rows' THEN
         SELECT json_array_length(r.value -> 'rows') INTO v_count
           FROM df._results r

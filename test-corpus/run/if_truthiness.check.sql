@@ -25,3 +25,28 @@ SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'r_is_null' = 'true',
 SELECT df.start('if_no_else_last') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_no_else_last: ' || df.status(:'id'));
 SELECT pg_temp.expect(df.result(:'id') IS NULL, 'result ' || coalesce(df.result(:'id'), 'NULL'));
+
+-- conditions of several nodes
+SELECT df.start('if_cond_bound') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_cond_bound: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'had' = 'true', 'if_cond_bound ' || df.result(:'id'));
+SELECT pg_temp.expect((SELECT string_agg(node_id || ' ' || node_type || ' ' || status || ' ' || coalesce(result::text, '-'), '; ' ORDER BY node_id)
+                         FROM df.instance_nodes(:'id'))
+                      = '1 SQL completed {"rows":[{"big":true,"second":false}],"row_count":1}; 2 IF completed {"truthy" : true}; 3 SQL completed {"rows":[{"had":true}],"row_count":1}; 4 SQL pending -',
+                      'nodes: ' || (SELECT string_agg(node_id || ' ' || node_type || ' ' || status || ' ' || coalesce(result::text, '-'), '; ' ORDER BY node_id)
+                                      FROM df.instance_nodes(:'id')));
+SELECT df.start('if_cond_numeric_zero') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_cond_numeric_zero: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'arm' = 'else', 'if_cond_numeric_zero ' || df.result(:'id'));
+SELECT df.start('if_cond_sequence') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_cond_sequence: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'r_is_null' = 'true', 'if_cond_sequence ' || df.result(:'id'));
+SELECT df.start('if_cond_signal') AS id \gset
+SELECT pg_temp.wait_until(format('SELECT EXISTS (SELECT FROM df.instance_nodes(%L) WHERE node_type = %L AND status = %L)', :'id', 'SIGNAL', 'running'),
+                          'the signal wait did not start');
+SELECT df.signal(:'id', 'go', '{"ok": true}');
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_cond_signal: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'arm' = 'signalled', 'if_cond_signal ' || df.result(:'id'));
+SELECT df.start('if_cond_break') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_cond_break: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'arm' = 'else', 'if_cond_break ' || df.result(:'id'));

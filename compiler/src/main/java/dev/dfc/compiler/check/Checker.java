@@ -303,7 +303,6 @@ public final class Checker {
             case "df.race":
                 return intersection(a, bound);
             case "df.if": {
-                sqlCondition(a[0]);
                 Set<String> afterCondition = run(a[0], bound);
                 return intersection(new Expr[] {a[1], a[2]}, afterCondition);
             }
@@ -359,12 +358,16 @@ public final class Checker {
         return false;
     }
 
-    /** Lowering runs a condition as one cond step: it must be SQL text (a string or df.sql). */
+    /**
+     * Lowering runs a loop's condition as one cond step, between the body and its next iteration: it
+     * must be SQL text (a string or df.sql). (An if's condition may be any node.)
+     */
     private void sqlCondition(Expr condition) {
         if (!(condition instanceof Expr.Call c) || c.function().equals("df.sql")) return;
         if (NodeFunctions.lookup(c.function()) == null) return; // reported as unknown
-        diagnostics.add(Diagnostic.error("DF3900", c.span(), "a condition that is not a single SQL step is not supported yet")
-                .withHint("compute the condition in one SQL statement, e.g. 'SELECT $a.n > 0' after binding what it needs"));
+        diagnostics.add(Diagnostic.error("DF3900", c.span(), "a loop condition that is not a single SQL step is not supported yet")
+                .withHint("compute the condition in one SQL statement, e.g. 'SELECT $a.n > 0' after binding what it needs,"
+                        + " or leave the loop from its body with df.break()"));
     }
 
     private void literal(Expr e, Signature sig, int position) {

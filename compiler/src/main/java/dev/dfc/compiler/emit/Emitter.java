@@ -178,6 +178,7 @@ public final class Emitter {
     private static StateModel stateModel(State s) {
         if (s instanceof State.Sql q) return model(s, "sqlStep", sql(q.parts(), q.query()), null, null, List.of(), null, null, 0);
         if (s instanceof State.Cond c) return model(s, "condStep", sql(c.parts(), c.query()), null, null, List.of(), null, null, 0);
+        if (s instanceof State.Test) return model(s, "testStep", null, null, null, List.of(), null, null, 0);
         if (s instanceof State.IfRows r) return model(s, "ifRowsStep", null, r.name(), null, List.of(), null, null, 0);
         if (s instanceof State.Fork f) return model(s, "forkStep", null, null, null, f.branches(), f.mode().sqlName(), null, 0);
         if (s instanceof State.Retry r) {
@@ -218,7 +219,8 @@ public final class Emitter {
             List<Integer> branches, String mode, String value, int unwind, HttpModel http, TextModel callArgs,
             Integer attempts, String maxSeconds) {
         boolean bindOnRecord = s.bind() != null
-                && (s instanceof State.Cond || s instanceof State.IfRows || s instanceof State.Break);
+                && (s instanceof State.Cond || s instanceof State.Test || s instanceof State.IfRows || s instanceof State.Break);
+        // (a TEST's falsy path always gives null: no mode needed)
         boolean ifMode = s instanceof State.Cond c ? c.noElse() : s instanceof State.IfRows r && r.noElse();
         return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, ifMode, s.next(), elseNext(s),
                 sql, text, seconds, branches, mode, value, unwind, http, callArgs, attempts, maxSeconds);
@@ -294,6 +296,7 @@ public final class Emitter {
     private static Integer elseNext(State s) {
         if (s instanceof State.Cond c) return c.elseNext();
         if (s instanceof State.IfRows r) return r.elseNext();
+        if (s instanceof State.Test t) return t.elseNext();
         return null;
     }
 

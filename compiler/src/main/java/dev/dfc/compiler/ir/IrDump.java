@@ -24,6 +24,7 @@ public final class IrDump {
             out.append(" next ").append(target(s.next()));
             if (s instanceof State.Cond c) out.append(" else ").append(target(c.elseNext()));
             if (s instanceof State.IfRows r) out.append(" else ").append(target(r.elseNext()));
+            if (s instanceof State.Test t) out.append(" else ").append(target(t.elseNext()));
             out.append('\n');
             if (s instanceof State.Sql sql) parts(out, sql.parts());
             if (s instanceof State.Cond c) parts(out, c.parts());

@@ -57,6 +57,17 @@ public sealed interface State {
         }
     }
 
+    /**
+     * The test of an if whose condition is not one SQL step but nodes of its own (a bound step, a
+     * sequence, a signal wait...): they run first, then this decides from the thread's result, as a
+     * {@link Cond} decides from its SQL's. {@code noElse} as for {@link Cond}.
+     */
+    record Test(int id, String bind, Integer next, Integer elseNext, boolean noElse, int line, int column,
+            String excerpt) implements State {
+        @Override
+        public String nodeType() { return "IF"; }
+    }
+
     /** df.if_rows: truthy when the result {@code name} has at least one row; no SQL runs. {@code noElse} as for {@link Cond}. */
     record IfRows(int id, String name, String bind, Integer next, Integer elseNext, boolean noElse, int line, int column,
             String excerpt) implements State {

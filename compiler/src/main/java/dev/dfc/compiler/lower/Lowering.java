@@ -116,6 +116,7 @@ public final class Lowering {
             return switch (kind) {
                 case SQL -> new State.Sql(id, text, parts(text, params), bind, next, line, col, excerpt);
                 case IF, LOOP -> new State.Cond(id, kind.name(), text, parts(text, params), bind, next, elseNext, noElse, line, col, excerpt);
+                case TEST -> new State.Test(id, bind, next, elseNext, noElse, line, col, excerpt);
                 case IF_ROWS -> new State.IfRows(id, text, bind, next, elseNext, noElse, line, col, excerpt);
                 case JOIN -> new State.Fork(id, branches, State.ForkMode.JOIN, bind, next, line, col, excerpt);
                 case RACE -> new State.Fork(id, branches, State.ForkMode.RACE, bind, next, line, col, excerpt);
@@ -150,7 +151,7 @@ public final class Lowering {
         }
     }
 
-    private enum Kind { SQL, IF, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK, HTTP, CALL, RETRY, TIMEOUT, UNDO }
+    private enum Kind { SQL, IF, TEST, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK, HTTP, CALL, RETRY, TIMEOUT, UNDO }
 
     /**
      * A way out of a fragment: a state's {@code next}, or the {@code elseNext} of a condition whose
@@ -193,8 +194,15 @@ public final class Lowering {
                 return f;
             }
             case "df.if": {
-                Expr test = condition(arg(call, 0, "condition"));
-                return arms(condition(Kind.IF, test), call);
+                Expr test = arg(call, 0, "condition");
+                if (isSql(test)) return arms(condition(Kind.IF, test), call);
+                // a condition of several nodes (or not SQL): they run, then a TEST state decides
+                Fragment c = node(test);
+                arrow = true;
+                Pending decide = add(Kind.TEST, call);
+                for (Exit exit : c.exits()) exit.patch(decide.id);
+                Fragment arms = arms(decide, call);
+                return new Fragment(c.entry(), arms.exits());
             }
             case "df.if_rows": {
                 Pending test = add(Kind.IF_ROWS, call);
@@ -329,11 +337,15 @@ public final class Lowering {
         return cond;
     }
 
-    /** The condition of an if: SQL text written as a string or as df.sql (the checker refuses others). */
+    /** Whether a condition is SQL text, written as a string or as df.sql: one cond state runs it. */
+    private static boolean isSql(Expr e) {
+        return e instanceof Expr.Str || (e instanceof Expr.Call c && c.function().equals("df.sql"));
+    }
+
+    /** The condition of a loop: SQL text (the checker refuses others). */
     private static Expr condition(Expr e) {
-        if (e instanceof Expr.Str) return e;
-        if (e instanceof Expr.Call c && c.function().equals("df.sql")) return c;
-        throw new IllegalStateException("a condition must be a SQL step (the checker should have refused it)");
+        if (isSql(e)) return e;
+        throw new IllegalStateException("a loop condition must be a SQL step (the checker should have refused it)");
     }
 
     /** The fork state first, then each branch; a branch's exits stay open: its thread ends there. */
