@@ -165,6 +165,23 @@ CREATE TABLE IF NOT EXISTS df._signals (
 CREATE INDEX IF NOT EXISTS _signals_instance ON df._signals (instance_id, name, id);
 COMMENT ON TABLE df._signals IS 'signals delivered to instances and not yet consumed by a wait';
 
+-- dfc worker processes (RUNTIME.md section 4), each reporting itself every
+-- few seconds (df._external_heartbeat): df.stats counts those heard from
+-- lately with the in-server step workers. A process that ends cleanly
+-- removes its row; others are removed an hour after they were last heard.
+CREATE TABLE IF NOT EXISTS df._external_workers (
+    id                text PRIMARY KEY,       -- host, process id and start of the dfc worker
+    threads           integer NOT NULL,       -- its step threads
+    busy              integer NOT NULL,       -- of those, running a step at the last report
+    started_at        timestamptz NOT NULL,
+    steps             bigint NOT NULL,        -- since it started
+    failures          bigint NOT NULL,
+    steps_last_minute bigint NOT NULL,
+    last_step_at      timestamptz,
+    heartbeat_at      timestamptz NOT NULL
+);
+COMMENT ON TABLE df._external_workers IS 'dfc worker processes and their figures, as they last reported them';
+
 -- Upgrades: constraints of earlier runtimes that this one does without, the
 -- status CHECKs (see df._instances) and df._queue's foreign key (see
 -- df._queue); dropped quietly (no NOTICE on a fresh install).

@@ -1174,6 +1174,9 @@ BEGIN
     PERFORM df._set_node(v_item.instance_id, v_item.state, 'failed', NULL, v_error);
     PERFORM df._fail_thread(v_item, v_error);
     PERFORM df._step_failed();
+    -- (and for a dfc worker, which reads it back: failures in this session)
+    PERFORM set_config('df.session_failures',
+                       (coalesce(nullif(current_setting('df.session_failures', true), ''), '0')::bigint + 1)::text, false);
 END;
 $$;
 COMMENT ON FUNCTION df._fail(bigint, text, text, text, text)

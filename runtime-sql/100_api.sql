@@ -201,24 +201,57 @@ $$;
 COMMENT ON FUNCTION df.explain(text)
     IS 'the nodes of an instance with a status marker each, or of a workflow''s newest version (dry run), one line per node';
 
+-- A dfc worker process reports itself (and, with p_threads NULL, that it
+-- ends): df.stats counts it while it reports at least every 15 seconds.
+CREATE OR REPLACE FUNCTION df._external_heartbeat(p_id text, p_threads integer, p_busy integer, p_started timestamptz,
+                                                  p_steps bigint, p_failures bigint, p_steps_last_minute bigint,
+                                                  p_last_step timestamptz)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_threads IS NULL THEN
+        DELETE FROM df._external_workers w WHERE w.id = p_id;
+        RETURN;
+    END IF;
+    INSERT INTO df._external_workers AS w (id, threads, busy, started_at, steps, failures, steps_last_minute,
+                                           last_step_at, heartbeat_at)
+    VALUES (p_id, p_threads, p_busy, p_started, p_steps, p_failures, p_steps_last_minute, p_last_step, now())
+    ON CONFLICT (id) DO UPDATE
+       SET threads = excluded.threads, busy = excluded.busy, steps = excluded.steps, failures = excluded.failures,
+           steps_last_minute = excluded.steps_last_minute, last_step_at = excluded.last_step_at,
+           heartbeat_at = excluded.heartbeat_at;
+    -- processes that ended without saying so
+    DELETE FROM df._external_workers w WHERE w.heartbeat_at < now() - interval '1 hour';
+END;
+$$;
+COMMENT ON FUNCTION df._external_heartbeat(text, integer, integer, timestamptz, bigint, bigint, bigint, timestamptz)
+    IS 'a dfc worker process reports its step threads and figures (p_threads NULL: it ends)';
+
 -- Observability: one row about this database's step workers and queue, for
 -- monitoring (superusers; docs/operations.md shows what else a monitoring
 -- role needs). Worker figures count since each worker started.
 CREATE OR REPLACE VIEW df.stats AS
-    WITH w AS (SELECT * FROM df._worker_stats())
-    SELECT (SELECT count(*) FROM w)::integer AS workers,
+    WITH w AS (SELECT * FROM df._worker_stats()),
+         -- dfc worker processes heard from in the last 15 seconds
+         x AS (SELECT * FROM df._external_workers e WHERE e.heartbeat_at > now() - interval '15 seconds')
+    SELECT ((SELECT count(*) FROM w) + (SELECT coalesce(sum(x.threads), 0) FROM x))::integer AS workers,
            (SELECT s.setting::integer FROM pg_catalog.pg_settings s WHERE s.name = 'dfc.workers') AS workers_configured,
-           (SELECT count(*) FROM w WHERE w.running_item IS NOT NULL)::integer AS workers_busy,
+           ((SELECT count(*) FROM w WHERE w.running_item IS NOT NULL) + (SELECT coalesce(sum(x.busy), 0) FROM x))::integer
+               AS workers_busy,
            (SELECT count(*) FROM df._queue q WHERE q.ready_at <= now()) AS runnable,
            (SELECT count(*) FROM df._queue q WHERE q.ready_at > now()) AS waiting,
            (SELECT extract(epoch FROM now() - min(q.ready_at))::double precision
               FROM df._queue q WHERE q.ready_at <= now()) AS oldest_runnable_s,
-           (SELECT round(coalesce(sum(w.steps_last_minute), 0) / 60.0, 1) FROM w) AS steps_per_s,
-           (SELECT coalesce(sum(w.steps), 0) FROM w)::bigint AS steps,
-           (SELECT coalesce(sum(w.failures), 0) FROM w)::bigint AS failures,
-           (SELECT max(w.last_step_at) FROM w) AS last_step_at;
+           (SELECT round((coalesce(sum(w.steps_last_minute), 0)
+                          + (SELECT coalesce(sum(x.steps_last_minute), 0) FROM x)) / 60.0, 1) FROM w) AS steps_per_s,
+           ((SELECT coalesce(sum(w.steps), 0) FROM w) + (SELECT coalesce(sum(x.steps), 0) FROM x))::bigint AS steps,
+           ((SELECT coalesce(sum(w.failures), 0) FROM w) + (SELECT coalesce(sum(x.failures), 0) FROM x))::bigint AS failures,
+           greatest((SELECT max(w.last_step_at) FROM w), (SELECT max(x.last_step_at) FROM x)) AS last_step_at,
+           (SELECT count(*) FROM x)::integer AS external_workers;
 COMMENT ON VIEW df.stats
-    IS 'step workers running and busy, runnable and waiting queue items, steps per second over the last minute, steps and failures since the workers started';
+    IS 'step workers running (in the server and dfc worker threads) and busy, runnable and waiting queue items, steps per second over the last minute, steps and failures since the workers started, dfc worker processes';
 
 -- Instances of the caller (all of them for superusers), newest first, as
 -- pg_durable lists them. The paginated form continues after the instance

@@ -204,6 +204,33 @@ class ExternalWorkerTest {
         assertEquals("0", sql("SELECT count(*) FROM (SELECT k, step FROM ext_plain GROUP BY 1, 2 HAVING count(*) > 1) d"), "a step ran twice");
     }
 
+    /**
+     * df.stats (RUNTIME.md section 6) counts a dfc worker's step threads, busy threads, steps,
+     * failures and steps per second, from the reports the process sends; a process that stops
+     * cleanly is no longer counted.
+     */
+    @Test
+    void dfStatsShowsTheWorkerAndItsSteps() throws Exception {
+        sql("DELETE FROM df._external_workers"); // (killed by other tests: no longer reporting)
+        assertEquals("0 0 0", sql("SELECT workers || ' ' || external_workers || ' ' || steps FROM df.stats"));
+        deploy("CREATE WORKFLOW ext_stats_fail AS 'SELECT 1 / 0';");
+        Process p = startWorker("--workers", "2");
+        List<String> ids = new ArrayList<>();
+        try (Connection c = connectAs(ROLE); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT df.start('ext_flow', 'stats', args => jsonb_build_object('k', k)) FROM generate_series(1, 5) k")) {
+            while (r.next()) ids.add(r.getString(1));
+        }
+        String failing = startAs("ext_stats_fail");
+        for (String id : ids) assertEquals("completed", await(id), () -> error(id));
+        assertEquals("failed", await(failing));
+        waitFor("SELECT workers = 2 AND external_workers = 1 AND workers_busy = 0 AND steps >= 21 AND failures = 1"
+                + " AND steps_per_s > 0 AND last_step_at > now() - interval '1 minute' FROM df.stats",
+                "df.stats to show the worker's 21 steps and 1 failure: " + sql("SELECT row_to_json(s)::text FROM df.stats s"));
+        p.destroy(); // SIGTERM: it says it ends
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "dfc worker did not stop on SIGTERM");
+        assertEquals("0 0 0", sql("SELECT workers || ' ' || external_workers || ' ' || steps FROM df.stats"), () -> log(p));
+    }
+
     @Test
     void sigtermStopsTheWorker() throws Exception {
         Process p = startWorker("--workers", "2");

@@ -39,11 +39,15 @@ public final class Worker {
     /** Interrupts taken as such for one item before its step's cancel error counts as a failure. */
     static final int MAX_INTERRUPTS = 3;
 
+    /** Milliseconds between two reports of this process to df.stats (which counts it for 15 s). */
+    static final long REPORT_MILLIS = 2000;
+
     private final DbUrl url;
     private final int threads;
     private final AddressPolicy policy;
     private final PrintWriter log;
     private final Stop stop;
+    private final Stats stats = new Stats();
 
     public Worker(DbUrl url, int threads, AddressPolicy policy, PrintWriter log, Stop stop) {
         this.url = url;
@@ -75,8 +79,81 @@ public final class Worker {
                 + " (http: loopback " + (policy.allowLoopback() ? "allowed" : "refused") + ", private "
                 + (policy.allowPrivate() ? "allowed" : "refused") + ")");
         log.flush();
+        Thread reporter = new Thread(this::report, "dfc-worker-stats");
+        reporter.setDaemon(true);
+        reporter.start();
         for (Thread t : all) t.join();
         waker.wakeAll();
+        reporter.interrupt();
+        reporter.join(5000);
+    }
+
+    /**
+     * Reports this process's step threads and figures (df._external_heartbeat) every
+     * {@link #REPORT_MILLIS} on a connection of its own, and at the end that it ends. A database
+     * that cannot be reached is tried again at the next report; the steps go on regardless.
+     */
+    private void report() {
+        String id = host() + ":" + ProcessHandle.current().pid() + ":" + stats.snapshot().startedAt().getEpochSecond();
+        Connection c = null;
+        boolean complained = false;
+        while (true) {
+            boolean last = stop.requested();
+            try {
+                if (c == null) c = connect(url, "dfc worker: stats");
+                Stats.Snapshot s = stats.snapshot();
+                try (PreparedStatement p = c.prepareStatement("SELECT df._external_heartbeat(?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    p.setString(1, id);
+                    if (last) p.setNull(2, java.sql.Types.INTEGER);
+                    else p.setInt(2, threads);
+                    p.setInt(3, s.busy());
+                    p.setObject(4, java.time.OffsetDateTime.ofInstant(s.startedAt(), java.time.ZoneOffset.UTC));
+                    p.setLong(5, s.steps());
+                    p.setLong(6, s.failures());
+                    p.setLong(7, s.stepsLastMinute());
+                    p.setObject(8, s.lastStepAt() == null ? null : java.time.OffsetDateTime.ofInstant(s.lastStepAt(), java.time.ZoneOffset.UTC));
+                    p.execute();
+                }
+                c.commit();
+                complained = false;
+            } catch (SQLException e) {
+                if (!complained && !last) {
+                    log.println("dfc worker: cannot report to df.stats: " + describe(e) + " (trying again)");
+                    log.flush();
+                    complained = true;
+                }
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (SQLException ignored) {
+                        // gone already
+                    }
+                    c = null;
+                }
+            }
+            if (last) break;
+            try {
+                Thread.sleep(REPORT_MILLIS);
+            } catch (InterruptedException e) {
+                // the step threads have ended: report that this process ends
+                stop.request();
+            }
+        }
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // gone already
+            }
+        }
+    }
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     /** The runtime is installed and this role may run steps. */
@@ -141,6 +218,8 @@ public final class Worker {
         private Long ended;
         /** Items whose step was interrupted (see step()), with the times. */
         private final java.util.Map<Long, Integer> interrupted = new java.util.HashMap<>();
+        /** Failures df._fail has counted in this connection's session (df.session_failures) so far. */
+        private long sessionFailures;
 
         StepThread(Waker waker, HttpExecutor http) {
             this.waker = waker;
@@ -153,6 +232,7 @@ public final class Worker {
                 try {
                     if (c == null) {
                         c = connect(url, "dfc worker");
+                        sessionFailures = 0;
                         if (ended != null) {
                             // as the C worker does for a step that ended its process
                             try (PreparedStatement s = c.prepareStatement("SELECT df._step_ended_worker(?)")) {
@@ -200,20 +280,36 @@ public final class Worker {
             try (Statement s = c.createStatement()) {
                 s.execute("DEALLOCATE ALL; SELECT pg_advisory_unlock_all(); DISCARD TEMP;"
                         + " SELECT i, CASE WHEN i IS NOT NULL THEN"
-                        + " set_config('application_name', 'dfc worker: item ' || i, true) END FROM df._claim() i");
-                while (s.getResultSet() == null || s.getResultSet().getMetaData().getColumnCount() != 2) {
+                        + " set_config('application_name', 'dfc worker: item ' || i, true) END,"
+                        + " current_setting('df.session_failures', true) FROM df._claim() i");
+                while (s.getResultSet() == null || s.getResultSet().getMetaData().getColumnCount() != 3) {
                     if (!s.getMoreResults() && s.getUpdateCount() == -1) throw new SQLException("no result from df._claim()");
                 }
                 try (ResultSet r = s.getResultSet()) {
                     r.next();
                     long v = r.getLong(1);
                     item = r.wasNull() ? null : v;
+                    // the failures df._fail recorded in this session since the last claim
+                    String failures = r.getString(3);
+                    long now = failures == null || failures.isEmpty() ? 0 : Long.parseLong(failures);
+                    if (now > sessionFailures) stats.failed(now - sessionFailures);
+                    sessionFailures = now;
                 }
             }
             if (item == null) {
                 c.commit();
                 return false;
             }
+            stats.stepStarted();
+            try {
+                return runAndCommit(item);
+            } finally {
+                stats.stepEnded();
+            }
+        }
+
+        /** Runs the claimed item's step and commits (see step()). */
+        private boolean runAndCommit(long item) throws SQLException, InterruptedException {
             HttpExecutor.Call call;
             try {
                 call = runStep(item);
