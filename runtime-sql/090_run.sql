@@ -203,7 +203,8 @@ $$;
 -- Binds a result to a name. A SQL step's result comes with its columns (an
 -- array, empty for a statement without a select list); any other result
 -- (p_columns NULL) is stored as rows and columns (df._as_rows), so that
--- $name, $name.col and $name.* read it like a SQL result.
+-- $name, $name.col and $name.* read it like a SQL result. A result bound
+-- twice (x |=> 'a' |=> 'b') comes with both names, comma-separated.
 CREATE OR REPLACE FUNCTION df._bind(p_instance text, p_name text, p_value json, p_columns json DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -215,6 +216,13 @@ DECLARE
 BEGIN
     IF v_columns IS NULL THEN
         SELECT r.value, r.columns INTO v_value, v_columns FROM df._as_rows(v_value) AS r;
+    END IF;
+    IF strpos(p_name, ',') > 0 THEN
+        INSERT INTO df._results AS r (instance_id, name, value, columns)
+        SELECT p_instance, n.name, v_value, v_columns FROM unnest(string_to_array(p_name, ',')) AS n(name)
+        ON CONFLICT (instance_id, name)
+        DO UPDATE SET value = excluded.value, columns = excluded.columns;
+        RETURN;
     END IF;
     INSERT INTO df._results AS r (instance_id, name, value, columns)
     VALUES (p_instance, p_name, v_value, v_columns)

@@ -136,7 +136,7 @@ AS $$
                      END,
                      rpad(p_type, 14),
                      concat_ws(' ', left(regexp_replace(p_query, '\s+', ' ', 'g'), 60),
-                               '|=> ' || p_bind, '(line ' || p_line || ')'))
+                               '|=> ' || replace(p_bind, ',', ' |=> '), '(line ' || p_line || ')'))
 $$;
 COMMENT ON FUNCTION df._explain_line(integer, text, text, text, text, integer, integer, boolean, jsonb)
     IS 'a node of df.explain''s tree: its label lines, then the node indented, its status marker, type, query, bind name and source line';

@@ -36,3 +36,7 @@ SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'text: status 
 SELECT pg_temp.expect(string_agg(what || '=' || v, ' ' ORDER BY what) = 'text=plain words type=string',
                       'text: ' || coalesce(string_agg(what || '=' || v, ' ' ORDER BY what), 'nothing logged'))
   FROM bound_results_log WHERE run = 'text';
+
+SELECT df.start('bound_results_twice') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'twice: status ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"ab":14,"d":8}],"row_count":1}', 'twice: ' || df.result(:'id'));

@@ -75,13 +75,19 @@ public record SqlSteps(List<Item> items) {
      * @param refs          its references, offsets into {@code sql}
      * @param literal       the string literal holding it in the source
      * @param sourceOffsets for each character of {@code sql}, its offset in the source file
-     * @param bind          the name the state's result is bound to, or null
+     * @param binds         the names the state's result is bound to (usually none or one)
      */
     public record Step(int state, String nodeType, String sql, List<SqlRef> refs, Span literal, int[] sourceOffsets,
-            String bind) {
+            List<String> binds) {
         public Step {
             refs = List.copyOf(refs);
+            binds = List.copyOf(binds);
         }
+    }
+
+    /** The names of a state's bind (several, comma-separated, when its result is bound twice). */
+    private static List<String> names(String bind) {
+        return bind == null ? List.of() : List.of(bind.split(","));
     }
 
     /** Parses and checks like {@link Compiler#check}; workflows with any error are left out. Runs on the caller's thread. */
@@ -130,7 +136,7 @@ public record SqlSteps(List<Item> items) {
             } else if (s instanceof State.Cond c) {
                 sql = c.query();
             } else {
-                if (s.bind() != null) otherBinds.add(new OtherBind(s.bind(), columns(s)));
+                for (String name : names(s.bind())) otherBinds.add(new OtherBind(name, columns(s)));
                 continue;
             }
             Expr.Str literal = literals.get(offset(file, s.line(), s.column()));
@@ -140,7 +146,7 @@ public record SqlSteps(List<Item> items) {
             for (int i = 0; i < offsets.length; i++) {
                 offsets[i] = literal.span().start() + (decoded.value().equals(sql) ? decoded.rawOffset(i) : 0);
             }
-            steps.add(new Step(s.id(), nodeType, sql, SqlScanner.references(sql), literal.span(), offsets, s.bind()));
+            steps.add(new Step(s.id(), nodeType, sql, SqlScanner.references(sql), literal.span(), offsets, names(s.bind())));
         }
         List<Param> params = new ArrayList<>();
         for (var p : lowered.params()) params.add(new Param(p.name(), p.type()));

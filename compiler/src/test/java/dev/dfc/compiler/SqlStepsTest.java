@@ -31,8 +31,8 @@ class SqlStepsTest {
         assertEquals(List.of("SELECT a FROM t WHERE a = $n", "SELECT '\\', $x", "SELECT true", "SELECT 1", "SELECT 2"),
                 w.steps().stream().map(SqlSteps.Step::sql).toList());
         assertEquals(List.of("SQL", "SQL", "IF", "SQL", "SQL"), w.steps().stream().map(SqlSteps.Step::nodeType).toList());
-        assertEquals("x", w.steps().get(0).bind());
-        assertEquals("y", w.steps().get(4).bind());
+        assertEquals(List.of("x"), w.steps().get(0).binds());
+        assertEquals(List.of("y"), w.steps().get(4).binds());
         // every character maps to where it is written, escapes included
         SqlSteps.Step escaped = w.steps().get(1);
         for (int i = 0; i < escaped.sql().length(); i++) {

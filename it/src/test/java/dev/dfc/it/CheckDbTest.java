@@ -153,6 +153,21 @@ class CheckDbTest {
     }
 
     @Test
+    void aResultBoundTwiceHasItsColumnsUnderBothNames(TestCluster db) throws Exception {
+        String path = file("twice.dfsql", TABLES + """
+                CREATE WORKFLOW chkdb_twice () AS
+                    'SELECT id, total FROM chkdb_orders' |=> 'a' |=> 'b'
+                    ~> 'SELECT $a.total + $b.total, $b.nope';
+                """);
+
+        Run run = dfc("check", "--db", db.url(), path);
+
+        assertEquals(ExitCode.FAILED, run.exitCode(), run.out() + run.err());
+        assertTrue(run.out().contains("error[DF7002]: the result 'b' has no column 'nope'"), run.out());
+        assertTrue(run.out().endsWith("1 error\n"), run.out()); // $a.total and $b.total are fine
+    }
+
+    @Test
     void stepsAfterAFailingStepAndNonExplainableStatementsAreStillChecked(TestCluster db) throws Exception {
         String path = file("more.dfsql", TABLES + """
                 CREATE WORKFLOW chkdb_more () AS

@@ -96,7 +96,7 @@ public final class ServerCheck {
 
     private void workflow(SqlSteps.Workflow w) throws SQLException {
         Map<String, Integer> binders = new HashMap<>(); // looked up only
-        for (SqlSteps.Step s : w.steps()) if (s.bind() != null) binders.merge(s.bind(), 1, Integer::sum);
+        for (SqlSteps.Step s : w.steps()) for (String name : s.binds()) binders.merge(name, 1, Integer::sum);
         for (SqlSteps.OtherBind b : w.otherBinds()) binders.merge(b.name(), 1, Integer::sum);
         Map<String, String> params = new HashMap<>();
         for (SqlSteps.Param p : w.params()) params.put(p.name(), p.type());
@@ -110,7 +110,7 @@ public final class ServerCheck {
 
         for (SqlSteps.Step step : w.steps()) {
             List<Placeholders.Column> shape = step(step, binders, params, shapes);
-            if (step.bind() != null && shape != null) shapes.put(step.bind(), shape);
+            if (shape != null) for (String name : step.binds()) shapes.put(name, shape);
         }
     }
 

@@ -285,10 +285,6 @@ public final class Checker {
                                     + "name' can refer to it"));
                     return after;
                 }
-                if (a[0] != null && resultAlreadyBound(a[0])) {
-                    diagnostics.add(Diagnostic.error("DF3900", call.nameSpan(),
-                            "binding one result to two names is not supported yet"));
-                }
                 if (Parameters.isReserved(name.value())) {
                     diagnostics.add(Diagnostic.error("DF2006", name.span(), "bind name '" + name.value() + "' is reserved")
                             .withHint("names starting with 'sys_' belong to the runtime's system variables; choose another name"));
@@ -345,17 +341,6 @@ public final class Checker {
         Set<String> out = new TreeSet<>(bound);
         out.add(name);
         return out;
-    }
-
-    /** True when a step where {@code e} can end already binds its result (the last of a sequence, an if's arms). */
-    private static boolean resultAlreadyBound(Expr e) {
-        if (!(e instanceof Expr.Call c)) return false;
-        if (c.function().equals("df.as")) return true;
-        if (c.function().equals("df.seq") && c.args().size() == 2) return resultAlreadyBound(c.args().get(1).value());
-        if (c.function().equals("df.if") || c.function().equals("df.if_rows")) {
-            for (int i = 1; i < c.args().size(); i++) if (resultAlreadyBound(c.args().get(i).value())) return true;
-        }
-        return false;
     }
 
     /**

@@ -12,7 +12,10 @@ public sealed interface State {
     /** 1-based state number; 1 is the entry. */
     int id();
 
-    /** The name the state's result (or, for a cond or break, the thread's result) is bound to, or null. */
+    /**
+     * The name the state's result (or, for a cond or break, the thread's result) is bound to, or
+     * null; several names, comma-separated, when the result is bound more than once ({@code x |=> 'a' |=> 'b'}).
+     */
     String bind();
 
     /** The state after this one (for a condition: when truthy), or null when the thread ends. */

@@ -188,7 +188,10 @@ public final class Lowering {
                 Fragment f = node(inner);
                 String name = ((Expr.Str) arg(call, 1, "name")).value();
                 for (Exit exit : f.exits()) {
-                    exit.state().bind = name;
+                    // (a result bound twice, x |=> 'a' |=> 'b': every name, comma-separated)
+                    String before = exit.state().bind;
+                    if (before == null) exit.state().bind = name;
+                    else if (!List.of(before.split(",")).contains(name)) exit.state().bind = before + "," + name;
                     if (exit.state().origin == inner) exit.state().excerpt = call.span().text();
                 }
                 return f;

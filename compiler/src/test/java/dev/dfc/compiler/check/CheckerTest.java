@@ -79,8 +79,8 @@ class CheckerTest {
     }
 
     @Test
-    void bindingOneResultTwiceIsNotSupportedYet() {
-        assertEquals(List.of("DF3900 |=> binding one result to two names is not supported yet"),
-                check("'SELECT $p' |=> 'a' |=> 'b'"));
+    void bindingOneResultTwiceBindsBothNames() {
+        assertEquals(List.of(), check("'SELECT $p' |=> 'a' |=> 'b' ~> 'SELECT $a, $b'"));
+        assertEquals(List.of(), check("('SELECT $p > 0' ?> ('SELECT 1' |=> 'a') !> 'SELECT 2') |=> 'b' ~> 'SELECT $b'"));
     }
 }
