@@ -23,6 +23,8 @@ import org.postgresql.util.ServerErrorMessage;
  * loop of the C worker's step workers: in one transaction claim an item (df._claim) and run its
  * step (df._run), commit; a step that raised past df._run is recorded with df._fail in a new
  * transaction; an HTTP step's call is made after the commit and reported with df._http_done.
+ * A step costs two round trips: BEGIN and the claim, then the step and COMMIT (the step threads'
+ * sessions are in autocommit mode and open and end their transactions themselves).
  * Idle threads wait for df_wake notifications (a {@link Waker}) or the next due time
  * (df._next_due). Everything about a step is decided by the runtime; this class only loops.
  */
@@ -175,15 +177,20 @@ public final class Worker {
     }
 
     static Connection connect(DbUrl url, String applicationName) throws SQLException {
+        Connection c = open(url, applicationName);
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    /** A connection in autocommit mode: every statement sent alone is its own transaction. */
+    static Connection open(DbUrl url, String applicationName) throws SQLException {
         Properties p = new Properties();
         p.putAll(url.properties());
         p.setProperty("ApplicationName", applicationName);
         // no server-side prepared statements: a step may DEALLOCATE ALL, and the worker does after each
         p.setProperty("prepareThreshold", "0");
         p.setProperty("tcpKeepAlive", "true");
-        Connection c = DriverManager.getConnection(url.jdbcUrl(), p);
-        c.setAutoCommit(false);
-        return c;
+        return DriverManager.getConnection(url.jdbcUrl(), p);
     }
 
     static String describe(SQLException e) {
@@ -231,7 +238,7 @@ public final class Worker {
             while (!stop.requested()) {
                 try {
                     if (c == null) {
-                        c = connect(url, "dfc worker");
+                        c = open(url, "dfc worker");
                         sessionFailures = 0;
                         if (ended != null) {
                             // as the C worker does for a step that ended its process
@@ -239,7 +246,6 @@ public final class Worker {
                                 s.setLong(1, ended);
                                 s.execute();
                             }
-                            c.commit();
                             ended = null;
                         }
                     }
@@ -278,7 +284,7 @@ public final class Worker {
             // the item while its step runs, so that df._interrupt finds this session
             // (pg_stat_activity) when a cancel or a decided race stops the step.
             try (Statement s = c.createStatement()) {
-                s.execute("DEALLOCATE ALL; SELECT pg_advisory_unlock_all(); DISCARD TEMP;"
+                s.execute("BEGIN; DEALLOCATE ALL; SELECT pg_advisory_unlock_all(); DISCARD TEMP;"
                         + " SELECT i, CASE WHEN i IS NOT NULL THEN"
                         + " set_config('application_name', 'dfc worker: item ' || i, true) END,"
                         + " current_setting('df.session_failures', true) FROM df._claim() i");
@@ -297,7 +303,7 @@ public final class Worker {
                 }
             }
             if (item == null) {
-                c.commit();
+                execute("COMMIT");
                 return false;
             }
             stats.stepStarted();
@@ -312,14 +318,14 @@ public final class Worker {
         private boolean runAndCommit(long item) throws SQLException, InterruptedException {
             HttpExecutor.Call call;
             try {
-                call = runStep(item);
-                c.commit();
+                call = runStep(item); // and COMMIT
             } catch (SQLException e) {
                 if (broken(e, c)) {
                     ended = item;
                     throw e;
                 }
-                c.rollback();
+                // (the COMMIT after a failed step was not run; a failed COMMIT ended the transaction)
+                execute("ROLLBACK");
                 if ("57014".equals(e.getSQLState()) && describe(e).startsWith("canceling statement due to user request")
                         && interrupted.merge(item, 1, Integer::sum) <= MAX_INTERRUPTS) {
                     // df._run gives up a step interrupted by a cancel that was not yet committed (or
@@ -337,12 +343,14 @@ public final class Worker {
             return true;
         }
 
+        /** Runs the claimed item's step and commits, in one round trip; the HTTP call to make, if any. */
         private HttpExecutor.Call runStep(long item) throws SQLException {
             try (PreparedStatement s = c.prepareStatement("SELECT r.item, r.token::text, r.url, r.method, r.body, r.headers,"
                     + " r.timeout_ms, r.part_names, ARRAY(SELECT encode(d, 'base64') FROM unnest(r.part_data) d),"
-                    + " r.part_filenames, r.part_types, r.bind, r.next FROM df._run(?) r")) {
+                    + " r.part_filenames, r.part_types, r.bind, r.next FROM df._run(?) r; COMMIT")) {
                 s.setLong(1, item);
-                try (ResultSet r = s.executeQuery()) {
+                s.execute();
+                try (ResultSet r = s.getResultSet()) {
                     if (!r.next()) return null;
                     long callItem = r.getLong(1);
                     if (r.wasNull()) return null;
@@ -360,6 +368,12 @@ public final class Worker {
                             strings(r.getArray(6)), r.getInt(7), strings(r.getArray(8)), data, strings(r.getArray(10)),
                             strings(r.getArray(11)), r.getString(12), nextState);
                 }
+            }
+        }
+
+        private void execute(String sql) throws SQLException {
+            try (Statement s = c.createStatement()) {
+                s.execute(sql);
             }
         }
 
@@ -387,7 +401,6 @@ public final class Worker {
                 s.setString(5, hint);
                 s.execute();
             }
-            c.commit();
         }
 
         private void idle(long seen) throws SQLException, InterruptedException {
@@ -398,7 +411,6 @@ public final class Worker {
                 double secs = r.getDouble(1);
                 if (!r.wasNull()) millis = Math.max(0, Math.min(millis, (long) Math.ceil(secs * 1000)));
             }
-            c.commit();
             if (millis > 0) waker.await(seen, millis);
         }
 
@@ -419,10 +431,8 @@ public final class Worker {
                 s.setString(9, out.error());
                 s.setString(10, out.sqlstate());
                 s.execute();
-                c.commit();
             } catch (SQLException e) {
                 if (broken(e, c)) throw e;
-                c.rollback();
                 // not recorded: the item stays parked and the call is made again when it comes due
                 log.println("dfc worker: could not record the outcome of the HTTP call of queue item " + call.item()
                         + " (it will be made again): " + describe(e));
@@ -438,9 +448,7 @@ public final class Worker {
                 s.setString(2, call.token());
                 try (ResultSet r = s.executeQuery()) {
                     r.next();
-                    boolean wanted = r.getBoolean(1);
-                    c.commit();
-                    return wanted;
+                    return r.getBoolean(1);
                 }
             } catch (SQLException e) {
                 return true;
