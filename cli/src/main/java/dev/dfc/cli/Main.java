@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  dfc check flows/*.dfsql",
             "  dfc compile flows/order.dfsql -o order.sql",
+            "  dfc explain flows/order.dfsql",
             "  URL=$(dfc dev start)",
             "  dfc deploy examples/quickstart.dfsql --db \"$URL\"",
             "  dfc start quickstart --db \"$URL\" --wait",
@@ -59,6 +60,7 @@ public final class Main implements Runnable {
         return List.of(
                 CheckCommand.class,
                 CompileCommand.class,
+                ExplainCommand.class,
                 DeployCommand.class,
                 StartCommand.class,
                 RuntimeCommand.class,

@@ -3,6 +3,7 @@ package dev.dfc.compiler;
 import dev.dfc.compiler.ast.Script;
 import dev.dfc.compiler.check.Checker;
 import dev.dfc.compiler.emit.Emitter;
+import dev.dfc.compiler.emit.Explain;
 import dev.dfc.compiler.ir.Program;
 import dev.dfc.compiler.lower.Lowering;
 import dev.dfc.compiler.diag.Diagnostic;
@@ -18,6 +19,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -32,6 +34,8 @@ import java.util.function.Supplier;
  */
 public final class Compiler {
     private static final long STACK_BYTES = 256L << 20;
+    /** What {@link #compile} renders: the deploy script. */
+    private static final Function<Program, String> DEPLOY_SCRIPT = program -> new Emitter().script(program);
 
     private Compiler() {}
 
@@ -42,7 +46,16 @@ public final class Compiler {
 
     /** As {@link #compile(List)}, handing each exception behind a DF9001 diagnostic to {@code internalErrors}. */
     public static Compilation compile(List<SourceFile> files, Consumer<Throwable> internalErrors) {
-        return onBigStack(() -> Pipeline.run(files, true, internalErrors), internalErrors);
+        return onBigStack(() -> Pipeline.run(files, DEPLOY_SCRIPT, internalErrors), internalErrors);
+    }
+
+    /**
+     * For {@code dfc explain FILE}: the checks of {@link #compile}, and, when there is no error,
+     * the dry-run tree of every workflow as df.explain prints it ({@link Explain}) in place of the
+     * deploy script.
+     */
+    public static Compilation explain(List<SourceFile> files, Consumer<Throwable> internalErrors) {
+        return onBigStack(() -> Pipeline.run(files, Explain::text, internalErrors), internalErrors);
     }
 
     /** Only the checks of {@link #compile}: every diagnostic, sorted. */
@@ -52,7 +65,7 @@ public final class Compiler {
 
     /** As {@link #check(List)}, handing each exception behind a DF9001 diagnostic to {@code internalErrors}. */
     public static List<Diagnostic> check(List<SourceFile> files, Consumer<Throwable> internalErrors) {
-        return onBigStack(() -> Pipeline.run(files, false, internalErrors), internalErrors).diagnostics();
+        return onBigStack(() -> Pipeline.run(files, null, internalErrors), internalErrors).diagnostics();
     }
 
     /**
@@ -114,7 +127,7 @@ public final class Compiler {
 
     /** The pipeline; runs on the big-stack thread. */
     private static final class Pipeline {
-        static Compilation run(List<SourceFile> files, boolean emit, Consumer<Throwable> internalErrors) {
+        static Compilation run(List<SourceFile> files, Function<Program, String> emit, Consumer<Throwable> internalErrors) {
             List<Diagnostic> diagnostics = new ArrayList<>();
             List<Script> scripts = new ArrayList<>();
             Object[] parsed = parseAll(files);
@@ -160,6 +173,12 @@ public final class Compiler {
      */
     static Compilation compileScripts(List<Script> scripts, List<Diagnostic> earlier, List<SourceFile> files,
             boolean emit, Consumer<Throwable> internalErrors) {
+        return compileScripts(scripts, earlier, files, emit ? DEPLOY_SCRIPT : null, internalErrors);
+    }
+
+    /** As above; {@code emit} renders the lowered program (null: check only). */
+    static Compilation compileScripts(List<Script> scripts, List<Diagnostic> earlier, List<SourceFile> files,
+            Function<Program, String> emit, Consumer<Throwable> internalErrors) {
         List<Diagnostic> diagnostics = new ArrayList<>(earlier);
         Span here = files.isEmpty() ? null : files.get(0).span(0, 0);
         String sql = null;
@@ -167,13 +186,13 @@ public final class Compiler {
             diagnostics.addAll(Checker.check(scripts, raw -> StringLiteral.decode(raw).rawOffsets(),
                     (count, work) -> Workers.map(count, 16, STACK_BYTES, work)));
             boolean failed = diagnostics.stream().anyMatch(Diagnostic::isError);
-            if (emit && !failed) {
+            if (emit != null && !failed) {
                 List<Program.Unit> units = new ArrayList<>();
                 for (Script script : scripts) {
                     here = script.file().span(0, 0);
                     units.add(Lowering.lower(script));
                 }
-                sql = new Emitter().script(new Program(units));
+                sql = emit.apply(new Program(units));
             }
         } catch (RuntimeException | StackOverflowError e) {
             internalErrors.accept(e);

@@ -155,8 +155,7 @@ public final class Emitter {
                     || (st.callArgs() != null && st.callArgs().hasRefs());
             declaresStep |= st.bindOnRecord() || st.ifMode();
             states.add(st);
-            String query = s instanceof State.Sql q ? q.query() : s instanceof State.Cond c ? c.query()
-                    : s instanceof State.Http h ? h.urlText() : null;
+            String query = nodeQuery(s);
             nodes.add(Json.object().field("node", s.id()).field("type", s.nodeType()).field("query", query)
                     .field("bind", s.bind()).field("next", s.next()).field("else_next", elseNext(s))
                     .field("branches", branches(s))
@@ -291,6 +290,14 @@ public final class Emitter {
             else if (c == '"') inString = !inString;
         }
         return inString;
+    }
+
+    /** The text a node shows in df.instance_nodes and df.explain: its SQL, a condition's, an HTTP call's URL; or null. */
+    static String nodeQuery(State s) {
+        if (s instanceof State.Sql q) return q.query();
+        if (s instanceof State.Cond c) return c.query();
+        if (s instanceof State.Http h) return h.urlText();
+        return null;
     }
 
     private static Integer elseNext(State s) {
