@@ -1,0 +1,16 @@
+#!/bin/sh
+# dfc launcher of the Debian package: the jar of /usr/share/dfc, C1 only for
+# the short-lived commands (dfc worker runs for long and keeps C2), the
+# class-data sharing archive when one was made for this JVM (see postinst).
+jar=/usr/share/dfc/dfc.jar
+jsa=/var/cache/dfc/dfc.jsa
+if [ "${1:-}" = worker ]; then
+    set -- -Xshare:auto -jar "$jar" "$@"
+else
+    set -- -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" "$@"
+fi
+if [ -r "$jsa" ]; then
+    set -- -XX:SharedArchiveFile="$jsa" "$@"
+fi
+# (DFC_JAVA_OPTS: more JVM options, as for ./dfc)
+exec java ${DFC_JAVA_OPTS:-} "$@"
