@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing dfc needs on Debian 12, skipping apt entirely when
 # everything is already there: a JDK 17, PostgreSQL 15 with its server headers and
-# plpgsql_check, make, gcc and libcurl's headers (HTTP steps). Uses sudo when not run as root.
+# plpgsql_check, make, gcc and libcurl's headers (HTTP steps), debhelper (scripts/build-deb.sh). Uses sudo when not run as root.
 set -euo pipefail
 
-packages=(openjdk-17-jdk-headless postgresql-15 postgresql-server-dev-15 postgresql-15-plpgsql-check make gcc libcurl4-openssl-dev)
+packages=(openjdk-17-jdk-headless postgresql-15 postgresql-server-dev-15 postgresql-15-plpgsql-check make gcc libcurl4-openssl-dev debhelper dpkg-dev)
 
 installed() {
     [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
