@@ -102,6 +102,7 @@ BEGIN
             CONTINUE WHEN v_item.ready_at <> 'infinity';
             SELECT i.status IN ('pending', 'running') INTO v_live FROM df._instances i WHERE i.id = v_item.instance_id;
             IF NOT coalesce(v_live, false) OR NOT df._thread_live(v_item) THEN
+                PERFORM df._cancel_calls(v_item.instance_id, ARRAY[v_item.id]);
                 DELETE FROM df._queue q
                  WHERE q.id = (SELECT l.id FROM df._queue l WHERE l.id = v_item.id AND l.ready_at = 'infinity'
                                   FOR UPDATE SKIP LOCKED);
@@ -267,21 +268,27 @@ END;
 $$;
 
 -- Threads p_items of p_instance are being removed (a race they lost, a
--- timeout, a failed sibling, the end or failure of the instance): the
--- instances those waiting in a df.call started are cancelled, as a cancel of
--- the caller cancels them. Before the threads go: the child's end takes its
--- own instance row, then its caller's thread (df._wake_caller), and this
--- takes them in the same order.
+-- timeout, a failed sibling, the end or failure of the instance, the sweep
+-- of items left parked): the instances those waiting in a df.call started
+-- are cancelled, as a cancel of the caller cancels them. Locks in the order
+-- df.cancel takes them: the calling instance's row, then the child's (then
+-- its caller's thread, df._wake_caller, as the child's own end does).
 CREATE OR REPLACE FUNCTION df._cancel_calls(p_instance text, p_items bigint[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_child text;
+    v_children text[];
+    v_child    text;
 BEGIN
-    FOR v_child IN SELECT q.result #>> '{}' FROM df._queue q
-                    WHERE q.id = ANY (p_items) AND q.waiting = 'call' LOOP
+    SELECT array_agg(q.result #>> '{}') INTO v_children
+      FROM df._queue q WHERE q.id = ANY (p_items) AND q.waiting = 'call';
+    IF v_children IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM FROM df._instances i WHERE i.id = p_instance FOR NO KEY UPDATE;
+    FOREACH v_child IN ARRAY v_children LOOP
         PERFORM df._cancel_instance(v_child, format('its call in instance %s was cancelled', p_instance));
     END LOOP;
 END;
@@ -737,6 +744,7 @@ BEGIN
        OR (v_item.parent_id IS NOT NULL AND NOT df._thread_live(v_item)) THEN
         -- cancelled, a branch of a fork that was decided without it, or a
         -- thread of a failed instance that runs its undos
+        PERFORM df._cancel_calls(v_item.instance_id, ARRAY[p_item]);
         DELETE FROM df._queue WHERE id = p_item;
         IF v_item.undoing AND v_item.state = 0 AND v_status NOT IN ('pending', 'running') THEN
             RETURN NULL;    -- the driver of a cancelled undo phase

@@ -13,7 +13,8 @@ root=$PWD
 out=${1:-$root/target-deb}
 
 need=()
-for p in debhelper dpkg-dev libcurl4-openssl-dev postgresql-server-dev-15 openjdk-17-jdk-headless; do
+# (dpkg-buildpackage also wants build-essential; git exports the tree)
+for p in build-essential debhelper dpkg-dev git libcurl4-openssl-dev postgresql-server-dev-15 openjdk-17-jdk-headless; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if ((${#need[@]})); then

@@ -119,6 +119,13 @@ public final class Worker {
                 c.commit();
                 complained = false;
             } catch (SQLException e) {
+                if ("42883".equals(e.getSQLState())) {
+                    // a runtime from before df._external_heartbeat: nothing to report to
+                    log.println("dfc worker: this runtime has no df._external_heartbeat (installed by an earlier dfc):"
+                            + " df.stats will not count this worker; dfc runtime --install updates it");
+                    log.flush();
+                    break;
+                }
                 if (!complained && !last) {
                     log.println("dfc worker: cannot report to df.stats: " + describe(e) + " (trying again)");
                     log.flush();
@@ -297,7 +304,12 @@ public final class Worker {
                     item = r.wasNull() ? null : v;
                     // the failures df._fail recorded in this session since the last claim
                     String failures = r.getString(3);
-                    long now = failures == null || failures.isEmpty() ? 0 : Long.parseLong(failures);
+                    long now = sessionFailures;
+                    try {
+                        now = failures == null || failures.isEmpty() ? 0 : Long.parseLong(failures);
+                    } catch (NumberFormatException e) {
+                        // (set by something else than df._fail: not counted)
+                    }
                     if (now > sessionFailures) stats.failed(now - sessionFailures);
                     sessionFailures = now;
                 }
