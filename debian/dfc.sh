@@ -9,6 +9,8 @@ if [ "${1:-}" = worker ]; then
 else
     set -- -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" "$@"
 fi
+# (JVM warnings, such as an archive left from before a JDK update, to stderr: stdout is the output)
+set -- -Xlog:disable -Xlog:all=warning:stderr "$@"
 if [ -r "$jsa" ]; then
     set -- -XX:SharedArchiveFile="$jsa" "$@"
 fi
