@@ -854,8 +854,8 @@ BEGIN
         END IF;
 
     WHEN 'test' THEN
-        -- The test of an if whose condition ran as nodes of their own: the
-        -- thread's result decides. Rows (a SQL step's, or a called
+        -- The test of an if's or a loop's condition that ran as nodes of
+        -- their own: the thread's result decides. Rows (a SQL step's, or a called
         -- workflow's): the first column of the first row, as for a SQL
         -- condition; any other result (a signal, a join, a break value): the
         -- value itself.
@@ -878,6 +878,16 @@ BEGIN
                              json_build_object('truthy', df._truthy(v_first)));
         IF df._truthy(v_first) THEN
             PERFORM df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
+        ELSIF v_step.mode = 'loop' THEN
+            -- a loop's test: the loop ends with the last iteration's result,
+            -- which its body bound to the hidden name v_step.name
+            SELECT r.value, r.columns INTO v_result, v_columns
+              FROM df._results r
+             WHERE r.instance_id = v_item.instance_id AND r.name = v_step.name;
+            IF v_step.bind IS NOT NULL THEN
+                PERFORM df._bind(v_item.instance_id, v_step.bind, v_result, v_columns);
+            END IF;
+            PERFORM df._advance(v_item, v_step.else_next, NULL, v_result, v_status);
         ELSE
             IF v_step.bind IS NOT NULL THEN
                 PERFORM df._bind(v_item.instance_id, v_step.bind, NULL);

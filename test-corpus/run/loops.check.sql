@@ -34,3 +34,13 @@ SELECT df.start('loop_failing', args => jsonb_build_object('run', :'run' || 'f')
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'loop_failing: ' || df.status(:'id'));
 SELECT pg_temp.expect(error->>'sqlstate' = '22012', 'error ' || error::text) FROM df.instances WHERE id = :'id';
 SELECT pg_temp.expect(n = 3, 'loop_failing counted ' || n) FROM loop_counter WHERE run = :'run' || 'f';
+
+SELECT df.start('loop_composite', args => jsonb_build_object('run', :'run' || 'c')) AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'loop_composite: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"last_n":3}],"row_count":1}', 'loop_composite ' || df.result(:'id'));
+SELECT pg_temp.expect(count(*) = 3, 'loop_composite iterations: ' || count(*)) FROM loop_composite_log WHERE run = :'run' || 'c';
+SELECT pg_temp.expect((SELECT string_agg(node_type || ' ' || coalesce(result_name, '-') || ' ' || coalesce(result::text, '-'), '; ' ORDER BY node_id)
+                         FROM df.instance_nodes(:'id') WHERE node_type = 'LOOP' OR node_id = 1)
+                      = 'SQL - {"rows":[{"n":3}],"row_count":1}; LOOP last {"truthy" : false}',
+                      'nodes: ' || (SELECT string_agg(node_type || ' ' || coalesce(result_name, '-') || ' ' || coalesce(result::text, '-'), '; ' ORDER BY node_id)
+                                      FROM df.instance_nodes(:'id') WHERE node_type = 'LOOP' OR node_id = 1));

@@ -48,6 +48,7 @@ class ExplainTest {
                 ~> ('SELECT 10 AS u' <-> 'SELECT ''undo'' AS u')
                 ~> df.call('explain_child', '{"n": 3}') |=> 'called'
                 ~> df.http('http://127.0.0.1:9/x/é', 'GET') |=> 'h'
+                ~> df.loop('SELECT 12 AS z' |=> 'z', 'SELECT 1 AS one' |=> 'o' ~> 'SELECT false') |=> 'looped'
                 ~> @> ('SELECT 11' ~> df.break());
             """;
 

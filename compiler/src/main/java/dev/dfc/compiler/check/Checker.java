@@ -306,7 +306,6 @@ public final class Checker {
                 if (a[0] instanceof Expr.Str name) reference(name.value(), name.span(), bound);
                 return intersection(new Expr[] {a[1], a[2]}, bound);
             case "df.loop": {
-                sqlCondition(a[1]);
                 Set<String> afterBody = run(a[0], bound);
                 run(a[1], afterBody);
                 return bound;
@@ -341,18 +340,6 @@ public final class Checker {
         Set<String> out = new TreeSet<>(bound);
         out.add(name);
         return out;
-    }
-
-    /**
-     * Lowering runs a loop's condition as one cond step, between the body and its next iteration: it
-     * must be SQL text (a string or df.sql). (An if's condition may be any node.)
-     */
-    private void sqlCondition(Expr condition) {
-        if (!(condition instanceof Expr.Call c) || c.function().equals("df.sql")) return;
-        if (NodeFunctions.lookup(c.function()) == null) return; // reported as unknown
-        diagnostics.add(Diagnostic.error("DF3900", c.span(), "a loop condition that is not a single SQL step is not supported yet")
-                .withHint("compute the condition in one SQL statement, e.g. 'SELECT $a.n > 0' after binding what it needs,"
-                        + " or leave the loop from its body with df.break()"));
     }
 
     private void literal(Expr e, Signature sig, int position) {

@@ -41,11 +41,12 @@ public final class Emitter {
     /**
      * One state; {@code template} names the template rendering its df.*_step call. A cond, if_rows
      * or break state with a bind sets it on the returned record ({@code bindOnRecord}): their
-     * constructors take no p_bind. So does the condition of an if without else its mode,
-     * {@code 'if'} ({@code ifMode}): the falsy path's result is null.
+     * constructors take no p_bind. So do the condition of an if without else its mode
+     * ({@code recordMode} 'if': the falsy path's result is null) and the test of a loop whose
+     * condition is several nodes its mode and name ('loop' and the hidden name of the body's result).
      */
     public record StateModel(int id, int line, String excerpt, String template, String bind, boolean bindOnRecord,
-            boolean ifMode,
+            String recordMode, String recordName,
             Integer next, Integer elseNext, SqlModel sql, String text, String seconds, List<Integer> branches,
             String mode, String value, int unwind, HttpModel http, TextModel callArgs, Integer attempts, String maxSeconds) {}
 
@@ -153,11 +154,11 @@ public final class Emitter {
             StateModel st = stateModel(s);
             usesInstance |= (st.sql() != null && st.sql().hasRefs()) || (st.http() != null && st.http().hasRefs())
                     || (st.callArgs() != null && st.callArgs().hasRefs());
-            declaresStep |= st.bindOnRecord() || st.ifMode();
+            declaresStep |= st.bindOnRecord() || st.recordMode() != null;
             states.add(st);
             String query = nodeQuery(s);
             nodes.add(Json.object().field("node", s.id()).field("type", s.nodeType()).field("query", query)
-                    .field("bind", s.bind()).field("next", s.next()).field("else_next", elseNext(s))
+                    .field("bind", visibleBind(s.bind())).field("next", s.next()).field("else_next", elseNext(s))
                     .field("branches", branches(s))
                     .field("line", s.line()).field("col", s.column())
                     .optional("depth", outline == null ? null : Integer.toString(outline.depth()))
@@ -219,9 +220,15 @@ public final class Emitter {
             Integer attempts, String maxSeconds) {
         boolean bindOnRecord = s.bind() != null
                 && (s instanceof State.Cond || s instanceof State.Test || s instanceof State.IfRows || s instanceof State.Break);
-        // (a TEST's falsy path always gives null: no mode needed)
-        boolean ifMode = s instanceof State.Cond c ? c.noElse() : s instanceof State.IfRows r && r.noElse();
-        return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord, ifMode, s.next(), elseNext(s),
+        String recordMode = null;
+        String recordName = null;
+        if (s instanceof State.Cond c && c.noElse() || s instanceof State.IfRows r && r.noElse()) recordMode = "if";
+        if (s instanceof State.Test t && t.saved() != null) {
+            recordMode = "loop";
+            recordName = t.saved();
+        }
+        return new StateModel(s.id(), s.line(), s.excerpt(), template, s.bind(), bindOnRecord,
+                recordMode, recordName, s.next(), elseNext(s),
                 sql, text, seconds, branches, mode, value, unwind, http, callArgs, attempts, maxSeconds);
     }
 
@@ -290,6 +297,17 @@ public final class Emitter {
             else if (c == '"') inString = !inString;
         }
         return inString;
+    }
+
+    /**
+     * The names a node shows as bound (df.instance_nodes' result_name, df.explain): its bind without
+     * the hidden {@code sys_} names the compiler adds (a loop's saved result); null when none is left.
+     */
+    static String visibleBind(String bind) {
+        if (bind == null || !bind.contains("sys_")) return bind;
+        List<String> names = new ArrayList<>();
+        for (String name : bind.split(",")) if (!name.startsWith("sys_")) names.add(name);
+        return names.isEmpty() ? null : String.join(",", names);
     }
 
     /** The text a node shows in df.instance_nodes and df.explain: its SQL, a condition's, an HTTP call's URL; or null. */

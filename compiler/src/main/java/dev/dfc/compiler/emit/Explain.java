@@ -49,7 +49,8 @@ public final class Explain {
             List<String> parts = new ArrayList<>();
             String query = Emitter.nodeQuery(s);
             if (query != null) parts.add(left(SPACES.matcher(query).replaceAll(" "), QUERY_CHARS));
-            if (s.bind() != null) parts.add("|=> " + s.bind().replace(",", " |=> "));
+            String bind = Emitter.visibleBind(s.bind());
+            if (bind != null) parts.add("|=> " + bind.replace(",", " |=> "));
             parts.add("(line " + s.line() + ")");
             out.append(String.join(" ", parts));
         }

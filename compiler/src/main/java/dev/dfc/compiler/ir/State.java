@@ -61,15 +61,15 @@ public sealed interface State {
     }
 
     /**
-     * The test of an if whose condition is not one SQL step but nodes of its own (a bound step, a
+     * The test of a condition that is not one SQL step but nodes of its own (a bound step, a
      * sequence, a signal wait...): they run first, then this decides from the thread's result, as a
-     * {@link Cond} decides from its SQL's. {@code noElse} as for {@link Cond}.
+     * {@link Cond} decides from its SQL's. An if's ({@code nodeType} "IF"; its falsy path gives null
+     * when there is no else arm), or a loop's ("LOOP"): truthy goes back to the body; falsy ends the
+     * loop with the last iteration's result, which the body's exits bound to the hidden name
+     * {@code saved} (a {@code sys_} name, which no workflow can bind).
      */
-    record Test(int id, String bind, Integer next, Integer elseNext, boolean noElse, int line, int column,
-            String excerpt) implements State {
-        @Override
-        public String nodeType() { return "IF"; }
-    }
+    record Test(int id, String nodeType, String saved, String bind, Integer next, Integer elseNext, int line, int column,
+            String excerpt) implements State {}
 
     /** df.if_rows: truthy when the result {@code name} has at least one row; no SQL runs. {@code noElse} as for {@link Cond}. */
     record IfRows(int id, String name, String bind, Integer next, Integer elseNext, boolean noElse, int line, int column,

@@ -44,6 +44,8 @@ public final class Lowering {
     private boolean arrow;
     /** Label lines to print before the next state added. */
     private final List<Workflow.Label> labels = new ArrayList<>();
+    /** Loops whose condition is several nodes so far: numbers their hidden names (sys_loop_1, ...). */
+    private int savedResults;
 
     private Lowering(String sourcePath, Set<String> params) {
         this.sourcePath = sourcePath;
@@ -116,7 +118,8 @@ public final class Lowering {
             return switch (kind) {
                 case SQL -> new State.Sql(id, text, parts(text, params), bind, next, line, col, excerpt);
                 case IF, LOOP -> new State.Cond(id, kind.name(), text, parts(text, params), bind, next, elseNext, noElse, line, col, excerpt);
-                case TEST -> new State.Test(id, bind, next, elseNext, noElse, line, col, excerpt);
+                case TEST -> new State.Test(id, "IF", null, bind, next, elseNext, line, col, excerpt);
+                case LOOP_TEST -> new State.Test(id, "LOOP", text, bind, next, elseNext, line, col, excerpt);
                 case IF_ROWS -> new State.IfRows(id, text, bind, next, elseNext, noElse, line, col, excerpt);
                 case JOIN -> new State.Fork(id, branches, State.ForkMode.JOIN, bind, next, line, col, excerpt);
                 case RACE -> new State.Fork(id, branches, State.ForkMode.RACE, bind, next, line, col, excerpt);
@@ -151,7 +154,7 @@ public final class Lowering {
         }
     }
 
-    private enum Kind { SQL, IF, TEST, LOOP, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK, HTTP, CALL, RETRY, TIMEOUT, UNDO }
+    private enum Kind { SQL, IF, TEST, LOOP, LOOP_TEST, IF_ROWS, JOIN, RACE, SLEEP, SCHEDULE, SIGNAL, BREAK, HTTP, CALL, RETRY, TIMEOUT, UNDO }
 
     /**
      * A way out of a fragment: a state's {@code next}, or the {@code elseNext} of a condition whose
@@ -189,9 +192,7 @@ public final class Lowering {
                 String name = ((Expr.Str) arg(call, 1, "name")).value();
                 for (Exit exit : f.exits()) {
                     // (a result bound twice, x |=> 'a' |=> 'b': every name, comma-separated)
-                    String before = exit.state().bind;
-                    if (before == null) exit.state().bind = name;
-                    else if (!List.of(before.split(",")).contains(name)) exit.state().bind = before + "," + name;
+                    exit.state().bind = withName(exit.state().bind, name);
                     if (exit.state().origin == inner) exit.state().excerpt = call.span().text();
                 }
                 return f;
@@ -345,12 +346,6 @@ public final class Lowering {
         return e instanceof Expr.Str || (e instanceof Expr.Call c && c.function().equals("df.sql"));
     }
 
-    /** The condition of a loop: SQL text (the checker refuses others). */
-    private static Expr condition(Expr e) {
-        if (isSql(e)) return e;
-        throw new IllegalStateException("a loop condition must be a SQL step (the checker should have refused it)");
-    }
-
     /** The fork state first, then each branch; a branch's exits stay open: its thread ends there. */
     private Fragment fork(Kind kind, Expr.Call call) {
         Pending fork = add(kind, call);
@@ -399,25 +394,47 @@ public final class Lowering {
 
     /**
      * The body (back-edge from its exits to its entry), or the body then a LOOP condition whose
-     * truthy path is the back-edge. The loop's exits: the condition's falsy path and its breaks.
+     * truthy path is the back-edge. The loop's exits: the condition's falsy path and its breaks. A
+     * condition of several nodes runs as states of its own after the body (a df.break in it leaves
+     * this loop), then a LOOP test decides; the body's result, with which the loop ends, is bound
+     * meanwhile to a hidden name.
      */
     private Fragment loop(Expr.Call call) {
         LoopScope scope = new LoopScope(forks, new ArrayList<>());
         loops.push(scope);
         Fragment body = nested(arg(call, 0, "body"), "↻ body:");
-        loops.pop();
         List<Exit> exits = new ArrayList<>();
         Expr test = optionalArg(call, 1, "condition");
         if (test == null) {
+            loops.pop();
             for (Exit exit : body.exits()) exit.patch(body.entry().id);
-        } else {
-            Pending cond = condition(Kind.LOOP, condition(test));
+        } else if (isSql(test)) {
+            loops.pop();
+            Pending cond = condition(Kind.LOOP, test);
             for (Exit exit : body.exits()) exit.patch(cond.id);
             cond.next = body.entry().id;
             exits.add(new Exit(cond, true));
+        } else {
+            String saved = "sys_loop_" + (++savedResults);
+            for (Exit exit : body.exits()) exit.state().bind = withName(exit.state().bind, saved);
+            Fragment c = node(test);
+            loops.pop();
+            for (Exit exit : body.exits()) exit.patch(c.entry().id);
+            arrow = true;
+            Pending decide = add(Kind.LOOP_TEST, call);
+            decide.text = saved;
+            for (Exit exit : c.exits()) exit.patch(decide.id);
+            decide.next = body.entry().id;
+            exits.add(new Exit(decide, true));
         }
         for (Pending b : scope.breaks()) exits.add(new Exit(b, false));
         return new Fragment(body.entry(), exits);
+    }
+
+    /** A state's bind with one more name (comma-separated; a name already there is not repeated). */
+    private static String withName(String bind, String name) {
+        if (bind == null) return name;
+        return List.of(bind.split(",")).contains(name) ? bind : bind + "," + name;
     }
 
     /** A break has no exit of its own: it is an exit of its innermost loop. */
