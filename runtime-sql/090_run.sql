@@ -205,7 +205,9 @@ $$;
 -- array, empty for a statement without a select list); any other result
 -- (p_columns NULL) is stored as rows and columns (df._as_rows), so that
 -- $name, $name.col and $name.* read it like a SQL result. A result bound
--- twice (x |=> 'a' |=> 'b') comes with both names, comma-separated.
+-- twice (x |=> 'a' |=> 'b') comes with both names, comma-separated. A
+-- hidden name (sys_..., a loop's saved result, which no reference reads)
+-- keeps the result as it is.
 CREATE OR REPLACE FUNCTION df._bind(p_instance text, p_name text, p_value json, p_columns json DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -215,15 +217,20 @@ DECLARE
     v_value   json := coalesce(p_value, 'null'::json);
     v_columns json := p_columns;
 BEGIN
-    IF v_columns IS NULL THEN
-        SELECT r.value, r.columns INTO v_value, v_columns FROM df._as_rows(v_value) AS r;
-    END IF;
-    IF strpos(p_name, ',') > 0 THEN
+    IF strpos(p_name, ',') > 0 OR p_name LIKE 'sys\_%' THEN
         INSERT INTO df._results AS r (instance_id, name, value, columns)
-        SELECT p_instance, n.name, v_value, v_columns FROM unnest(string_to_array(p_name, ',')) AS n(name)
+        SELECT p_instance, n.name, CASE WHEN n.name LIKE 'sys\_%' THEN v_value ELSE a.value END,
+               CASE WHEN n.name LIKE 'sys\_%' THEN coalesce(p_columns, 'null') ELSE a.columns END
+          FROM unnest(string_to_array(p_name, ',')) AS n(name)
+         CROSS JOIN LATERAL (SELECT v_value AS value, p_columns AS columns WHERE p_columns IS NOT NULL
+                             UNION ALL
+                             SELECT x.value, x.columns FROM df._as_rows(v_value) AS x WHERE p_columns IS NULL) AS a
         ON CONFLICT (instance_id, name)
         DO UPDATE SET value = excluded.value, columns = excluded.columns;
         RETURN;
+    END IF;
+    IF v_columns IS NULL THEN
+        SELECT r.value, r.columns INTO v_value, v_columns FROM df._as_rows(v_value) AS r;
     END IF;
     INSERT INTO df._results AS r (instance_id, name, value, columns)
     VALUES (p_instance, p_name, v_value, v_columns)
@@ -881,7 +888,10 @@ BEGIN
         ELSIF v_step.mode = 'loop' THEN
             -- a loop's test: the loop ends with the last iteration's result,
             -- which its body bound to the hidden name v_step.name
-            SELECT r.value, r.columns INTO v_result, v_columns
+            -- (kept as it was: JSON null for none, columns only for a SQL result)
+            SELECT CASE WHEN json_typeof(r.value) <> 'null' THEN r.value END,
+                   CASE WHEN json_typeof(r.columns) = 'array' THEN r.columns END
+              INTO v_result, v_columns
               FROM df._results r
              WHERE r.instance_id = v_item.instance_id AND r.name = v_step.name;
             IF v_step.bind IS NOT NULL THEN

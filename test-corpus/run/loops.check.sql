@@ -44,3 +44,6 @@ SELECT pg_temp.expect((SELECT string_agg(node_type || ' ' || coalesce(result_nam
                       = 'SQL - {"rows":[{"n":3}],"row_count":1}; LOOP last {"truthy" : false}',
                       'nodes: ' || (SELECT string_agg(node_type || ' ' || coalesce(result_name, '-') || ' ' || coalesce(result::text, '-'), '; ' ORDER BY node_id)
                                       FROM df.instance_nodes(:'id') WHERE node_type = 'LOOP' OR node_id = 1));
+SELECT df.start('loop_composite_raw') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'loop_composite_raw: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb ->> 'slept' = 'true', 'loop_composite_raw ' || df.result(:'id'));
