@@ -415,17 +415,19 @@ public final class Lowering {
             cond.next = body.entry().id;
             exits.add(new Exit(cond, true));
         } else {
-            String saved = "sys_loop_" + (++savedResults);
-            for (Exit exit : body.exits()) exit.state().bind = withName(exit.state().bind, saved);
             Fragment c = node(test);
             loops.pop();
             for (Exit exit : body.exits()) exit.patch(c.entry().id);
-            arrow = true;
-            Pending decide = add(Kind.LOOP_TEST, call);
-            decide.text = saved;
-            for (Exit exit : c.exits()) exit.patch(decide.id);
-            decide.next = body.entry().id;
-            exits.add(new Exit(decide, true));
+            if (!c.exits().isEmpty()) { // (a condition that always breaks needs no test)
+                String saved = "sys_loop_" + (++savedResults);
+                for (Exit exit : body.exits()) exit.state().bind = withName(exit.state().bind, saved);
+                arrow = true;
+                Pending decide = add(Kind.LOOP_TEST, call);
+                decide.text = saved;
+                for (Exit exit : c.exits()) exit.patch(decide.id);
+                decide.next = body.entry().id;
+                exits.add(new Exit(decide, true));
+            }
         }
         for (Pending b : scope.breaks()) exits.add(new Exit(b, false));
         return new Fragment(body.entry(), exits);
