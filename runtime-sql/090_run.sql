@@ -180,24 +180,31 @@ BEGIN
 END;
 $$;
 
--- Binds a thread's current result to a name: the result of its result node,
--- with that node's columns, else the value it carries (a loop's exit, an
--- UNDO after x).
+-- A thread's current result: the result of its result node, with that
+-- node's columns, else the value it carries (columns NULL).
+CREATE OR REPLACE FUNCTION df._thread_result(p_item df._queue, OUT value json, OUT columns json)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    value := p_item.result;
+    IF p_item.result_node IS NOT NULL THEN
+        SELECT n.result, n.columns INTO value, columns
+          FROM df._node_states n
+         WHERE n.instance_id = p_item.instance_id AND n.node_id = p_item.result_node;
+    END IF;
+END;
+$$;
+
+-- Binds a thread's current result to a name (a loop's exit, an UNDO after x).
 CREATE OR REPLACE FUNCTION df._bind_thread_result(p_item df._queue, p_name text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_result  json := p_item.result;
-    v_columns json;
 BEGIN
-    IF p_item.result_node IS NOT NULL THEN
-        SELECT n.result, n.columns INTO v_result, v_columns
-          FROM df._node_states n
-         WHERE n.instance_id = p_item.instance_id AND n.node_id = p_item.result_node;
-    END IF;
-    PERFORM df._bind(p_item.instance_id, p_name, v_result, v_columns);
+    PERFORM df._bind(p_item.instance_id, p_name, r.value, r.columns) FROM df._thread_result(p_item) AS r;
 END;
 $$;
 
@@ -217,6 +224,7 @@ DECLARE
     v_value   json := coalesce(p_value, 'null'::json);
     v_columns json := p_columns;
 BEGIN
+    -- (several names, or a hidden one; the common case, one name, without the set-returning query)
     IF strpos(p_name, ',') > 0 OR p_name LIKE 'sys\_%' THEN
         INSERT INTO df._results AS r (instance_id, name, value, columns)
         SELECT p_instance, n.name, CASE WHEN n.name LIKE 'sys\_%' THEN v_value ELSE a.value END,
@@ -711,7 +719,7 @@ DECLARE
     v_step      df.step;
     v_output    record;
     v_result    json;
-    v_first     json;
+    v_holds     boolean;
     v_columns   json;
     v_due       timestamptz;
     v_target    df._queue;
@@ -836,11 +844,7 @@ BEGIN
         END IF;
         -- cond: the first column of the first row decides; the thread's
         -- result is unchanged
-        SELECT e.value INTO v_first FROM json_each(v_result -> 'rows' -> 0) AS e LIMIT 1;
-        IF v_output.columns -> 0 ->> 'type' LIKE 'numeric%' AND json_typeof(v_first) = 'string' THEN
-            v_first := to_json((v_first #>> '{}')::numeric);
-        END IF;
-        IF df._truthy(v_first) THEN
+        IF df._condition_holds(v_result, v_output.columns) THEN
             v_void := df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
         ELSIF v_step.mode = 'if' THEN
             -- an if without else, no arm taken: the if's result is null
@@ -866,24 +870,9 @@ BEGIN
         -- workflow's): the first column of the first row, as for a SQL
         -- condition; any other result (a signal, a join, a break value): the
         -- value itself.
-        v_result := v_item.result;
-        IF v_item.result_node IS NOT NULL THEN
-            SELECT n.result, n.columns INTO v_result, v_columns
-              FROM df._node_states n
-             WHERE n.instance_id = v_item.instance_id AND n.node_id = v_item.result_node;
-        END IF;
-        IF json_typeof(v_result -> 'rows') = 'array'
-           AND coalesce(json_typeof(v_result -> 'rows' -> 0), 'object') = 'object' THEN
-            SELECT e.value INTO v_first FROM json_each(v_result -> 'rows' -> 0) AS e LIMIT 1;
-            IF v_columns -> 0 ->> 'type' LIKE 'numeric%' AND json_typeof(v_first) = 'string' THEN
-                v_first := to_json((v_first #>> '{}')::numeric);
-            END IF;
-        ELSE
-            v_first := v_result;
-        END IF;
-        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed',
-                             json_build_object('truthy', df._truthy(v_first)));
-        IF df._truthy(v_first) THEN
+        SELECT df._condition_holds(r.value, r.columns) INTO v_holds FROM df._thread_result(v_item) AS r;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', json_build_object('truthy', v_holds));
+        IF v_holds THEN
             PERFORM df._advance(v_item, v_step.next, v_item.result_node, v_item.result, v_status);
         ELSIF v_step.mode = 'loop' THEN
             -- a loop's test: the loop ends with the last iteration's result,
