@@ -212,6 +212,15 @@ ceiling() {
     pgbench_run "$HERE/sql/ceiling.pgbench" "$1" -T "$PGBENCH_T"
 }
 
+# min_step CLIENTS: prints tx/s of PGBENCH_T seconds of the smallest PL/pgSQL step (information:
+# what any runtime written in PL/pgSQL pays at the least for a step; docs/performance.md)
+min_step() {
+    sql -c "VACUUM ANALYZE bench_min_queue, bench_min_nodes" >/dev/null
+    local tps lat
+    read -r tps lat < <(pgbench_run "$HERE/sql/min_step.pgbench" "$1" -T "$PGBENCH_T")
+    printf '%.0f\n' "$tps"
+}
+
 # baseline CLIENTS: prints steps/s of the hand-rolled workers draining DRAIN_N jobs (3 steps each)
 baseline() {
     sql -c "TRUNCATE bench_jobs" -c "INSERT INTO bench_jobs (status) SELECT 'ready' FROM generate_series(1, $DRAIN_N + 2 * $1)" \
@@ -275,17 +284,19 @@ for w in 1 4 2; do
         reset_df
         [ "${BENCH_PROFILE:-0}" = 1 ] && sql -c "SELECT pg_stat_statements_reset()" >/dev/null
     fi
-    c_tps=(); c_lat=(); b_tps=(); d_tps=()
+    c_tps=(); c_lat=(); m_tps=(); b_tps=(); d_tps=()
     for _ in $(seq 1 "$ROUNDS"); do
         read -r tps lat < <(ceiling "$w")
         c_tps+=("$tps"); c_lat+=("$lat")
+        m_tps+=("$(min_step "$w")")
         b_tps+=("$(baseline "$w")")
         d_tps+=("$(drain)")
         [ "$w" = 2 ] && STEPS_RUN=$(( STEPS_RUN + 3 * DRAIN_N ))
-        log "  round: ceiling $tps tx/s, baseline ${b_tps[-1]} steps/s, dfc ${d_tps[-1]} steps/s"
+        log "  round: ceiling $tps tx/s, smallest step ${m_tps[-1]} tx/s, baseline ${b_tps[-1]} steps/s, dfc ${d_tps[-1]} steps/s"
     done
     record "ceiling_tps_c$w" "$(printf '%.0f' "$(median "${c_tps[@]}")")"
     [ "$w" = 1 ] && record "commit_latency_ms" "$(median "${c_lat[@]}")"
+    record "min_step_tps_c$w" "$(median "${m_tps[@]}")"
     record "baseline_steps_s_c$w" "$(median "${b_tps[@]}")"
     record "dfc_steps_s_w$w" "$(median "${d_tps[@]}")"
 done
@@ -427,6 +438,8 @@ ROWS=()    # "figure|value|target|op|limit|note"
 row() { ROWS+=("$1|$2|$3|$4|$5|$6"); }
 r() { awk "BEGIN { printf \"%.2f\", $1 }"; }
 row "dfc steps/s ÷ ceiling, 2 workers"        "$(r "$(v dfc_steps_s_w2) / $(v ceiling_tps_c2)")" ">= 0.70" ge 0.70 "$(v dfc_steps_s_w2) ÷ $(v ceiling_tps_c2) tx/s"
+row "  (smallest PL/pgSQL step ÷ ceiling)"    "$(r "$(v min_step_tps_c2) / $(v ceiling_tps_c2)")" "" "" "" "$(v min_step_tps_c2) ÷ $(v ceiling_tps_c2) tx/s"
+row "  (dfc ÷ smallest PL/pgSQL step)"        "$(r "$(v dfc_steps_s_w2) / $(v min_step_tps_c2)")" "" "" "" "$(v dfc_steps_s_w2) ÷ $(v min_step_tps_c2) steps/s"
 row "dfc steps/s ÷ baseline, 2 workers"       "$(r "$(v dfc_steps_s_w2) / $(v baseline_steps_s_c2)")" ">= 1.0" ge 1.0 "$(v dfc_steps_s_w2) ÷ $(v baseline_steps_s_c2) steps/s"
 row "latency p50 ÷ one commit"                "$(r "$(v latency_p50_ms) / $(v commit_latency_ms)")" "<= 10" le 10 "$(v latency_p50_ms) ms ÷ $(v commit_latency_ms) ms"
 row "latency p99 ÷ one commit"                "$(r "$(v latency_p99_ms) / $(v commit_latency_ms)")" "<= 40" le 40 "$(v latency_p99_ms) ms ÷ $(v commit_latency_ms) ms"

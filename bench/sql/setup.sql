@@ -22,3 +22,39 @@ CREATE INDEX bench_jobs_ready ON bench_jobs (id) WHERE status = 'ready';
 
 -- Latency: one row per timed start (instance id, transaction id of the start).
 CREATE TABLE IF NOT EXISTS bench_latency (id text PRIMARY KEY, xid xid8 NOT NULL);
+
+-- Smallest step: what a step costs at the least when it is written in PL/pgSQL
+-- as the runtime's are (issue 5's ceiling target, docs/performance.md): claim a
+-- queue item FOR UPDATE SKIP LOCKED, run the step's SQL in a subtransaction
+-- (a step that raises must be recorded in the claiming transaction) with its
+-- plan cached and its row as JSON, record the node's result, move the item to
+-- its next state; one function called as one statement, like the ceiling.
+-- Nothing else that dfc's step does: no instance row, no submitter's identity,
+-- no time zone, no state function, no column types, no timestamps.
+DROP TABLE IF EXISTS bench_min_queue, bench_min_nodes;
+CREATE TABLE bench_min_queue (id integer PRIMARY KEY, state integer NOT NULL) WITH (fillfactor = 70);
+INSERT INTO bench_min_queue SELECT g, 1 FROM generate_series(1, 10000) g;
+CREATE TABLE bench_min_nodes (item integer, node integer, status text NOT NULL, result jsonb,
+                              PRIMARY KEY (item, node)) WITH (fillfactor = 70);
+INSERT INTO bench_min_nodes SELECT g, s, 'pending' FROM generate_series(1, 10000) g, generate_series(1, 3) s;
+CREATE OR REPLACE FUNCTION bench_min_step(p_from integer)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_item  bench_min_queue;
+    v_result jsonb;
+BEGIN
+    SELECT q.* INTO v_item FROM bench_min_queue q WHERE q.id >= p_from ORDER BY q.id LIMIT 1 FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    BEGIN
+        SELECT to_jsonb(s) INTO v_result FROM (SELECT v_item.state AS step) s;
+    EXCEPTION WHEN OTHERS THEN
+        v_result := NULL;
+    END;
+    UPDATE bench_min_nodes SET status = 'completed', result = v_result WHERE item = v_item.id AND node = v_item.state;
+    UPDATE bench_min_queue SET state = v_item.state % 3 + 1 WHERE id = v_item.id;
+END;
+$$;
