@@ -18,9 +18,13 @@ BEGIN
 END;
 $$;
 
+-- The functions that read instances are VOLATILE: each call reads what has
+-- committed by then, so SELECT df.await_instance(id), df.result(id) sees the
+-- result the wait waited for (a STABLE function would read the statement's
+-- snapshot, taken before the wait).
 CREATE OR REPLACE FUNCTION df.status(p_id text)
 RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT (df._visible_instance(p_id)).status $$;
 COMMENT ON FUNCTION df.status(text)
@@ -28,10 +32,10 @@ COMMENT ON FUNCTION df.status(text)
 
 CREATE OR REPLACE FUNCTION df.result(p_id text)
 RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN i.status = 'completed' THEN i.result::text END
+    SELECT CASE WHEN i.status = 'completed' THEN coalesce(i.result::text, 'null') END
       FROM df._visible_instance(p_id) AS i
 $$;
 COMMENT ON FUNCTION df.result(text)
@@ -157,7 +161,7 @@ COMMENT ON FUNCTION df._explain_line(integer, text, text, text, text, integer) I
 -- arms, loop bodies and undos, "→" between the steps of a sequence).
 CREATE OR REPLACE FUNCTION df.explain(p_target text)
 RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -311,7 +315,7 @@ COMMENT ON FUNCTION df._list_instances(text, integer, text, text)
 
 CREATE OR REPLACE FUNCTION df.list_instances(status text, "limit" integer, label text, after_cursor text DEFAULT NULL)
 RETURNS SETOF df.instances
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT * FROM df._list_instances(status, "limit", label, after_cursor) $$;
 COMMENT ON FUNCTION df.list_instances(text, integer, text, text)
@@ -319,7 +323,7 @@ COMMENT ON FUNCTION df.list_instances(text, integer, text, text)
 
 CREATE OR REPLACE FUNCTION df.list_instances(status text DEFAULT NULL, "limit" integer DEFAULT 100)
 RETURNS SETOF df.instances
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT * FROM df._list_instances(status, "limit", NULL, NULL) $$;
 COMMENT ON FUNCTION df.list_instances(text, integer)
@@ -353,7 +357,7 @@ CREATE OR REPLACE FUNCTION df.instance_nodes(p_id text)
 RETURNS TABLE (node_id integer, node_type text, query text, result_name text, status text,
                result json, updated_at timestamptz, line integer, error jsonb, inferred_status text,
                attempts integer)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH RECURSIVE i AS (
