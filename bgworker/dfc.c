@@ -53,6 +53,7 @@
 #include "lib/ilist.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
+#include "parser/analyze.h"
 #include "parser/parser.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -64,6 +65,8 @@
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "tcop/pquery.h"
+#include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -941,6 +944,28 @@ dfc_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 }
 
+/* Whether a step may run as "role" (each time a step's SQL runs). */
+static void
+check_step_role(Oid role)
+{
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role with OID %u does not exist", role),
+				 errdetail("The role that started this instance was dropped.")));
+
+	/*
+	 * Checked here, each time a step's SQL runs, not only at start: the role
+	 * may have become a superuser, or the setting may have been turned off,
+	 * since.
+	 */
+	if (superuser_arg(role) && !dfc_allow_superuser)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("steps of instances submitted by a superuser are not allowed"),
+				 errhint("Set dfc.allow_superuser = on in the server configuration.")));
+}
+
 /*
  * df._run_as(role oid, sql text) returns json
  *
@@ -962,22 +987,7 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 	int			save_nestlevel;
 	bool		outermost;
 
-	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("role with OID %u does not exist", role),
-				 errdetail("The role that started this instance was dropped.")));
-
-	/*
-	 * Checked here, each time a step's SQL runs, not only at start: the role
-	 * may have become a superuser, or the setting may have been turned off,
-	 * since.
-	 */
-	if (superuser_arg(role) && !dfc_allow_superuser)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("steps of instances submitted by a superuser are not allowed"),
-				 errhint("Set dfc.allow_superuser = on in the server configuration.")));
+	check_step_role(role);
 
 	save_nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path",
@@ -1796,6 +1806,222 @@ make_http_call(HttpCall *call)
 	PG_END_TRY();
 }
 
+/* ---------------------------------------------------------------------
+ * Statements that cannot run inside a transaction block (VACUUM, CREATE
+ * INDEX CONCURRENTLY, ...).  df._run parks such a step and returns its SQL
+ * and submitter; once the step's transaction has committed the worker runs
+ * the statement on its own, at top level, as the submitter, and reports the
+ * outcome with df._toplevel_done in a new transaction (at least once, like
+ * an HTTP call: RUNTIME.md 1.3).
+ * ---------------------------------------------------------------------
+ */
+typedef struct TopLevelRun
+{
+	int64		item;
+	TimestampTz token;
+	char	   *bind;
+	bool		next_isnull;
+	int32		next;
+	char	   *sql;
+	Oid			submitter;
+} TopLevelRun;
+
+static TopLevelRun *pending_toplevel = NULL;
+static SPIPlanPtr toplevel_done_plan = NULL;
+
+/* The statement df._run returned, or NULL for an HTTP call (into http_context). */
+static TopLevelRun *
+toplevel_run_from(HeapTupleHeader t)
+{
+	MemoryContext old;
+	TopLevelRun *run;
+	bool		isnull;
+	Datum		d;
+
+	d = GetAttributeByName(t, "sql", &isnull);
+	if (isnull)
+		return NULL;
+	old = MemoryContextSwitchTo(http_context);
+	run = palloc0(sizeof(TopLevelRun));
+	run->sql = TextDatumGetCString(d);
+	run->item = DatumGetInt64(GetAttributeByName(t, "item", &isnull));
+	run->token = DatumGetTimestampTz(GetAttributeByName(t, "token", &isnull));
+	run->submitter = DatumGetObjectId(GetAttributeByName(t, "submitter", &isnull));
+	d = GetAttributeByName(t, "bind", &isnull);
+	run->bind = isnull ? NULL : TextDatumGetCString(d);
+	d = GetAttributeByName(t, "next", &run->next_isnull);
+	run->next = run->next_isnull ? 0 : DatumGetInt32(d);
+	MemoryContextSwitchTo(old);
+	return run;
+}
+
+/*
+ * Runs one statement at top level (as psql would send it) with exactly the
+ * privileges of "role", in the current transaction, which the statement may
+ * commit and start again itself (VACUUM does).  Returns the rows it
+ * processed.
+ */
+static uint64
+run_toplevel_as(Oid role, const char *sql)
+{
+	List	   *parsetrees;
+	RawStmt    *raw;
+	Oid			save_userid;
+	int			save_sec_context;
+	QueryCompletion qc;
+
+	check_step_role(role);
+	/* the rendered references are '...' literals, safe only so (see run_sql_as) */
+	if (!standard_conforming_strings)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a statement that cannot run inside a transaction block needs standard_conforming_strings on")));
+	/*
+	 * Parse and plan trees where the statement's own commits (VACUUM's)
+	 * cannot free them: as exec_simple_query keeps them in MessageContext.
+	 */
+	MemoryContextSwitchTo(http_context);
+	parsetrees = pg_parse_query(sql);
+	if (list_length(parsetrees) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("a statement that cannot run inside a transaction block must be alone in its step"),
+				 errhint("Make it a step of its own: 'VACUUM t' ~> 'SELECT ...'.")));
+	raw = linitial_node(RawStmt, parsetrees);
+
+	InitializeQueryCompletion(&qc);
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	current_step_role = role;
+	PG_TRY();
+	{
+		List	   *querytrees;
+		List	   *plantrees;
+		Portal		portal;
+		DestReceiver *receiver;
+		bool		snapshot_set = false;
+
+		if (analyze_requires_snapshot(raw))
+		{
+			PushActiveSnapshot(GetTransactionSnapshot());
+			snapshot_set = true;
+		}
+		querytrees = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
+		plantrees = pg_plan_queries(querytrees, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+		if (snapshot_set)
+			PopActiveSnapshot();
+		portal = CreatePortal("", true, true);
+		portal->visible = false;
+		PortalDefineQuery(portal, NULL, sql, CreateCommandTag(raw->stmt), plantrees, NULL);
+		PortalStart(portal, NULL, 0, InvalidSnapshot);
+		receiver = CreateDestReceiver(DestNone);
+		(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+		receiver->rDestroy(receiver);
+		PortalDrop(portal, false);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		current_step_role = InvalidOid;
+	}
+	PG_END_TRY();
+	return qc.nprocessed;
+}
+
+/* Runs the pending statement and reports its outcome (df._toplevel_done). */
+static void
+make_toplevel_run(TopLevelRun *run)
+{
+	Oid			argtypes[9] = {INT8OID, TIMESTAMPTZOID, TEXTOID, INT4OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		args[9];
+	char		nulls[9] = {' ', ' ', 'n', 'n', ' ', 'n', 'n', 'n', 'n'};
+	uint64		processed = 0;
+	ErrorData  *volatile edata = NULL;
+	MemoryContext runctx = http_context;
+
+	pgstat_report_activity(STATE_RUNNING, run->sql);
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		processed = run_toplevel_as(run->submitter, run->sql);
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(runctx);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+
+	if (ProcDiePending)
+		return;					/* not reported: run again when it comes due */
+	QueryCancelPending = false;
+
+	args[0] = Int64GetDatum(run->item);
+	args[1] = TimestampTzGetDatum(run->token);
+	if (run->bind != NULL)
+	{
+		args[2] = CStringGetTextDatum(run->bind);
+		nulls[2] = ' ';
+	}
+	if (!run->next_isnull)
+	{
+		args[3] = Int32GetDatum(run->next);
+		nulls[3] = ' ';
+	}
+	args[4] = Int64GetDatum((int64) processed);
+	if (edata != NULL)
+	{
+		args[5] = CStringGetTextDatum(edata->message ? edata->message : "unknown error");
+		args[6] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
+		nulls[5] = nulls[6] = ' ';
+		if (edata->detail)
+		{
+			args[7] = CStringGetTextDatum(edata->detail);
+			nulls[7] = ' ';
+		}
+		if (edata->hint)
+		{
+			args[8] = CStringGetTextDatum(edata->hint);
+			nulls[8] = ' ';
+		}
+	}
+
+	/* what cannot be recorded now stays parked, and runs again when it comes due */
+	PG_TRY();
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pgstat_report_activity(STATE_RUNNING, "dfc: recording a statement's outcome");
+		if (SPI_execute_plan(kept_plan(&toplevel_done_plan, "SELECT df._toplevel_done($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9, argtypes),
+							 args, nulls, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "SELECT df._toplevel_done() failed");
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *report;
+
+		MemoryContextSwitchTo(runctx);
+		report = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		if (!ProcDiePending)
+			ereport(LOG,
+					(errmsg("dfc could not record the outcome of the statement of queue item " INT64_FORMAT
+							" (it will run again): %s", run->item, report->message)));
+		FreeErrorData(report);
+	}
+	PG_END_TRY();
+}
+
 static TimestampTz next_due = 0;
 
 static bool
@@ -1811,6 +2037,7 @@ run_one_step(int64 *item)
 		http_context = AllocSetContextCreate(TopMemoryContext, "dfc HTTP call", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextReset(http_context);
 	pending_http = NULL;
+	pending_toplevel = NULL;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -1842,14 +2069,21 @@ run_one_step(int64 *item)
 							   args, NULL, false, 1);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "SELECT df._run() failed: %s", SPI_result_code_string(ret));
-		/* an HTTP step's call, made once this transaction has committed */
+		/*
+		 * an HTTP step's call, or a statement that cannot run inside a
+		 * transaction block, made once this transaction has committed
+		 */
 		if (SPI_processed == 1 && SPI_gettypeid(SPI_tuptable->tupdesc, 1) != VOIDOID)
 		{
 			bool		callnull;
 			Datum		call = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &callnull);
 
 			if (!callnull)
-				pending_http = http_call_from(DatumGetHeapTupleHeader(call));
+			{
+				pending_toplevel = toplevel_run_from(DatumGetHeapTupleHeader(call));
+				if (pending_toplevel == NULL)
+					pending_http = http_call_from(DatumGetHeapTupleHeader(call));
+			}
 		}
 	}
 	else
@@ -1870,6 +2104,8 @@ run_one_step(int64 *item)
 	CommitTransactionCommand();
 	if (pending_http != NULL)
 		make_http_call(pending_http);
+	if (pending_toplevel != NULL)
+		make_toplevel_run(pending_toplevel);
 	clear_current_item();
 	if (!isnull)
 		count_step();

@@ -697,12 +697,37 @@ BEGIN
                       AND a.attname = 'bind' AND NOT a.attisdropped) THEN
         ALTER TYPE df._http_call ADD ATTRIBUTE bind text, ADD ATTRIBUTE next integer;
     END IF;
+    -- a statement that cannot run inside a transaction block, to run on its
+    -- own (then url is NULL): its SQL and the role to run it as (added since)
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type t WHERE t.oid = 'df._http_call'::regtype)
+                      AND a.attname = 'sql' AND NOT a.attisdropped) THEN
+        ALTER TYPE df._http_call ADD ATTRIBUTE sql text, ADD ATTRIBUTE submitter oid;
+    END IF;
     -- (earlier runtimes: df._run returned nothing)
     IF (SELECT p.prorettype FROM pg_catalog.pg_proc p WHERE p.oid = to_regprocedure('df._run(bigint)')) = 'void'::regtype THEN
         DROP FUNCTION df._run(bigint);
     END IF;
 END;
 $$;
+
+-- The statements a step runs on its own, outside its transaction, when they
+-- refuse to run inside one (RUNTIME.md 1.3): maintenance and DDL commands that
+-- run no code of the submitter's choosing around them (not DO, CALL or
+-- SELECT: a DO block that runs VACUUM fails as it would in psql). A dfc
+-- worker switches to the submitter with SET ROLE for these, which a DO block
+-- could undo.
+CREATE OR REPLACE FUNCTION df._runs_alone(p_sql text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT p_sql ~* ('^(\s|--[^\n]*(\n|$)|/\*([^*]|\*+[^*/])*\*+/)*'
+                     '(vacuum|analyze|cluster|reindex|create\s+(unique\s+)?index\s+concurrently|drop\s+index\s+concurrently'
+                     '|(create|drop|alter)\s+(database|tablespace|subscription)|alter\s+system)\M')
+$$;
+COMMENT ON FUNCTION df._runs_alone(text)
+    IS 'whether a step''s statement that refused to run in a transaction block runs on its own instead (VACUUM, CREATE INDEX CONCURRENTLY, ...)';
 
 CREATE OR REPLACE FUNCTION df._run(p_item bigint)
 RETURNS df._http_call
@@ -736,6 +761,7 @@ DECLARE
     v_child_error  jsonb;
     v_failing   boolean;
     v_prev      text;
+    v_toplevel  boolean := false;
 BEGIN
     -- One table at a time, by primary key (see df._claim).
     SELECT q.* INTO v_item FROM df._queue q WHERE q.id = p_item;
@@ -773,6 +799,19 @@ BEGIN
     IF v_item.undoing AND v_item.state = 0 THEN
         PERFORM df._undo_driver(v_item);
         RETURN NULL;
+    END IF;
+    IF v_item.waiting = 'toplevel' THEN
+        -- A statement running on its own (below) whose outcome has not come
+        -- by ready_at: while its runner holds the item's advisory lock it
+        -- still runs (a long VACUUM), so it gets more time; a runner that
+        -- died released the lock, and the statement runs again (at least once).
+        IF NOT pg_try_advisory_xact_lock(1684431616, (p_item % 2147483648)::integer) THEN
+            UPDATE df._queue SET ready_at = clock_timestamp() + interval '10 s' WHERE id = p_item;
+            RETURN NULL;
+        END IF;
+        UPDATE df._queue SET waiting = NULL, wait_until = NULL WHERE id = p_item;
+        v_item.waiting := NULL;
+        v_item.wait_until := NULL;
     END IF;
     -- The step itself (rendering it and, for SQL, running it as the
     -- submitter) runs in a subtransaction: when it raises, its effects are
@@ -813,17 +852,49 @@ BEGIN
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         GET STACKED DIAGNOSTICS v_sqlstate = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                 v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
-        IF v_sqlstate = '57014' AND v_message = 'canceling statement due to user request'
+        IF v_sqlstate = '25001' AND v_step.kind = 'sql'
+           AND v_message ~ '(cannot run inside a transaction block|cannot run inside a subtransaction|cannot be executed from a function)$'
+           AND df._runs_alone(v_step.sql) THEN
+            -- VACUUM, CREATE INDEX CONCURRENTLY and the like: run on their
+            -- own, outside this transaction (below)
+            v_toplevel := true;
+        ELSIF v_sqlstate = '57014' AND v_message = 'canceling statement due to user request'
            AND current_setting('application_name') = 'dfc worker: item ' || p_item THEN
             -- a dfc worker's step interrupted by df._interrupt, which signals
             -- before its transaction commits: not a failure; rolled back, the
             -- item is claimed again and dropped if it was cancelled
             RAISE;
+        ELSE
+            RAISE LOG 'dfc step failed (queue item %): %', p_item, v_message;
+            PERFORM df._fail(p_item, v_sqlstate, v_message, nullif(v_detail, ''), nullif(v_hint, ''));
+            RETURN NULL;
         END IF;
-        RAISE LOG 'dfc step failed (queue item %): %', p_item, v_message;
-        PERFORM df._fail(p_item, v_sqlstate, v_message, nullif(v_detail, ''), nullif(v_hint, ''));
-        RETURN NULL;
     END;
+
+    IF v_toplevel THEN
+        -- A statement that cannot run inside a transaction block (RUNTIME.md
+        -- 1.3): the step runner runs it on its own once this transaction has
+        -- committed, as the submitter, and reports the outcome with
+        -- df._toplevel_done, which checks the token. It holds the item's
+        -- advisory lock (session level, taken here) until then; see above
+        -- for a runner that dies. At least once, like an HTTP call.
+        IF NOT df._live_for_parking(v_item) THEN
+            RETURN NULL;
+        END IF;
+        v_call.item := p_item;
+        v_call.token := clock_timestamp();
+        v_call.bind := v_step.bind;
+        v_call.next := v_step.next;
+        v_call.sql := v_step.sql;
+        v_call.submitter := v_submitter;
+        PERFORM pg_advisory_lock(1684431616, (p_item % 2147483648)::integer);
+        UPDATE df._queue
+           SET waiting = 'toplevel', wait_until = v_call.token, ready_at = clock_timestamp() + interval '10 s'
+         WHERE id = p_item;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'running', NULL);
+        PERFORM df._mark_running(v_item.instance_id, v_status);
+        RETURN v_call;
+    END IF;
 
     CASE v_step.kind
     WHEN 'sql', 'cond' THEN
@@ -1142,6 +1213,51 @@ END;
 $$;
 COMMENT ON FUNCTION df._run(bigint)
     IS 'runs the step of a claimed queue item as its submitter and checkpoints it (one transaction); for an HTTP step, returns the call to make after commit';
+
+-- The outcome of a statement df._run handed the step runner to run on its own
+-- (a VACUUM, a CREATE INDEX CONCURRENTLY), in a new transaction: completes the
+-- node with {"rows":[],"row_count":n} and moves the thread on, or fails it
+-- with the statement's error. An outcome for an item that moved on
+-- (cancelled, a decided race, a run given up on) is dropped. Releases the
+-- item's advisory lock taken by df._run.
+CREATE OR REPLACE FUNCTION df._toplevel_done(p_item bigint, p_token timestamptz, p_bind text, p_next integer,
+                                             p_row_count bigint, p_error text DEFAULT NULL, p_sqlstate text DEFAULT NULL,
+                                             p_detail text DEFAULT NULL, p_hint text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_item     df._queue;
+    v_status   text;
+    v_result   json;
+    v_void     boolean;
+BEGIN
+    v_void := pg_advisory_unlock(1684431616, (p_item % 2147483648)::integer);
+    SELECT q.* INTO v_item FROM df._queue q WHERE q.id = p_item FOR UPDATE;
+    IF NOT FOUND OR v_item.waiting IS DISTINCT FROM 'toplevel' OR v_item.wait_until IS DISTINCT FROM p_token THEN
+        RETURN;
+    END IF;
+    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = v_item.instance_id;
+    IF v_status NOT IN ('pending', 'running') OR NOT df._thread_live(v_item) THEN
+        DELETE FROM df._queue WHERE id = p_item;
+        RETURN;
+    END IF;
+    IF p_error IS NOT NULL THEN
+        RAISE LOG 'dfc step failed (queue item %): %', p_item, p_error;
+        PERFORM df._fail(p_item, coalesce(p_sqlstate, 'XX000'), p_error, p_detail, p_hint);
+        RETURN;
+    END IF;
+    v_result := format('{"rows":[],"row_count":%s}', coalesce(p_row_count, 0))::json;
+    PERFORM df._set_node(v_item.instance_id, v_item.state, 'completed', v_result);
+    IF p_bind IS NOT NULL THEN
+        PERFORM df._bind(v_item.instance_id, p_bind, v_result);
+    END IF;
+    PERFORM df._advance(v_item, p_next, NULL, v_result, v_status);
+END;
+$$;
+COMMENT ON FUNCTION df._toplevel_done(bigint, timestamptz, text, integer, bigint, text, text, text, text)
+    IS 'records the outcome of a step''s statement that ran outside a transaction block and moves its thread on (step runner, new transaction)';
 
 CREATE OR REPLACE FUNCTION df._mark_running(p_instance text, p_status text)
 RETURNS void

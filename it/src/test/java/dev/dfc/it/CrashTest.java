@@ -397,6 +397,58 @@ class CrashTest {
         }
     }
 
+    /**
+     * A statement that cannot run inside a transaction block runs on its own, before its
+     * checkpoint: a worker killed while it runs leaves no outcome; its runner gone (and the item's
+     * advisory lock with it), the item is claimed again when its lease passes and the statement
+     * runs again (at least once). The instance then completes once.
+     */
+    @Test
+    void statementRunningAloneCutByAWorkerKillRunsAgain() throws Exception {
+        sql("DROP TABLE IF EXISTS crash_alone");
+        sql("CREATE TABLE crash_alone (id int)");
+        sql("ALTER TABLE crash_alone OWNER TO " + ROLE);
+        sql("GRANT CREATE ON SCHEMA public TO " + ROLE);
+        try {
+            deploy("CREATE WORKFLOW crash_alone_flow AS 'CREATE INDEX CONCURRENTLY IF NOT EXISTS crash_alone_id ON crash_alone (id)'"
+                    + " ~> 'INSERT INTO crash_plain VALUES (8, 1) RETURNING k';");
+            String id;
+            Connection holder = connect();
+            try {
+                // the index build waits for this lock until the worker is killed (which ends this session too)
+                holder.setAutoCommit(false);
+                try (Statement h = holder.createStatement()) {
+                    h.execute("LOCK TABLE crash_alone IN SHARE UPDATE EXCLUSIVE MODE");
+                }
+                try (Connection c = connectAs(ROLE); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT df.start('crash_alone_flow')")) {
+                    rs.next();
+                    id = rs.getString(1);
+                }
+                long pid = Long.parseLong(queryUntil("SELECT pid FROM pg_stat_activity WHERE backend_type = 'dfc step worker'"
+                        + " AND query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'", 20));
+                kill9(pid);
+            } finally {
+                try {
+                    holder.close();
+                } catch (SQLException e) {
+                    // ended by the restart
+                }
+            }
+            awaitWorkers(60);
+            // (polled: CREATE INDEX CONCURRENTLY waits for older snapshots, such as df.await_instance's)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!"completed".equals(queryUntil("SELECT status FROM df._instances WHERE id = '" + id + "'", 60))) {
+                if (System.nanoTime() > deadline) fail("crash_alone_flow not completed: " + sql("SELECT status || ' ' || coalesce(error::text, '') FROM df.instances WHERE id = '" + id + "'"));
+                Thread.sleep(50);
+            }
+            assertEquals("t", sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'crash_alone_id'::regclass"));
+            assertEquals("1", sql("SELECT count(*) FROM crash_plain WHERE k = 8"));
+            assertEquals("{\"rows\":[{\"k\":8}],\"row_count\":1}", sql("SELECT df.result('" + id + "')"));
+        } finally {
+            sql("REVOKE CREATE ON SCHEMA public FROM " + ROLE);
+        }
+    }
+
     // ---- helpers ----
 
     static void deploy(String dfsql) {

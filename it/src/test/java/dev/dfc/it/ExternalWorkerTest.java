@@ -153,6 +153,45 @@ class ExternalWorkerTest {
     }
 
     @Test
+    void statementsThatRefuseTransactionBlocksRunOnTheirOwnAsTheSubmitter() throws Exception {
+        sql("DROP TABLE IF EXISTS ext_maint, ext_theirs");
+        sql("CREATE TABLE ext_maint (id int, v text)");
+        sql("ALTER TABLE ext_maint OWNER TO " + ROLE);
+        sql("GRANT CREATE ON SCHEMA public TO " + ROLE); // (its index; revoked by the last statement)
+        sql("CREATE TABLE ext_theirs (id int)");
+        sql("GRANT SELECT ON ext_theirs TO " + ROLE);
+        deploy("""
+                CREATE WORKFLOW ext_maintain AS
+                    'INSERT INTO ext_maint SELECT g, ''x'' FROM generate_series(1, 50) g'
+                    ~> 'VACUUM (ANALYZE) ext_maint'
+                    ~> 'CREATE INDEX CONCURRENTLY ext_maint_id ON ext_maint (id)'
+                    ~> 'SELECT count(*) AS n, current_user AS who FROM ext_maint';
+                CREATE WORKFLOW ext_maint_theirs AS 'CREATE INDEX CONCURRENTLY ext_theirs_id ON ext_theirs (id)';
+                CREATE WORKFLOW ext_maint_escape AS 'VACUUM ext_maint; RESET ROLE; CREATE TABLE ext_escaped (id int)';
+                """);
+        startWorker("--workers", "2");
+        // (polled, not awaited: CREATE INDEX CONCURRENTLY waits for every older snapshot, which a
+        // statement blocked in df.await_instance holds)
+        String id = startAs("ext_maintain");
+        waitFor("SELECT status IN ('completed', 'failed') FROM df._instances WHERE id = '" + id + "'", "ext_maintain");
+        assertEquals("{\"rows\":[{\"n\":50,\"who\":\"ext_user\"}],\"row_count\":1}", sql("SELECT df.result('" + id + "')"), () -> error(id));
+        assertEquals("t", sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ext_maint_id'::regclass"));
+        waitFor("SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'ext_maint'", "the vacuum");
+
+        String theirs = startAs("ext_maint_theirs");
+        waitFor("SELECT status IN ('completed', 'failed') FROM df._instances WHERE id = '" + theirs + "'", "ext_maint_theirs");
+        assertEquals("failed 42501 must be owner of table ext_theirs",
+                sql("SELECT status || ' ' || (error ->> 'sqlstate') || ' ' || (error ->> 'message') FROM df.instances WHERE id = '" + theirs + "'"));
+
+        String escape = startAs("ext_maint_escape");
+        waitFor("SELECT status IN ('completed', 'failed') FROM df._instances WHERE id = '" + escape + "'", "ext_maint_escape");
+        assertEquals("failed 25001 a statement that cannot run inside a transaction block must be alone in its step",
+                sql("SELECT status || ' ' || (error ->> 'sqlstate') || ' ' || (error ->> 'message') FROM df.instances WHERE id = '" + escape + "'"));
+        assertEquals("", sql("SELECT coalesce(to_regclass('ext_escaped')::text, '')"));
+        sql("REVOKE CREATE ON SCHEMA public FROM " + ROLE);
+    }
+
+    @Test
     void httpToLoopbackIsRefusedUnlessAllowed() throws Exception {
         startWorker("--workers", "1");
         deploy("CREATE WORKFLOW ext_http_refused AS df.http('http://127.0.0.1:" + server.getAddress().getPort() + "/hello', 'GET');");

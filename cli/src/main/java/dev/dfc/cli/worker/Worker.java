@@ -3,6 +3,8 @@ package dev.dfc.cli.worker;
 import dev.dfc.cli.CliException;
 import dev.dfc.cli.db.Database;
 import dev.dfc.cli.db.DbUrl;
+import dev.dfc.compiler.parse.Parser;
+import dev.dfc.compiler.source.SourceFile;
 import java.io.PrintWriter;
 import java.sql.Array;
 import java.sql.Connection;
@@ -328,7 +330,7 @@ public final class Worker {
 
         /** Runs the claimed item's step and commits (see step()). */
         private boolean runAndCommit(long item) throws SQLException, InterruptedException {
-            HttpExecutor.Call call;
+            Object call;
             try {
                 call = runStep(item); // and COMMIT
             } catch (SQLException e) {
@@ -351,21 +353,30 @@ public final class Worker {
                 fail(item, e);
                 return true;
             }
-            if (call != null) makeCall(call);
+            if (call instanceof HttpExecutor.Call http) makeCall(http);
+            else if (call instanceof TopLevel run) runAlone(run);
             return true;
         }
 
-        /** Runs the claimed item's step and commits, in one round trip; the HTTP call to make, if any. */
-        private HttpExecutor.Call runStep(long item) throws SQLException {
+        /**
+         * Runs the claimed item's step and commits, in one round trip; what to do then, if anything:
+         * an HTTP call to make, or a statement to run on its own ({@link TopLevel}).
+         */
+        private Object runStep(long item) throws SQLException {
             try (PreparedStatement s = c.prepareStatement("SELECT r.item, r.token::text, r.url, r.method, r.body, r.headers,"
                     + " r.timeout_ms, r.part_names, ARRAY(SELECT encode(d, 'base64') FROM unnest(r.part_data) d),"
-                    + " r.part_filenames, r.part_types, r.bind, r.next FROM df._run(?) r; COMMIT")) {
+                    + " r.part_filenames, r.part_types, r.bind, r.next, r.sql, r.submitter::regrole::text FROM df._run(?) r; COMMIT")) {
                 s.setLong(1, item);
                 s.execute();
                 try (ResultSet r = s.getResultSet()) {
                     if (!r.next()) return null;
                     long callItem = r.getLong(1);
                     if (r.wasNull()) return null;
+                    if (r.getString(14) != null) {
+                        int next = r.getInt(13);
+                        Integer nextState = r.wasNull() ? null : next;
+                        return new TopLevel(callItem, r.getString(2), r.getString(12), nextState, r.getString(14), r.getString(15));
+                    }
                     String[] encoded = strings(r.getArray(9));
                     byte[][] data = null;
                     if (encoded != null && r.getArray(8) != null) {
@@ -452,6 +463,67 @@ public final class Worker {
             }
         }
 
+        /**
+         * Runs a step's statement that cannot run inside a transaction block (VACUUM, CREATE INDEX
+         * CONCURRENTLY: df._runs_alone) on its own, as the submitter (SET ROLE, so the worker's role
+         * must be a superuser or a member of the submitter's), and records the outcome in a new
+         * transaction (df._toplevel_done). Only a single statement: anything after it would run
+         * with the role switched back by itself.
+         */
+        private void runAlone(TopLevel run) throws SQLException {
+            long processed = 0;
+            String error = null, state = null, detail = null, hint = null;
+            try {
+                if (!singleStatement(run.sql())) {
+                    throw new SQLException("a statement that cannot run inside a transaction block must be alone in its step", "25001");
+                }
+                try (Statement s = c.createStatement()) {
+                    try {
+                        s.execute("SET ROLE " + run.role());
+                    } catch (SQLException e) {
+                        if (broken(e, c)) throw e;
+                        throw new SQLException("dfc worker cannot run a statement as " + run.role() + " outside a transaction block: "
+                                + describe(e), "42501");
+                    }
+                    try {
+                        s.execute(run.sql());
+                        processed = Math.max(0, s.getUpdateCount());
+                    } finally {
+                        s.execute("RESET ROLE");
+                    }
+                }
+            } catch (SQLException e) {
+                if (broken(e, c)) throw e;
+                state = e.getSQLState() == null ? "XX000" : e.getSQLState();
+                error = describe(e);
+                if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+                    ServerErrorMessage m = p.getServerErrorMessage();
+                    error = m.getMessage();
+                    detail = m.getDetail();
+                    hint = m.getHint();
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("SELECT df._toplevel_done(?, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?)")) {
+                s.setLong(1, run.item());
+                s.setString(2, run.token());
+                s.setString(3, run.bind());
+                if (run.next() == null) s.setNull(4, java.sql.Types.INTEGER);
+                else s.setInt(4, run.next());
+                s.setLong(5, processed);
+                s.setString(6, error);
+                s.setString(7, state);
+                s.setString(8, detail);
+                s.setString(9, hint);
+                s.execute();
+            } catch (SQLException e) {
+                if (broken(e, c)) throw e;
+                // not recorded: the item stays parked and the statement runs again when it comes due
+                log.println("dfc worker: could not record the outcome of the statement of queue item " + run.item()
+                        + " (it will run again): " + describe(e));
+                log.flush();
+            }
+        }
+
         /** The call's item still waits for this call (not cancelled, its race not decided). */
         private boolean stillWanted(HttpExecutor.Call call) {
             try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT FROM df._queue q WHERE q.id = ? AND q.waiting = 'http'"
@@ -466,5 +538,15 @@ public final class Worker {
                 return true;
             }
         }
+    }
+
+    /** A statement df._run handed over to run on its own, as role (df._run's record, url NULL). */
+    record TopLevel(long item, String token, String bind, Integer next, String sql, String role) {}
+
+    /** Whether sql is one statement, by PostgreSQL's lexical rules (the compiler's pass-through splitting). */
+    static boolean singleStatement(String sql) {
+        Parser.ParseResult parsed = Parser.parse(new SourceFile("step", sql));
+        return parsed.diagnostics().isEmpty() && parsed.script().statements().size() == 1
+                && parsed.script().statements().get(0) instanceof dev.dfc.compiler.ast.Statement.PassThrough;
     }
 }
