@@ -207,6 +207,16 @@ BEGIN
     IF (right(v_type, 2) = '[]' AND json_typeof(v_value) = 'array') OR v_type IN ('json', 'jsonb') THEN
         RETURN df._typed_literal(v_value, v_type);
     END IF;
+    -- numeric travels as a JSON string (to keep its scale); in SQL it is a
+    -- number, typed so that 7 stays numeric (7 / 2 is 3.5, not 3):
+    -- 1.50::numeric, (-2)::numeric, 'NaN'::numeric
+    IF json_typeof(v_value) = 'string' AND v_type ~ '^numeric(\(\d+(,\s*\d+)?\))?$' THEN
+        IF (v_value #>> '{}') ~ '^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$' THEN
+            RETURN CASE WHEN left(v_value #>> '{}', 1) = '-' THEN '(' || (v_value #>> '{}') || ')' ELSE v_value #>> '{}' END
+                   || '::numeric';
+        END IF;
+        RETURN df._quote(v_value #>> '{}') || '::numeric';
+    END IF;
     RETURN df._literal(v_value);
 END;
 $$;

@@ -9,12 +9,18 @@ CREATE OR REPLACE FUNCTION df._param_json(p_expr text, p_type text, p_arg text D
 RETURNS json
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
 AS $$
 DECLARE
     v_type regtype := to_regtype(p_type);
     v_json json;
 BEGIN
-    IF v_type IN ('numeric'::regtype) THEN
+    -- numeric as a string that keeps its scale; dates and times in
+    -- PostgreSQL's ISO form ("2024-01-02 03:04:05+00"), as a step's columns,
+    -- not to_json's ("2024-01-02T03:04:05+00:00")
+    IF v_type IN ('numeric'::regtype, 'date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype,
+                  'time'::regtype, 'timetz'::regtype) THEN
         EXECUTE format('SELECT pg_catalog.to_json(CAST((%s) AS %s)::text)', p_expr, p_type) INTO v_json USING p_arg;
     ELSIF v_type IN ('real'::regtype, 'double precision'::regtype) THEN
         EXECUTE format('SELECT CASE WHEN v IN (''NaN'', ''Infinity'', ''-Infinity'') THEN NULL ELSE pg_catalog.to_json(v) END

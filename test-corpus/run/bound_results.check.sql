@@ -40,3 +40,11 @@ SELECT pg_temp.expect(string_agg(what || '=' || v, ' ' ORDER BY what) = 'text=pl
 SELECT df.start('bound_results_twice') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'twice: status ' || df.status(:'id'));
 SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"ab":14,"d":8}],"row_count":1}', 'twice: ' || df.result(:'id'));
+
+SET TimeZone = 'UTC';
+SELECT df.start('bound_results_numeric') AS id \gset
+RESET TimeZone;
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results_numeric: ' || df.status(:'id')
+                      || coalesce((SELECT error::text FROM df.instances WHERE id = :'id'), ''));
+SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"a":"2.50","b":"-0.50000000000000000000","c":"3.5","t":"2024-01-02 03:04:05+00","d":"2024-01-31","nan":"NaN"}],"row_count":1}',
+                      'result ' || df.result(:'id'));
