@@ -169,6 +169,19 @@ $$;
 COMMENT ON FUNCTION df.var(text, text)
     IS 'renders {name} of an instance: the raw text of a variable captured at start, {sys_instance_id} or {sys_label}';
 
+-- {name} written inside a string literal, quoted identifier or dollar-quoted
+-- body of a step's SQL: the variable's text when the instance captured one of
+-- that name, else the text as written ('{a}'::text[] is an array literal).
+CREATE OR REPLACE FUNCTION df.var_or_text(p_instance text, p_name text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT i.vars ->> p_name FROM df._instances i WHERE i.id = p_instance), '{' || p_name || '}')
+$$;
+COMMENT ON FUNCTION df.var_or_text(text, text)
+    IS 'renders {name} written inside a literal of step SQL: the captured variable''s raw text, or {name} itself when none';
+
 -- {name} naming a workflow parameter (or a result bound to that name): the
 -- raw text of its first column, as $name would read it but not quoted.
 CREATE OR REPLACE FUNCTION df.ref_text(p_instance text, p_name text)

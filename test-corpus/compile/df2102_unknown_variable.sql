@@ -20,7 +20,7 @@ BEGIN
         RETURN df.http_step(format('https://example.com/%s', df.var(p_instance, 'endpoint')), 'POST', format('{"label": "%s"}', df.json_inner(df.var(p_instance, 'sys_label'))), NULL, p_next => 3);
     WHEN 3 THEN
         -- line 5: 'SELECT ''{tbl}'', ''{"a":1}''::jsonb, ''{1,2}''::int[], "{tbl}" /* {...
-        RETURN df.sql_step('SELECT ''{tbl}'', ''{"a":1}''::jsonb, ''{1,2}''::int[], "{tbl}" /* {tbl} */', p_next => NULL);
+        RETURN df.sql_step(format('SELECT ''%s'', ''{"a":1}''::jsonb, ''{1,2}''::int[], "%s" /* {tbl} */', df.var_or_text(p_instance, 'tbl'), df.var_or_text(p_instance, 'tbl')), p_next => NULL);
     ELSE
         RAISE EXCEPTION 'workflow % has no state % (instance %)', 'counts', p_state, p_instance;
     END CASE;

@@ -19,15 +19,15 @@ BEGIN
         RETURN df.sql_step(format('SELECT count(*) AS c FROM %s.%s WHERE n < %s', df.ref_text(p_instance, 'schema_name'), df.var(p_instance, 'tbl'), df.ref(p_instance, 'n')), p_bind => 'cnt', p_next => 2);
     WHEN 2 THEN
         -- line 7: 'SELECT $cnt > 0 AND ''{tbl}'' <> ''{"a":1}'' /* {tbl} */'
-        v_step := df.cond_step(format('SELECT %s > 0 AND ''{tbl}'' <> ''{"a":1}'' /* {tbl} */', df.ref(p_instance, 'cnt')), p_next => 3, p_else_next => 4);
+        v_step := df.cond_step(format('SELECT %s > 0 AND ''%s'' <> ''{"a":1}'' /* {tbl} */', df.ref(p_instance, 'cnt'), df.var_or_text(p_instance, 'tbl')), p_next => 3, p_else_next => 4);
         v_step.mode := 'if';
         RETURN v_step;
     WHEN 3 THEN
         -- line 8: 'INSERT INTO {tbl}_log (instance, label, pct, c) VALUES (''{sys_insta...
-        RETURN df.sql_step(format('INSERT INTO %s_log (instance, label, pct, c) VALUES (''{sys_instance_id}'', ''{sys_label}'', ''50%%'', %s)', df.var(p_instance, 'tbl'), df.ref(p_instance, 'cnt')), p_next => 4);
+        RETURN df.sql_step(format('INSERT INTO %s_log (instance, label, pct, c) VALUES (''%s'', ''%s'', ''50%%'', %s)', df.var(p_instance, 'tbl'), df.var(p_instance, 'sys_instance_id'), df.var(p_instance, 'sys_label'), df.ref(p_instance, 'cnt')), p_next => 4);
     WHEN 4 THEN
         -- line 9: 'SELECT "{tbl}", {n} * 2 AS twice FROM {tbl}'
-        RETURN df.sql_step(format('SELECT "{tbl}", %s * 2 AS twice FROM %s', df.ref_text(p_instance, 'n'), df.var(p_instance, 'tbl')), p_next => NULL);
+        RETURN df.sql_step(format('SELECT "%s", %s * 2 AS twice FROM %s', df.var_or_text(p_instance, 'tbl'), df.ref_text(p_instance, 'n'), df.var(p_instance, 'tbl')), p_next => NULL);
     ELSE
         RAISE EXCEPTION 'workflow % has no state % (instance %)', 'vars', p_state, p_instance;
     END CASE;

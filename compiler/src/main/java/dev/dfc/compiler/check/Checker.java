@@ -378,6 +378,8 @@ public final class Checker {
     private void sql(Expr.Str s, Set<String> bound) {
         SqlScanner.Found found = SqlScanner.scan(s.value());
         variables(s, found.variables());
+        // inside the step's literals a parameter is substituted too; other names there are not warned about
+        for (VarRef v : found.literalVariables()) if (paramNames.contains(v.name())) used.add(v.name());
         List<SqlRef> refs = found.references();
         if (refs.isEmpty()) return;
         int[] raw = rawOffsets(s);

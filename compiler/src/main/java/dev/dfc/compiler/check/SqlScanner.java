@@ -15,6 +15,7 @@ public final class SqlScanner {
     private int pos;
     private final List<SqlRef> refs = new ArrayList<>();
     private final List<VarRef> vars = new ArrayList<>();
+    private final List<VarRef> literalVars = new ArrayList<>();
     private boolean inLineComment;
 
     private SqlScanner(String sql) {
@@ -39,14 +40,18 @@ public final class SqlScanner {
         return List.copyOf(s.vars);
     }
 
-    /** The references and the variables of a SQL text, found in one pass. */
-    public record Found(List<SqlRef> references, List<VarRef> variables) {}
+    /**
+     * The references and the variables of a SQL text, found in one pass; {@code literalVariables}
+     * are the {@code {name}}s inside its string literals, quoted identifiers and dollar-quoted
+     * bodies ({@link VarRef#literal()}).
+     */
+    public record Found(List<SqlRef> references, List<VarRef> variables, List<VarRef> literalVariables) {}
 
     /** {@link #references} and {@link #variables} of the same text at once. */
     public static Found scan(String sql) {
         SqlScanner s = new SqlScanner(sql);
         s.scan();
-        return new Found(List.copyOf(s.refs), List.copyOf(s.vars));
+        return new Found(List.copyOf(s.refs), List.copyOf(s.vars), List.copyOf(s.literalVars));
     }
 
     /** True when the text ends inside a {@code --} comment, so a ';' appended to it would be commented out. */
@@ -94,6 +99,8 @@ public final class SqlScanner {
             char c = sql.charAt(pos);
             if (backslashEscapes && c == '\\') {
                 pos += 2;
+            } else if (c == '{') {
+                pos = literalVariable(pos);
             } else if (c == quote) {
                 if (peek(1) == quote) {
                     pos += 2;
@@ -146,12 +153,22 @@ public final class SqlScanner {
             String tag = sql.substring(start, t + 1);
             int close = sql.indexOf(tag, t + 1);
             if (close >= 0) {
+                int b = t + 1;
+                while ((b = sql.indexOf('{', b)) >= 0 && b < close) b = literalVariable(b);
                 pos = close + tag.length();
                 return;
             }
         }
         if (reference(start)) return;
         pos = start + 1;
+    }
+
+    /** A {@code {name}} at the '{' at p inside a literal, recorded; the position after it. */
+    private int literalVariable(int p) {
+        VarRef v = TextRefs.variableAt(sql, p);
+        if (v == null) return p + 1;
+        literalVars.add(new VarRef(v.name(), v.start(), v.end(), true));
+        return v.end();
     }
 
     private boolean reference(int start) {

@@ -74,7 +74,7 @@ public final class Emitter {
 
     /** A {@code $} reference, or a {@code {name}} variable ({@code variable}, {@code parameter} when it names one). */
     public record RefModel(String name, String column, boolean nullsafe, boolean rows, boolean variable,
-            boolean parameter) {}
+            boolean parameter, boolean ifKnown) {}
 
     public record UnitModel(boolean oneTransaction, List<String> deployments, List<ItemModel> items) {}
 
@@ -330,9 +330,10 @@ public final class Emitter {
         for (State.Part p : parts) {
             if (p instanceof State.Ref r) {
                 refs.add(new RefModel(r.name(), r.column(), r.kind() == SqlRef.Kind.NULLSAFE, r.kind() == SqlRef.Kind.ROWS,
-                        false, false));
+                        false, false, false));
             } else if (p instanceof State.Var v) {
-                refs.add(new RefModel(v.name(), null, false, false, true, v.parameter()));
+                boolean system = v.name().equals("sys_instance_id") || v.name().equals("sys_label");
+                refs.add(new RefModel(v.name(), null, false, false, true, v.parameter(), v.literal() && !v.parameter() && !system));
             }
         }
         return new SqlModel(!refs.isEmpty(), SqlQuoting.formatPattern(parts), query, refs);

@@ -101,7 +101,8 @@ public final class IrDump {
                 if (r.column() != null) out.append('.').append(r.column());
                 out.append('\n');
             } else if (part instanceof State.Var v) {
-                out.append("    var ").append(v.parameter() ? "parameter " : "").append(v.name()).append('\n');
+                out.append("    var ").append(v.literal() ? "in-literal " : "").append(v.parameter() ? "parameter " : "")
+                        .append(v.name()).append('\n');
             }
         }
     }

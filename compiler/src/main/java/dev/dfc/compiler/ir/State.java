@@ -205,6 +205,8 @@ public sealed interface State {
     /**
      * A variable {@code {name}}, substituted as raw text: a variable captured at start or a system
      * variable, or, when {@code parameter} is true, the text of the workflow parameter of that name.
+     * {@code literal}: written inside a string literal, quoted identifier or dollar-quoted body, where
+     * a name that is neither a parameter, a system variable nor captured stays as written.
      */
-    record Var(String name, boolean parameter) implements Part {}
+    record Var(String name, boolean parameter, boolean literal) implements Part {}
 }

@@ -544,6 +544,7 @@ public final class Lowering {
         SqlScanner.Found scanned = SqlScanner.scan(sql);
         for (SqlRef r : scanned.references()) found.put(r.start(), r);
         for (VarRef v : scanned.variables()) found.put(v.start(), v);
+        for (VarRef v : scanned.literalVariables()) found.put(v.start(), v);
         return split(sql, found, params);
     }
 
@@ -559,7 +560,7 @@ public final class Lowering {
                 at = r.end();
             } else {
                 VarRef v = (VarRef) o;
-                parts.add(new State.Var(v.name(), params.contains(v.name())));
+                parts.add(new State.Var(v.name(), params.contains(v.name()), v.literal()));
                 at = v.end();
             }
         }

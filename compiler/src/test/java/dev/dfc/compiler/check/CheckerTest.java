@@ -71,6 +71,13 @@ class CheckerTest {
     }
 
     @Test
+    void aParameterUsedInsideALiteralIsUsedAndOtherNamesThereAreNotWarnedAbout() {
+        var ds = Compiler.compile(List.of(new SourceFile("w.dfsql",
+                "CREATE WORKFLOW w (p text) AS 'SELECT ''{p}'' AS p, ''{a}''::text[] AS arr, ''{sys_label}'' AS l';")));
+        assertEquals(List.of(), ds.diagnostics());
+    }
+
+    @Test
     void unusedParameterIsAWarningOnly() {
         var ds = Compiler.compile(List.of(new SourceFile("w.dfsql", "CREATE WORKFLOW w (p int) AS 'SELECT 1';")));
         assertEquals(List.of("DF2101"), ds.diagnostics().stream().map(Diagnostic::code).toList());

@@ -45,12 +45,15 @@ class EmitterTest {
         String sql = emit("""
                 CREATE WORKFLOW w (t text) AS
                     'INSERT INTO {tbl} SELECT $t, 100%, {sys_label} FROM {t} WHERE s = ''{tbl}'''
-                    ~> 'SELECT ''{tbl}''';
+                    ~> 'SELECT ''{tbl}'', ''{sys_instance_id}'', ''{t}'', ''{1,2}''';
                 """);
-        assertTrue(sql.contains("RETURN df.sql_step(format('INSERT INTO %s SELECT %s, 100%%, %s FROM %s WHERE s = ''{tbl}''', "
+        // inside a string literal: a parameter or system variable always, another name only when
+        // the instance captured it (else the text stays as written: '{a}' may be an array)
+        assertTrue(sql.contains("RETURN df.sql_step(format('INSERT INTO %s SELECT %s, 100%%, %s FROM %s WHERE s = ''%s''', "
                 + "df.var(p_instance, 'tbl'), df.ref(p_instance, 't'), df.var(p_instance, 'sys_label'), "
-                + "df.ref_text(p_instance, 't')), p_next => 2);"), sql);
-        assertTrue(sql.contains("RETURN df.sql_step('SELECT ''{tbl}''', p_next => NULL);"), sql);
+                + "df.ref_text(p_instance, 't'), df.var_or_text(p_instance, 'tbl')), p_next => 2);"), sql);
+        assertTrue(sql.contains("RETURN df.sql_step(format('SELECT ''%s'', ''%s'', ''%s'', ''{1,2}''', df.var_or_text(p_instance, 'tbl'), "
+                + "df.var(p_instance, 'sys_instance_id'), df.ref_text(p_instance, 't')), p_next => NULL);"), sql);
         assertTrue(sql.contains("LANGUAGE plpgsql STABLE"), sql);
     }
 

@@ -67,11 +67,17 @@ class LoweringTest {
                     var parameter t
                     text "_"
                     var sys_label
-                    text " WHERE x = '{col}' -- {col}"
+                    text " WHERE x = '"
+                    var in-literal col
+                    text "' -- {col}"
                   state 2 SQL at 3:8 next done
                     text "SELECT "
                     var sys_instance_id
-                    text " /* {t} */, \\"{t}\\", $${t}$$, '{\\"a\\":1}'::jsonb"
+                    text " /* {t} */, \\""
+                    var in-literal parameter t
+                    text "\\", $$"
+                    var in-literal parameter t
+                    text "$$, '{\\"a\\":1}'::jsonb"
                 """.formatted(wf.version()), IrDump.dump(wf));
     }
 
