@@ -80,6 +80,7 @@ public final class Parser {
 
     private static List<Statement> statements(SourceFile file, List<Diagnostic> diagnostics) {
         CommonTokenStream tokens = tokenize(file.text(), file, 0, diagnostics);
+        nulCharacters(tokens, file, diagnostics);
         DfsqlParser parser = newParser(tokens, file, 0, diagnostics);
         AstBuilder builder = new AstBuilder(file, tokens, 0);
         List<Statement> statements = new ArrayList<>();
@@ -255,6 +256,24 @@ public final class Parser {
             }
         }
         return tokens;
+    }
+
+    /**
+     * DF1003 for each NUL (U+0000) inside a literal, quoted identifier or comment (outside them the
+     * lexer makes it a CONTROL_CHAR, reported by {@link #tokenize}). PostgreSQL cannot hold a NUL
+     * in any text, so no statement or step containing one could run, and psql would cut the
+     * script at it.
+     */
+    private static void nulCharacters(CommonTokenStream tokens, SourceFile file, List<Diagnostic> diagnostics) {
+        for (Token t : tokens.getTokens()) {
+            if (t.getType() == DfsqlParser.CONTROL_CHAR || t.getType() == Token.EOF) continue;
+            String text = t.getText();
+            for (int i = text.indexOf('\0'); i >= 0; i = text.indexOf('\0', i + 1)) {
+                int at = t.getStartIndex() + i;
+                diagnostics.add(Diagnostic.error("DF1003", file.span(at, at + 1), "invalid character U+0000")
+                        .withHint("PostgreSQL text cannot contain a NUL byte, not even in a literal or comment; remove it"));
+            }
+        }
     }
 
     private static String unterminated(int type, String opening) {
