@@ -242,8 +242,16 @@ public final class Checker {
         int next = 0;
         boolean ok = true;
         boolean misnamed = false;
+        boolean named = false;
         for (Arg a : given) {
             int at;
+            if (a.name() == null && named) {
+                diagnostics.add(Diagnostic.error("DF3005", a.span(), "positional argument cannot follow named argument")
+                        .withHint("put the positional arguments of '" + sig.name() + "' first, or name this one too"));
+                misnamed = true;
+                continue;
+            }
+            named |= a.name() != null;
             if (a.name() == null) {
                 at = next++;
             } else {
