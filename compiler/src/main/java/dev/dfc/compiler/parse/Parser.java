@@ -99,7 +99,13 @@ public final class Parser {
                 continue;
             }
             try {
-                Statement s = builder.statement(parser.terminatedStatement().statement());
+                DfsqlParser.StatementContext ctx = parser.terminatedStatement().statement();
+                Statement s = builder.statement(ctx);
+                if (s instanceof Statement.WorkflowDef wf && ctx.workflowDef().name.identifier().size() > 2) {
+                    diagnostics.add(Diagnostic.error("DF1006", wf.nameSpan(),
+                                    "improper workflow name '" + wf.nameSpan().text() + "': too many dotted names")
+                            .withHint("a workflow name is an identifier, optionally schema-qualified: name or schema.name"));
+                }
                 if (s != null) statements.add(s);
             } catch (SyntaxErrorStrategy.StatementAbandoned abandoned) {
                 while (tokens.LA(1) != Token.EOF && tokens.LA(1) != DfsqlParser.SEMI) tokens.consume();
