@@ -1,6 +1,7 @@
 package dev.dfc.compiler;
 
 import dev.dfc.compiler.ast.Script;
+import dev.dfc.compiler.ast.Statement;
 import dev.dfc.compiler.check.Checker;
 import dev.dfc.compiler.emit.Emitter;
 import dev.dfc.compiler.emit.Explain;
@@ -134,9 +135,7 @@ public final class Compiler {
             for (int i = 0; i < files.size(); i++) {
                 if (parsed[i] instanceof Parser.ParseResult result) {
                     diagnostics.addAll(result.diagnostics());
-                    boolean syntaxErrors = result.diagnostics().stream().anyMatch(Diagnostic::isError);
-                    // checking a script with syntax errors would mostly report their echoes
-                    if (result.script() != null && !syntaxErrors) scripts.add(result.script());
+                    if (result.script() != null) scripts.add(withoutBrokenStatements(result.script(), result.diagnostics()));
                 } else {
                     Throwable e = (Throwable) parsed[i];
                     if (e instanceof Error error && !(e instanceof StackOverflowError)) throw error;
@@ -154,6 +153,25 @@ public final class Compiler {
                 return new Compilation(sorted(diagnostics, files), null);
             }
             return compileScripts(scripts, diagnostics, files, emit, internalErrors);
+        }
+
+        /**
+         * The statements that parsed without errors, so that one run checks them all (recovery
+         * at statement boundaries). A statement with a syntax error is already left out by the
+         * parser; one with a lexical error (an invalid character, an unterminated literal) is
+         * left out here, since checking it would mostly report echoes of that error.
+         */
+        static Script withoutBrokenStatements(Script script, List<Diagnostic> parseDiagnostics) {
+            List<Statement> kept = new ArrayList<>();
+            for (Statement st : script.statements()) {
+                boolean broken = false;
+                for (Diagnostic d : parseDiagnostics) {
+                    broken |= d.isError() && d.span() != null
+                            && d.span().start() >= st.span().start() && d.span().start() < Math.max(st.span().end(), st.span().start() + 1);
+                }
+                if (!broken) kept.add(st);
+            }
+            return kept.size() == script.statements().size() ? script : new Script(script.file(), kept);
         }
 
         /**

@@ -60,7 +60,7 @@ class CompilerTest {
     void severalFilesMakeOneScriptWithOneRuntimeGuard() {
         String sql = Compiler.compile(List.of(new SourceFile("one.dfsql", "CREATE WORKFLOW one AS 'SELECT 1';"),
                 new SourceFile("two.dfsql", "CREATE WORKFLOW two AS 'SELECT 2';"))).sql();
-        assertEquals(1, sql.split("_require_runtime", -1).length - 1);
+        assertEquals(1, sql.split("SELECT df._require_runtime", -1).length - 1);
         assertTrue(sql.indexOf("'one'") < sql.indexOf("'two'"));
     }
 
@@ -87,5 +87,14 @@ class CompilerTest {
         List<String> codes = c.diagnostics().stream().map(Diagnostic::code).toList();
         assertTrue(codes.get(0).startsWith("DF1"), codes.toString());
         assertEquals("DF2001", codes.get(codes.size() - 1));
+    }
+
+    @Test
+    void guardSaysClearlyWhenTheRuntimeIsMissing() {
+        String sql = Compiler.compile(List.of(new SourceFile("one.dfsql", "CREATE WORKFLOW one AS 'SELECT 1';"))).sql();
+        int guard = sql.indexOf("IF to_regprocedure('df._require_runtime(text)') IS NULL THEN");
+        assertTrue(guard > 0 && guard < sql.indexOf("SELECT df._require_runtime('"), sql);
+        assertTrue(sql.contains("RAISE EXCEPTION 'the dfc runtime is not installed in this database'"), sql);
+        assertTrue(sql.contains("HINT = 'Install it with dfc runtime --install --db URL, or CREATE EXTENSION dfc.'"), sql);
     }
 }

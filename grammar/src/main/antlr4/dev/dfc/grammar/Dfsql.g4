@@ -80,7 +80,12 @@ param
     : name=identifier type=typeName (DEFAULT defaultValue=sqlFragment)?
     ;
 
-/** Any other statement: every token up to ';'. CREATE WORKFLOW never lands here. */
+/**
+ * Any other statement: every token up to ';'. CREATE WORKFLOW never lands here. The compiler's
+ * facade (dev.dfc.compiler.parse.Parser) finds where a pass-through statement ends itself, as
+ * psql does (a ';' inside parentheses or a BEGIN ATOMIC body does not end it), and only parses
+ * workflow definitions with this grammar.
+ */
 passThrough
     : CREATE (~(WORKFLOW | SEMI) ~SEMI*)?
     | ~(CREATE | SEMI) ~SEMI*

@@ -115,7 +115,8 @@ public final class ScriptRunner {
 
     /** The one failure with an obvious fix: a compiled script applied where the runtime is missing. */
     private static String hint(String messages, DbUrl url) {
-        if (messages != null && messages.contains("schema \"df\" does not exist")) {
+        if (messages != null && (messages.contains("schema \"df\" does not exist")
+                || messages.contains("the dfc runtime is not installed in this database"))) {
             return "\nhint: the dfc runtime is not installed in this database; install it with: dfc runtime --install --db " + url.redacted();
         }
         return "";

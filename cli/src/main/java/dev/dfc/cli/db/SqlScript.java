@@ -2,11 +2,15 @@ package dev.dfc.cli.db;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Splits a SQL script into statements the way psql does: a ';' ends a statement only
  * outside quotes ('...', E'...', "..."), dollar-quoted strings ($$...$$, $tag$...$tag$),
- * and comments (-- and nested /* *&#47;). Used to apply a script over JDBC one statement
+ * comments (-- and nested /* *&#47;) and parentheses, and, in a statement that starts
+ * CREATE [OR REPLACE] FUNCTION|PROCEDURE, outside a BEGIN ATOMIC ... END body (psql's
+ * heuristic in src/fe_utils/psqlscan.l: at parenthesis depth 0, BEGIN opens a block, CASE
+ * opens one only inside a block, END closes one). Used to apply a script over JDBC one statement
  * at a time when psql is not installed, so BEGIN/COMMIT and VACUUM behave as under psql.
  */
 public final class SqlScript {
@@ -17,6 +21,10 @@ public final class SqlScript {
         List<String> out = new ArrayList<>();
         int start = 0;
         boolean hasCode = false;
+        int parens = 0;
+        int blocks = 0;
+        int words = 0;
+        char[] leading = new char[4];
         int i = 0;
         int n = sql.length();
         while (i < n) {
@@ -49,11 +57,33 @@ public final class SqlScript {
                     i++;
                 }
                 hasCode = true;
-            } else if (c == ';') {
+            } else if (c == ';' && parens == 0 && blocks == 0) {
                 if (hasCode) out.add(sql.substring(start, i).strip());
                 i++;
                 start = i;
                 hasCode = false;
+                words = 0;
+                leading = new char[4];
+            } else if (c == '(' || c == ')') {
+                if (c == '(') parens++;
+                else if (parens > 0) parens--;
+                hasCode = true;
+                i++;
+            } else if (Character.isLetter(c) || c == '_') {
+                int end = i;
+                while (end < n && isIdentChar(sql.charAt(end))) end++;
+                String word = sql.substring(i, end).toLowerCase(Locale.ROOT);
+                if (words < leading.length && ROUTINE_HEAD.contains(word)) leading[words] = word.charAt(0);
+                words++;
+                boolean routine = leading[0] == 'c' && (leading[1] == 'f' || leading[1] == 'p'
+                        || (leading[1] == 'o' && leading[2] == 'r' && (leading[3] == 'f' || leading[3] == 'p')));
+                if (routine && parens == 0) {
+                    if (word.equals("begin")) blocks++;
+                    else if (word.equals("case") && blocks > 0) blocks++;
+                    else if (word.equals("end") && blocks > 0) blocks--;
+                }
+                hasCode = true;
+                i = end;
             } else {
                 if (!Character.isWhitespace(c)) hasCode = true;
                 i++;
@@ -62,6 +92,8 @@ public final class SqlScript {
         if (hasCode) out.add(sql.substring(start).strip());
         return out;
     }
+
+    private static final List<String> ROUTINE_HEAD = List.of("create", "or", "replace", "function", "procedure");
 
     private static int skipQuoted(String sql, int i, char quote, boolean backslashEscapes) {
         int n = sql.length();

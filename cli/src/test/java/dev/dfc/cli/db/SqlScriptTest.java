@@ -42,4 +42,14 @@ class SqlScriptTest {
     void commentOnlyTailIsDropped() {
         assertEquals(List.of("SELECT 1"), SqlScript.split("SELECT 1;\n-- the end\n"));
     }
+
+    @Test
+    void semicolonsInsideParenthesesAndBeginAtomicBodiesStayInTheStatement() {
+        String rule = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2))";
+        assertEquals(List.of(rule, "SELECT 2"), SqlScript.split(rule + ";\nSELECT 2;"));
+        String f = "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 END;\n  SELECT 2;\nEND";
+        assertEquals(List.of(f, "SELECT 3"), SqlScript.split(f + ";\nSELECT 3;"));
+        assertEquals(List.of("BEGIN", "SELECT 1", "END"), SqlScript.split("BEGIN; SELECT 1; END;"));
+        assertEquals(List.of("SELECT E'a\\'b'", "SELECT 1)", "SELECT 2"), SqlScript.split("SELECT E'a\\'b'; SELECT 1); SELECT 2;"));
+    }
 }

@@ -27,8 +27,11 @@ import java.util.function.IntFunction;
  *
  * <p>Definite binding is a forward data-flow over the expression: each node maps the set of names
  * bound before it to the set bound after it. Sequence threads the set through, a join unions its
- * branches, if and race intersect theirs, a loop binds nothing for what follows (a break may leave
- * it before any bind ran). Parameters are bound from the start.
+ * branches, if and race intersect theirs. What follows a loop has the names bound at every way
+ * out of it: the intersection, over each {@code df.break} of that loop and (for
+ * {@code df.loop(body, condition)}) the end of the condition, of the names bound there. Bound
+ * results are kept per instance by name (df._results), so they outlive the loop. Parameters are
+ * bound from the start.
  */
 public final class Checker {
     /** pg_durable's nesting limit. */
@@ -41,6 +44,18 @@ public final class Checker {
     private final Map<String, Span> bindSites = new LinkedHashMap<>();
     private final Set<String> used = new TreeSet<>();
     private Set<String> paramNames = Set.of();
+    /** One entry per enclosing loop: the names bound at each of its exits seen so far. */
+    private final Deque<LoopExits> loops = new ArrayDeque<>();
+
+    /** The names bound at every exit of a loop seen so far; null before the first exit. */
+    private static final class LoopExits {
+        private Set<String> bound;
+
+        void exit(Set<String> at) {
+            if (bound == null) bound = new TreeSet<>(at);
+            else bound.retainAll(at);
+        }
+    }
 
     private Checker(StringOffsets offsets) {
         this.offsets = offsets;
@@ -227,8 +242,16 @@ public final class Checker {
         int next = 0;
         boolean ok = true;
         boolean misnamed = false;
+        boolean named = false;
         for (Arg a : given) {
             int at;
+            if (a.name() == null && named) {
+                diagnostics.add(Diagnostic.error("DF3005", a.span(), "positional argument cannot follow named argument")
+                        .withHint("put the positional arguments of '" + sig.name() + "' first, or name this one too"));
+                misnamed = true;
+                continue;
+            }
+            named |= a.name() != null;
             if (a.name() == null) {
                 at = next++;
             } else {
@@ -306,15 +329,26 @@ public final class Checker {
                 if (a[0] instanceof Expr.Str name) reference(name.value(), name.span(), bound);
                 return intersection(new Expr[] {a[1], a[2]}, bound);
             case "df.loop": {
+                LoopExits exits = new LoopExits();
+                loops.push(exits);
                 Set<String> afterBody = run(a[0], bound);
-                run(a[1], afterBody);
-                return bound;
+                if (a[1] != null) exits.exit(run(a[1], afterBody)); // the condition was false
+                loops.pop();
+                // no exit: the loop never ends (DF4101 warns about what follows)
+                return exits.bound == null ? bound : Collections.unmodifiableSet(exits.bound);
             }
+            case "df.break":
+                if (!loops.isEmpty()) loops.peek().exit(bound); // outside a loop: DF4001
+                return bound;
             case "df.retry", "df.timeout":
                 return run(a[0], bound);
             case "df.with_undo": {
                 Set<String> after = run(a[0], bound);
+                // the undo runs on its own after a later failure: a break there leaves no loop around the '<->'
+                Deque<LoopExits> outer = new ArrayDeque<>(loops);
+                loops.clear();
                 run(a[1], after);
+                loops.addAll(outer);
                 return after;
             }
             default:

@@ -56,7 +56,7 @@ public final class Lowering {
     public static Program.Unit lower(Script script) {
         List<Program.Item> items = new ArrayList<>();
         for (Statement st : script.statements()) {
-            if (st instanceof Statement.WorkflowDef wf) items.add(workflow(wf, script.file().path()));
+            if (st instanceof Statement.WorkflowDef wf) items.add(workflow(wf, wf.span().file().path()));
             else if (st instanceof Statement.PassThrough p) items.add(passThrough(p));
         }
         return new Program.Unit(script.file().path(), items);

@@ -5,12 +5,14 @@ import dev.dfc.compiler.ast.Script;
 import dev.dfc.compiler.ast.Statement;
 import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.source.SourceFile;
+import dev.dfc.compiler.source.Span;
 import dev.dfc.grammar.DfsqlLexer;
 import dev.dfc.grammar.DfsqlParser;
 import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 import org.antlr.v4.runtime.CodePointBuffer;
 import org.antlr.v4.runtime.CodePointCharStream;
@@ -23,6 +25,7 @@ import org.antlr.v4.runtime.atn.PredictionMode;
  *
  * <p>Statements are parsed one at a time; a syntax error abandons the statement it is in and
  * parsing resumes after the next {@code ;}, so one run reports the problems of every statement.
+ * Pass-through SQL is not parsed, only delimited, where psql would end it.
  * Parsing runs on a thread with a stack sized for the input, so deeply nested expressions (10,000
  * levels and more) cannot overflow the caller's stack; the nesting limit is the checker's business.
  */
@@ -77,22 +80,33 @@ public final class Parser {
 
     private static List<Statement> statements(SourceFile file, List<Diagnostic> diagnostics) {
         CommonTokenStream tokens = tokenize(file.text(), file, 0, diagnostics);
+        nulCharacters(tokens, file, diagnostics);
         DfsqlParser parser = newParser(tokens, file, 0, diagnostics);
         AstBuilder builder = new AstBuilder(file, tokens, 0);
         List<Statement> statements = new ArrayList<>();
         while (tokens.LA(1) != Token.EOF) {
             int before = tokens.index();
-            try {
-                DfsqlParser.StatementContext ctx = parser.terminatedStatement().statement();
-                Diagnostic unsupported = ctx != null && ctx.passThrough() != null
-                        ? createOrReplaceWorkflow(ctx.passThrough(), tokens, file)
-                        : null;
+            if (startsPassThrough(tokens)) {
+                Token first = tokens.LT(1);
+                Token last = passThroughEnd(tokens);
+                Diagnostic unsupported = createOrReplaceWorkflow(first, tokens, file);
                 if (unsupported != null) {
                     diagnostics.add(unsupported);
                 } else {
-                    Statement s = builder.statement(ctx);
-                    if (s != null) statements.add(s);
+                    Span span = file.span(first.getStartIndex(), last.getStopIndex() + 1);
+                    statements.add(new Statement.PassThrough(span, span.text()));
                 }
+                continue;
+            }
+            try {
+                DfsqlParser.StatementContext ctx = parser.terminatedStatement().statement();
+                Statement s = builder.statement(ctx);
+                if (s instanceof Statement.WorkflowDef wf && ctx.workflowDef().name.identifier().size() > 2) {
+                    diagnostics.add(Diagnostic.error("DF1006", wf.nameSpan(),
+                                    "improper workflow name '" + wf.nameSpan().text() + "': too many dotted names")
+                            .withHint("a workflow name is an identifier, optionally schema-qualified: name or schema.name"));
+                }
+                if (s != null) statements.add(s);
             } catch (SyntaxErrorStrategy.StatementAbandoned abandoned) {
                 while (tokens.LA(1) != Token.EOF && tokens.LA(1) != DfsqlParser.SEMI) tokens.consume();
                 if (tokens.LA(1) == DfsqlParser.SEMI) tokens.consume();
@@ -103,12 +117,69 @@ public final class Parser {
         return statements;
     }
 
+    /** Whether the next statement is pass-through SQL: anything but an empty statement or CREATE WORKFLOW. */
+    private static boolean startsPassThrough(CommonTokenStream tokens) {
+        int first = tokens.LA(1);
+        return first != DfsqlParser.SEMI && !(first == DfsqlParser.CREATE && tokens.LA(2) == DfsqlParser.WORKFLOW);
+    }
+
     /**
-     * DF1004 for {@code CREATE OR REPLACE WORKFLOW}, which the grammar reads as pass-through SQL:
-     * without this check it would reach PostgreSQL and fail there with a confusing message.
+     * Consumes one pass-through statement and its ';', and returns its last visible token. Where it
+     * ends follows psql (src/fe_utils/psqlscan.l), not only the lexical rules, so that dfc splits a
+     * script exactly as psql will run it: a ';' ends the statement only outside parentheses and,
+     * in a statement that starts CREATE [OR REPLACE] FUNCTION|PROCEDURE, outside a BEGIN … END
+     * body (psql's heuristic: at parenthesis depth 0, BEGIN opens a block, CASE opens one only
+     * inside a block, END closes one).
      */
-    private static Diagnostic createOrReplaceWorkflow(DfsqlParser.PassThroughContext ctx, CommonTokenStream tokens, SourceFile file) {
-        Token create = ctx.getStart();
+    private static Token passThroughEnd(CommonTokenStream tokens) {
+        Token last = tokens.LT(1);
+        int parens = 0;
+        int blocks = 0;
+        int words = 0;
+        char[] leading = new char[4]; // first letters of the first four words, when they are routine-heading words
+        int k = tokens.index();
+        for (; k < tokens.size(); k++) {
+            Token t = tokens.get(k);
+            if (t.getType() == Token.EOF) break;
+            if (t.getChannel() != Token.DEFAULT_CHANNEL) continue;
+            int type = t.getType();
+            if (type == DfsqlParser.SEMI && parens == 0 && blocks == 0) break;
+            last = t;
+            if (type == DfsqlParser.LPAREN) {
+                parens++;
+            } else if (type == DfsqlParser.RPAREN) {
+                if (parens > 0) parens--;
+            } else if (isWord(type)) {
+                String word = t.getText().toLowerCase(Locale.ROOT);
+                if (words < leading.length && ROUTINE_HEAD.contains(word)) leading[words] = word.charAt(0);
+                words++;
+                boolean routine = leading[0] == 'c' && (leading[1] == 'f' || leading[1] == 'p'
+                        || (leading[1] == 'o' && leading[2] == 'r' && (leading[3] == 'f' || leading[3] == 'p')));
+                if (routine && parens == 0) {
+                    if (word.equals("begin")) blocks++;
+                    else if (word.equals("case") && blocks > 0) blocks++;
+                    else if (word.equals("end") && blocks > 0) blocks--;
+                }
+            }
+        }
+        tokens.seek(k < tokens.size() && tokens.get(k).getType() == DfsqlParser.SEMI ? k + 1 : k);
+        return last;
+    }
+
+    private static final List<String> ROUTINE_HEAD = List.of("create", "or", "replace", "function", "procedure");
+
+    /** Tokens psql reads as identifiers (keywords included; quoted identifiers are not). */
+    private static boolean isWord(int type) {
+        return type == DfsqlParser.IDENT || type == DfsqlParser.CREATE || type == DfsqlParser.WORKFLOW
+                || type == DfsqlParser.AS || type == DfsqlParser.DEFAULT || type == DfsqlParser.NULL
+                || type == DfsqlParser.TRUE || type == DfsqlParser.FALSE;
+    }
+
+    /**
+     * DF1004 for {@code CREATE OR REPLACE WORKFLOW}, which reads as pass-through SQL: without this
+     * check it would reach PostgreSQL and fail there with a confusing message.
+     */
+    private static Diagnostic createOrReplaceWorkflow(Token create, CommonTokenStream tokens, SourceFile file) {
         int or = nextVisible(tokens, create.getTokenIndex());
         int replace = nextVisible(tokens, or);
         int workflow = nextVisible(tokens, replace);
@@ -191,6 +262,24 @@ public final class Parser {
             }
         }
         return tokens;
+    }
+
+    /**
+     * DF1003 for each NUL (U+0000) inside a literal, quoted identifier or comment (outside them the
+     * lexer makes it a CONTROL_CHAR, reported by {@link #tokenize}). PostgreSQL cannot hold a NUL
+     * in any text, so no statement or step containing one could run, and psql would cut the
+     * script at it.
+     */
+    private static void nulCharacters(CommonTokenStream tokens, SourceFile file, List<Diagnostic> diagnostics) {
+        for (Token t : tokens.getTokens()) {
+            if (t.getType() == DfsqlParser.CONTROL_CHAR || t.getType() == Token.EOF) continue;
+            String text = t.getText();
+            for (int i = text.indexOf('\0'); i >= 0; i = text.indexOf('\0', i + 1)) {
+                int at = t.getStartIndex() + i;
+                diagnostics.add(Diagnostic.error("DF1003", file.span(at, at + 1), "invalid character U+0000")
+                        .withHint("PostgreSQL text cannot contain a NUL byte, not even in a literal or comment; remove it"));
+            }
+        }
     }
 
     private static String unterminated(int type, String opening) {

@@ -10,8 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -27,6 +31,10 @@ import java.util.Set;
  * transaction neither commits nor joins the script's. The name is {@code anon_} and 12 hex characters of
  * the SHA-256 of the expression's text, so the same text gets the same name in any file and in
  * any compilation; a workflow used several times is defined once per compilation.
+ *
+ * <p>Named workflows are placed the same way (LANGUAGE.md §6): a {@code CREATE WORKFLOW} that a
+ * statement before it starts or explains by name moves to just before that statement (possibly
+ * into an earlier file's script), so the deployment exists when the statement runs.
  */
 public final class ScriptMode {
     private static final String PREFIX = "anon_";
@@ -43,6 +51,15 @@ public final class ScriptMode {
 
     public static Expansion expand(List<Script> scripts) {
         Set<String> defined = new HashSet<>(); // membership only: never iterated
+        // the first definition of each named workflow, which goes where it is defined or, if a
+        // statement before it starts or explains it by name, just before that statement
+        Map<String, Statement.WorkflowDef> named = new HashMap<>(); // looked up only: never iterated
+        Set<Statement.WorkflowDef> placed = Collections.newSetFromMap(new IdentityHashMap<>()); // membership only
+        for (Script script : scripts) {
+            for (Statement st : script.statements()) {
+                if (st instanceof Statement.WorkflowDef wf && !wf.scriptMode()) named.putIfAbsent(wf.name(), wf);
+            }
+        }
         List<Diagnostic> diagnostics = new ArrayList<>();
         List<Script> out = new ArrayList<>();
         for (Script script : scripts) {
@@ -50,7 +67,8 @@ public final class ScriptMode {
             int blockStart = -1; // index of the script's own BEGIN while its transaction block is open
             for (Statement st : script.statements()) {
                 if (st instanceof Statement.PassThrough p) {
-                    int inserted = passThrough(script.file(), p, defined, statements, blockStart, diagnostics);
+                    Needs needs = new Needs(defined, named, placed);
+                    int inserted = passThrough(script.file(), p, needs, statements, blockStart, diagnostics);
                     if (blockStart >= 0) blockStart += inserted;
                     switch (ScriptCalls.transactionControl(p.sql())) {
                         case OPEN -> {
@@ -59,8 +77,8 @@ public final class ScriptMode {
                         case CLOSE -> blockStart = -1;
                         default -> { }
                     }
-                } else {
-                    statements.add(st);
+                } else if (!(st instanceof Statement.WorkflowDef wf) || placed.add(wf)) {
+                    statements.add(st); // a workflow placed earlier, before a statement that needs it, is not repeated
                 }
             }
             out.add(new Script(script.file(), statements));
@@ -82,18 +100,42 @@ public final class ScriptMode {
     }
 
     /**
+     * What a compilation has deployed so far: the anonymous workflows defined, and the named ones
+     * placed; {@code named} holds the first definition of each workflow name.
+     */
+    private record Needs(Set<String> defined, Map<String, Statement.WorkflowDef> named,
+            Set<Statement.WorkflowDef> placed) {
+        /** The definition a call by name needs, if it is defined later and not yet placed, else null. */
+        Statement.WorkflowDef unplaced(String literal) {
+            Statement.WorkflowDef wf = named.get(literal);
+            if (wf == null) wf = named.get(canonicalName(literal));
+            return wf == null || placed.contains(wf) ? null : wf;
+        }
+    }
+
+    /**
      * Adds the statement, rewritten, to {@code statements}, and before it (or, inside the script's
      * own transaction block, before the block's BEGIN at {@code blockStart}, so that the deployment
-     * does not commit the script's transaction) the anonymous workflows it is the first to use.
-     * Returns how many workflows were inserted at {@code blockStart}.
+     * does not commit the script's transaction) the workflows it is the first to need: the
+     * anonymous workflows of its expressions, and the named workflows it starts or explains by
+     * name that are defined after it. Returns how many workflows were inserted at {@code blockStart}.
      */
-    private static int passThrough(SourceFile file, Statement.PassThrough p, Set<String> defined,
+    private static int passThrough(SourceFile file, Statement.PassThrough p, Needs needs,
             List<Statement> statements, int blockStart, List<Diagnostic> diagnostics) {
         int inserted = 0;
         int base = p.span().start();
         List<Statement.Rewrite> rewrites = new ArrayList<>();
         for (ScriptCalls.Call call : ScriptCalls.find(p.sql())) {
-            if (call.kind() == ScriptCalls.Kind.NAME) continue;
+            if (call.kind() == ScriptCalls.Kind.NAME) {
+                String literal = p.sql().substring(call.argStart(), call.argEnd());
+                Statement.WorkflowDef wf = needs.unplaced(StringLiteral.decode(literal).value());
+                if (wf != null) {
+                    needs.placed().add(wf);
+                    if (blockStart >= 0) statements.add(blockStart + inserted++, wf);
+                    else statements.add(wf);
+                }
+                continue;
+            }
             // df.explain(v_id) explains an instance whose id is known at run time: not a workflow expression
             if (call.kind() == ScriptCalls.Kind.RUNTIME_VALUE && call.function().equals("df.explain")) continue;
             if (call.kind() == ScriptCalls.Kind.RUNTIME_VALUE) {
@@ -112,7 +154,7 @@ public final class ScriptMode {
             diagnostics.addAll(parsed.diagnostics());
             if (parsed.expr() == null) continue;
             String name = anonymousName(file.text().substring(start, end));
-            if (defined.add(name)) {
+            if (needs.defined().add(name)) {
                 Span span = file.span(start, end);
                 Expr body = parsed.expr();
                 Statement.WorkflowDef anonymous = new Statement.WorkflowDef(span, name, span, List.of(), body, true);
@@ -123,6 +165,36 @@ public final class ScriptMode {
         }
         statements.add(new Statement.PassThrough(p.span(), p.sql(), rewrites));
         return inserted;
+    }
+
+    /**
+     * A workflow name as written in a call ({@code 'etl.Ingest'}, {@code '"My Flow"'}) read as
+     * PostgreSQL reads identifiers: unquoted parts folded to lower case, quoted parts kept.
+     */
+    static String canonicalName(String written) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < written.length()) {
+            char c = written.charAt(i);
+            if (c == '"') {
+                int k = i + 1;
+                while (k < written.length()) {
+                    if (written.charAt(k) == '"' && k + 1 < written.length() && written.charAt(k + 1) == '"') {
+                        out.append('"');
+                        k += 2;
+                    } else if (written.charAt(k) == '"') {
+                        break;
+                    } else {
+                        out.append(written.charAt(k++));
+                    }
+                }
+                i = k + 1;
+            } else {
+                out.append(c == '.' ? c : Character.toLowerCase(c));
+                i++;
+            }
+        }
+        return out.toString();
     }
 
     private static Diagnostic runtimeValue(SourceFile file, int base, ScriptCalls.Call call) {

@@ -1,6 +1,7 @@
 package dev.dfc.compiler.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dfc.compiler.Compiler;
 import dev.dfc.compiler.diag.Diagnostic;
@@ -56,10 +57,16 @@ class CheckerTest {
     }
 
     @Test
-    void aLoopBindsNothingForWhatFollows() {
+    void aLoopBindsForWhatFollowsWhatEveryWayOutOfItBinds() {
+        // the only way out is the condition, after the body bound 'a'
+        assertEquals(List.of(), check("df.loop('SELECT $p' |=> 'a', 'SELECT false') ~> 'SELECT $a'"));
+        // a break before the bind is another way out, without 'a'
         assertEquals(List.of(
                 "DF2001 $a '$a' is not bound on every path that reaches this step"),
-                check("df.loop('SELECT $p' |=> 'a', 'SELECT false') ~> 'SELECT $a'"));
+                check("df.loop(('SELECT $p' ?> df.break() !> 'SELECT 1') ~> 'SELECT 2' |=> 'a', 'SELECT false') ~> 'SELECT $a'"));
+        // a break inside an undo is no way out of the loop around the '<->' (it is DF4001)
+        assertTrue(check("df.loop(('SELECT $p' <-> df.break()) ~> 'SELECT 2' |=> 'a', 'SELECT false') ~> 'SELECT $a'")
+                .stream().noneMatch(d -> d.startsWith("DF2001")));
     }
 
     @Test

@@ -103,6 +103,31 @@ class PassThroughSplittingTest {
     }
 
     @Test
+    void semicolonsInsideParenthesesDoNotEndTheStatement() {
+        String rule = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2))";
+        assertEquals(List.of("SQL[" + rule + "]", "SQL[SELECT 2]"), split(rule + ";\nSELECT 2;"));
+        // psql never lets the depth go below zero: a stray ')' does not swallow the next ';'
+        assertEquals(List.of("SQL[SELECT 1)]", "SQL[SELECT 2]"), split("SELECT 1); SELECT 2;"));
+    }
+
+    @Test
+    void beginAtomicBodyOfAFunctionOrProcedureIsOneStatement() {
+        String f = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END";
+        assertEquals(List.of("SQL[" + f + "]", "SQL[SELECT 3]"), split(f + ";\nSELECT 3;"));
+        String p = "create or replace procedure p() begin atomic insert into t values (1); end";
+        assertEquals(List.of("SQL[" + p + "]", "SQL[SELECT 3]"), split(p + "; SELECT 3"));
+    }
+
+    @Test
+    void beginOutsideARoutineDefinitionIsNotABlock() {
+        assertEquals(List.of("SQL[BEGIN]", "SQL[SELECT 1]", "SQL[END]"), split("BEGIN; SELECT 1; END;"));
+        assertEquals(List.of("SQL[CREATE TABLE begin (x int)]", "SQL[SELECT 1]"), split("CREATE TABLE begin (x int); SELECT 1;"));
+        // CASE … END outside a BEGIN block of a routine does not count either
+        assertEquals(List.of("SQL[CREATE FUNCTION f() RETURNS int AS 'SELECT 1' LANGUAGE sql]", "SQL[SELECT 2]"),
+                split("CREATE FUNCTION f() RETURNS int AS 'SELECT 1' LANGUAGE sql; SELECT 2;"));
+    }
+
+    @Test
     void passThroughSpanIsTheTrimmedStatement() {
         Statement s = statements("\n\n  SELECT 1 ;").get(0);
         assertEquals(3, s.span().line());

@@ -107,6 +107,15 @@ class SyntaxErrorTest {
     }
 
     @Test
+    void nulIsInvalidEverywhereEvenInsideLiteralsAndComments() {
+        assertEquals("1:16 DF1003 invalid character U+0000",
+                describe(parse("SELECT 'SELECT \u0000 1';").diagnostics()));
+        assertEquals("1:31 DF1003 invalid character U+0000\n2:6 DF1003 invalid character U+0000",
+                describe(parse("CREATE WORKFLOW w AS 'SELECT 1\u0000';\n-- a \u0000\n").diagnostics()));
+        assertEquals("1:10 DF1003 invalid character U+0000", describe(parse("SELECT 1 \u0000;").diagnostics()));
+    }
+
+    @Test
     void createOrReplaceWorkflowIsRejectedNotPassedThrough() {
         Parser.ParseResult r = parse("create or replace /* c */ Workflow w() AS 'a';\nCREATE OR REPLACE VIEW v AS SELECT 1;");
         assertEquals("1:1 DF1004 CREATE OR REPLACE WORKFLOW is not supported", describe(r.diagnostics()));
