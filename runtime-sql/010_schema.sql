@@ -24,8 +24,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT '0.1'::text $$;
 COMMENT ON FUNCTION df.runtime_version() IS 'version of the installed dfc runtime';
 
--- Called first by every compiled script. A missing runtime already fails the
--- call itself (schema df does not exist); here we refuse another major version.
+-- Called first by every compiled script, after a DO block that says so when
+-- the runtime is missing altogether; here we refuse another major version.
 CREATE OR REPLACE FUNCTION df._require_runtime(p_version text)
 RETURNS void
 LANGUAGE plpgsql STABLE
