@@ -383,10 +383,23 @@ AS $$
                                                                WHEN 'array' THEN n.x -> 'branches' ELSE '[]' END) AS b
              ) AS e(node)
          WHERE e.node IS NOT NULL
+    ), running(node) AS (
+        -- a step that runs right now (its checkpoint is not committed yet): its
+        -- item is an in-server worker's or a dfc worker session's
+        SELECT q.state
+          FROM i JOIN df._queue q ON q.instance_id = i.id
+         WHERE q.id IN (SELECT w.running_item FROM df._worker_stats() AS w WHERE w.running_item IS NOT NULL)
+            OR q.id IN (SELECT (regexp_match(a.application_name, '^dfc worker: item ([0-9]+)$'))[1]::bigint
+                          FROM pg_catalog.pg_stat_activity a
+                         WHERE a.application_name LIKE 'dfc worker: item %')
     )
     SELECT n.node, n.x ->> 'type', n.x ->> 'query', n.x ->> 'bind',
-           coalesce(s.status, 'pending'), s.result, s.updated_at, (n.x ->> 'line')::integer, s.error,
-           CASE WHEN s.status IS NULL AND NOT EXISTS (SELECT FROM reachable r WHERE r.node = n.node)
+           CASE WHEN EXISTS (SELECT FROM running r WHERE r.node = n.node) THEN 'running'
+                ELSE coalesce(s.status, 'pending')
+           END,
+           s.result, s.updated_at, (n.x ->> 'line')::integer, s.error,
+           CASE WHEN EXISTS (SELECT FROM running r WHERE r.node = n.node) THEN 'running'
+                WHEN s.status IS NULL AND NOT EXISTS (SELECT FROM reachable r WHERE r.node = n.node)
                 THEN 'skipped'
                 ELSE coalesce(s.status, 'pending')
            END,

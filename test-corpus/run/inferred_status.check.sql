@@ -52,3 +52,15 @@ SELECT pg_temp.expect(e LIKE 'inferred_fail (version %), dry run%' AND e LIKE '%
   FROM (SELECT df.explain('inferred_fail') AS e) x;
 DO $$ BEGIN PERFORM df.explain('no_such_workflow'); RAISE EXCEPTION 'df.explain of nothing did not fail';
       EXCEPTION WHEN no_data_found THEN NULL; END $$;
+
+SELECT df.start('inferred_running') AS id \gset
+SELECT pg_temp.wait_until(format($$SELECT status = 'running' AND inferred_status = 'running' FROM df.instance_nodes(%L) WHERE node_id = 2$$, :'id'),
+                          'the sleeping step never showed as running');
+SELECT pg_temp.expect(string_agg(node_id || ':' || status, ' ' ORDER BY node_id) = '1:completed 2:running 3:pending',
+                      'nodes ' || string_agg(node_id || ':' || status, ' ' ORDER BY node_id))
+  FROM df.instance_nodes(:'id');
+SELECT pg_temp.expect(df.explain(:'id') LIKE '%⏳ Running%', 'explain ' || df.explain(:'id'));
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'inferred_running: ' || df.status(:'id'));
+SELECT pg_temp.expect(string_agg(node_id || ':' || status, ' ' ORDER BY node_id) = '1:completed 2:completed 3:completed',
+                      'nodes ' || string_agg(node_id || ':' || status, ' ' ORDER BY node_id))
+  FROM df.instance_nodes(:'id');
