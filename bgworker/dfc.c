@@ -1038,6 +1038,16 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 			ret = SPI_execute_plan(plan, NULL, NULL, false, 0);
 		else
 			ret = SPI_execute(sql, false, 0);
+		if (ret == SPI_ERROR_TRANSACTION)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+					 errmsg("a step cannot start or end transactions (BEGIN, COMMIT, ROLLBACK, SAVEPOINT)"),
+					 errhint("Each step is a transaction of its own: make the parts separate steps.")));
+		if (ret == SPI_ERROR_COPY)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("COPY to or from the client cannot run in a step"),
+					 errhint("A step has no client: COPY to or from a server file or program, or INSERT ... SELECT.")));
 		if (ret < 0)
 			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
 

@@ -57,3 +57,13 @@ SELECT pg_temp.expect(error ->> 'sqlstate' = '42501' AND error ->> 'message' = '
   FROM df.instances WHERE id = :'id';
 RESET ROLE;
 SELECT pg_temp.expect(to_regclass('toplevel_items_v') IS NULL, 'the index was created with the worker''s privileges');
+
+SELECT df.start('toplevel_commit') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'toplevel_commit: ' || df.status(:'id'));
+SELECT pg_temp.expect(error ->> 'sqlstate' = '2D000'
+                      AND error ->> 'message' = 'a step cannot start or end transactions (BEGIN, COMMIT, ROLLBACK, SAVEPOINT)', 'error ' || error::text)
+  FROM df.instances WHERE id = :'id';
+SELECT df.start('toplevel_copy') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'toplevel_copy: ' || df.status(:'id'));
+SELECT pg_temp.expect(error ->> 'sqlstate' = '0A000' AND error ->> 'message' = 'COPY to or from the client cannot run in a step', 'error ' || error::text)
+  FROM df.instances WHERE id = :'id';
