@@ -132,10 +132,16 @@ BEGIN
         v_text := NULL;
         IF v_arg IS NOT NULL THEN
             v_expr := '$1';
-            -- JSON strings as their text, other JSON values as their JSON text
-            v_text := CASE jsonb_typeof(v_arg)
-                          WHEN 'null' THEN NULL
-                          WHEN 'string' THEN v_arg #>> '{}'
+            -- a json or jsonb parameter takes the JSON value as it is ("hello"
+            -- stays a string); an array parameter a JSON array as its elements;
+            -- otherwise JSON strings as their text, other values as their JSON text
+            v_text := CASE
+                          WHEN jsonb_typeof(v_arg) = 'null' THEN NULL
+                          WHEN to_regtype(v_type) IN ('json'::regtype, 'jsonb'::regtype) THEN v_arg::text
+                          WHEN jsonb_typeof(v_arg) = 'array'
+                               AND (SELECT t.typcategory = 'A' FROM pg_catalog.pg_type t WHERE t.oid = to_regtype(v_type))
+                               THEN df._array_text(v_arg::json)
+                          WHEN jsonb_typeof(v_arg) = 'string' THEN v_arg #>> '{}'
                           ELSE v_arg::text
                       END;
         ELSIF v_param ->> 'default' IS NOT NULL THEN

@@ -48,3 +48,13 @@ SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results
                       || coalesce((SELECT error::text FROM df.instances WHERE id = :'id'), ''));
 SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"a":"2.50","b":"-0.50000000000000000000","c":"3.5","t":"2024-01-02 03:04:05+00","d":"2024-01-31","nan":"NaN"}],"row_count":1}',
                       'result ' || df.result(:'id'));
+
+SELECT df.start('bound_results_json_params', args => '{"j": "hello", "z": "0", "ids": [1, 2], "tags": ["a b", "c\"d"]}') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results_json_params: ' || df.status(:'id')
+                      || coalesce((SELECT error::text FROM df.instances WHERE id = :'id'), ''));
+SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"j":"hello","z":"0","ids":[1,2],"tags":["a b","c\"d"],"has_two":true}],"row_count":1}',
+                      'result ' || df.result(:'id'));
+SELECT df.start('bound_results_json_params', args => '{"j": {"k": [1]}, "z": 5, "ids": "{3,4}", "tags": "{x}"}') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results_json_params 2: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"j":{"k":[1]},"z":5,"ids":[3,4],"tags":["x"],"has_two":false}],"row_count":1}',
+                      'result ' || df.result(:'id'));
