@@ -32,6 +32,35 @@ BEGIN
 END;
 $$;
 
+-- The deployed workflow a name given to df.start or df.explain means: the
+-- name as written when a workflow has it, else the name read as PostgreSQL
+-- reads an identifier ('"My Flow"' is My Flow, 'Nightly' is nightly,
+-- 'etl."Load"' is etl.Load), as CREATE WORKFLOW stored it; NULL for none.
+CREATE OR REPLACE FUNCTION df._workflow_named(p_name text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_name text;
+BEGIN
+    IF EXISTS (SELECT FROM df._versions v WHERE v.workflow = p_name) THEN
+        RETURN p_name;
+    END IF;
+    BEGIN
+        v_name := array_to_string(parse_ident(p_name), '.');
+    EXCEPTION WHEN OTHERS THEN
+        RETURN NULL;    -- not an identifier
+    END;
+    IF EXISTS (SELECT FROM df._versions v WHERE v.workflow = v_name) THEN
+        RETURN v_name;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION df._workflow_named(text)
+    IS 'the deployed workflow a name means: as written, else read as an identifier (quotes, case folding)';
+
 CREATE OR REPLACE FUNCTION df.start(
     workflow         text,
     label            text DEFAULT NULL,
@@ -91,7 +120,7 @@ BEGIN
 
     SELECT * INTO v_version
       FROM df._versions v
-     WHERE v.workflow = start.workflow
+     WHERE v.workflow = (SELECT df._workflow_named(start.workflow))
      ORDER BY v.seq DESC
      LIMIT 1;
     IF NOT FOUND THEN

@@ -184,7 +184,7 @@ BEGIN
 
     SELECT v.* INTO v_version
       FROM df._versions v
-     WHERE v.workflow = p_target
+     WHERE v.workflow = (SELECT df._workflow_named(p_target))
      ORDER BY v.seq DESC
      LIMIT 1;
     IF NOT FOUND THEN
