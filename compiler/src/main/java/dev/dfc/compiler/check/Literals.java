@@ -80,6 +80,16 @@ public final class Literals {
                 method(at(a, 1), function);
                 headers(at(a, 3), function);
                 seconds(at(a, 4), "timeout_s", function, MAX_HTTP_SECONDS, true);
+                if (function.equals("df.http_multipart")) json(at(a, 2), "parts", function, "array", "'[{\"name\": \"file\", \"value\": \"...\"}]'");
+            }
+            case "df.call" -> {
+                workflowName(at(a, 0));
+                json(at(a, 1), "args", function, "object", "'{\"batch_size\": 50}'");
+            }
+            case "df.break" -> {
+                if (at(a, 0) instanceof Expr.Cast c && JSON_TYPES.contains(c.type().toLowerCase(Locale.ROOT).replace(" ", ""))) {
+                    json(c, "value", function, null, null);
+                }
             }
             default -> { }
         }
@@ -223,6 +233,38 @@ public final class Literals {
             out.add(Diagnostic.error("DF5004", spans.inside(s, p.start(), p.end()), p.message())
                     .withHint("headers are a JSON object of strings, e.g. '{\"Authorization\": \"Bearer {token}\"}'"));
         }
+    }
+
+    /**
+     * A JSON argument written as a string (or a json/jsonb cast of one): well-formed, and of the kind
+     * the runtime needs when {@code kind} is given. Other shapes are the arity and shape checks' job.
+     */
+    private void json(Expr e, String what, String function, String kind, String example) {
+        Expr.Str s = string(e);
+        if (s == null) return;
+        JsonText.Result r = function.equals("df.break") ? JsonText.check(s.value()) : JsonText.checkWithReferences(s.value());
+        if (r.problem() != null) {
+            out.add(Diagnostic.error("DF5006", spans.inside(s, r.problem().start(), r.problem().end()),
+                    r.problem().message() + " in " + what + " of '" + function + "'")
+                    .withHint(example != null ? "e.g. " + example : "a JSON value: double quotes, no trailing commas"));
+        } else if (kind != null && r.kind() != null && !kind.equals(r.kind()) && !s.value().strip().startsWith("$")
+                && !s.value().strip().startsWith("{")) {
+            out.add(Diagnostic.error("DF5006", s.span(), what + " of '" + function + "' must be a JSON " + kind + ", found "
+                    + (r.kind().equals("object") || r.kind().equals("array") ? "an " : "a ") + r.kind())
+                    .withHint("e.g. " + example));
+        }
+    }
+
+    private static final Pattern WORKFLOW_NAME = Pattern.compile(
+            "(?:[A-Za-z_\\u0080-\\uffff][A-Za-z0-9_$\\u0080-\\uffff]*|\"(?:[^\"]|\"\")+\")"
+            + "(?:\\.(?:[A-Za-z_\\u0080-\\uffff][A-Za-z0-9_$\\u0080-\\uffff]*|\"(?:[^\"]|\"\")+\"))?");
+
+    /** df.call's workflow: a workflow name, as df.start takes it (an identifier, optionally schema-qualified). */
+    private void workflowName(Expr e) {
+        Expr.Str s = string(e);
+        if (s == null || WORKFLOW_NAME.matcher(s.value()).matches()) return;
+        out.add(Diagnostic.error("DF5007", s.span(), "'" + s.value() + "' is not a workflow name")
+                .withHint("df.call takes the name of a deployed workflow: an identifier, optionally schema-qualified ('etl.load', '\"My Flow\"')"));
     }
 
     private void url(Expr e, String function) {
