@@ -1214,6 +1214,31 @@ $$;
 COMMENT ON FUNCTION df._run(bigint)
     IS 'runs the step of a claimed queue item as its submitter and checkpoints it (one transaction); for an HTTP step, returns the call to make after commit';
 
+-- The item an outcome reported in a new transaction is for (an HTTP call's, a
+-- statement's that ran on its own), locked, with its instance's status: NULL
+-- when the item moved on (cancelled, a decided race, an older call or run),
+-- and removed when its instance ended or its thread can no longer run.
+CREATE OR REPLACE FUNCTION df._awaited_item(p_item bigint, p_waiting text, p_token timestamptz,
+                                            OUT o_item df._queue, OUT o_status text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    SELECT q.* INTO o_item FROM df._queue q WHERE q.id = p_item FOR UPDATE;
+    IF NOT FOUND OR o_item.waiting IS DISTINCT FROM p_waiting OR o_item.wait_until IS DISTINCT FROM p_token THEN
+        o_item := NULL;
+        RETURN;
+    END IF;
+    SELECT i.status INTO o_status FROM df._instances i WHERE i.id = o_item.instance_id;
+    IF o_status NOT IN ('pending', 'running') OR NOT df._thread_live(o_item) THEN
+        DELETE FROM df._queue WHERE id = p_item;
+        o_item := NULL;
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION df._awaited_item(bigint, text, timestamptz)
+    IS 'the parked item an outcome is for, locked, with its instance''s status; NULL when it moved on';
+
 -- The outcome of a statement df._run handed the step runner to run on its own
 -- (a VACUUM, a CREATE INDEX CONCURRENTLY), in a new transaction: completes the
 -- node with {"rows":[],"row_count":n} and moves the thread on, or fails it
@@ -1228,19 +1253,17 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v_awaited  record;
     v_item     df._queue;
     v_status   text;
     v_result   json;
     v_void     boolean;
 BEGIN
     v_void := pg_advisory_unlock(1684431616, (p_item % 2147483648)::integer);
-    SELECT q.* INTO v_item FROM df._queue q WHERE q.id = p_item FOR UPDATE;
-    IF NOT FOUND OR v_item.waiting IS DISTINCT FROM 'toplevel' OR v_item.wait_until IS DISTINCT FROM p_token THEN
-        RETURN;
-    END IF;
-    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = v_item.instance_id;
-    IF v_status NOT IN ('pending', 'running') OR NOT df._thread_live(v_item) THEN
-        DELETE FROM df._queue WHERE id = p_item;
+    SELECT * INTO v_awaited FROM df._awaited_item(p_item, 'toplevel', p_token);
+    v_item := v_awaited.o_item;
+    v_status := v_awaited.o_status;
+    IF v_item.id IS NULL THEN
         RETURN;
     END IF;
     IF p_error IS NOT NULL THEN

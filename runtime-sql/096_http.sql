@@ -171,6 +171,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v_awaited  record;
     v_item     df._queue;
     v_status   text;
     v_headers  jsonb;
@@ -178,13 +179,10 @@ DECLARE
     v_text     text;
     v_result   json;
 BEGIN
-    SELECT q.* INTO v_item FROM df._queue q WHERE q.id = p_item FOR UPDATE;
-    IF NOT FOUND OR v_item.waiting IS DISTINCT FROM 'http' OR v_item.wait_until IS DISTINCT FROM p_token THEN
-        RETURN;
-    END IF;
-    SELECT i.status INTO v_status FROM df._instances i WHERE i.id = v_item.instance_id;
-    IF v_status NOT IN ('pending', 'running') OR NOT df._thread_live(v_item) THEN
-        DELETE FROM df._queue WHERE id = p_item;
+    SELECT * INTO v_awaited FROM df._awaited_item(p_item, 'http', p_token);
+    v_item := v_awaited.o_item;
+    v_status := v_awaited.o_status;
+    IF v_item.id IS NULL THEN
         RETURN;
     END IF;
     IF p_error IS NOT NULL THEN

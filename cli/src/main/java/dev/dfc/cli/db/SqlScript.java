@@ -1,8 +1,8 @@
 package dev.dfc.cli.db;
 
+import dev.dfc.compiler.parse.PsqlStatementEnd;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Splits a SQL script into statements the way psql does: a ';' ends a statement only
@@ -21,10 +21,7 @@ public final class SqlScript {
         List<String> out = new ArrayList<>();
         int start = 0;
         boolean hasCode = false;
-        int parens = 0;
-        int blocks = 0;
-        int words = 0;
-        char[] leading = new char[4];
+        PsqlStatementEnd statementEnd = new PsqlStatementEnd();
         int i = 0;
         int n = sql.length();
         while (i < n) {
@@ -57,31 +54,21 @@ public final class SqlScript {
                     i++;
                 }
                 hasCode = true;
-            } else if (c == ';' && parens == 0 && blocks == 0) {
+            } else if (c == ';' && statementEnd.semicolonEnds()) {
                 if (hasCode) out.add(sql.substring(start, i).strip());
                 i++;
                 start = i;
                 hasCode = false;
-                words = 0;
-                leading = new char[4];
+                statementEnd = new PsqlStatementEnd();
             } else if (c == '(' || c == ')') {
-                if (c == '(') parens++;
-                else if (parens > 0) parens--;
+                if (c == '(') statementEnd.openParen();
+                else statementEnd.closeParen();
                 hasCode = true;
                 i++;
             } else if (Character.isLetter(c) || c == '_') {
                 int end = i;
                 while (end < n && isIdentChar(sql.charAt(end))) end++;
-                String word = sql.substring(i, end).toLowerCase(Locale.ROOT);
-                if (words < leading.length && ROUTINE_HEAD.contains(word)) leading[words] = word.charAt(0);
-                words++;
-                boolean routine = leading[0] == 'c' && (leading[1] == 'f' || leading[1] == 'p'
-                        || (leading[1] == 'o' && leading[2] == 'r' && (leading[3] == 'f' || leading[3] == 'p')));
-                if (routine && parens == 0) {
-                    if (word.equals("begin")) blocks++;
-                    else if (word.equals("case") && blocks > 0) blocks++;
-                    else if (word.equals("end") && blocks > 0) blocks--;
-                }
+                statementEnd.word(sql.substring(i, end));
                 hasCode = true;
                 i = end;
             } else {
@@ -92,8 +79,6 @@ public final class SqlScript {
         if (hasCode) out.add(sql.substring(start).strip());
         return out;
     }
-
-    private static final List<String> ROUTINE_HEAD = List.of("create", "or", "replace", "function", "procedure");
 
     private static int skipQuoted(String sql, int i, char quote, boolean backslashEscapes) {
         int n = sql.length();

@@ -12,7 +12,6 @@ import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Supplier;
 import org.antlr.v4.runtime.CodePointBuffer;
 import org.antlr.v4.runtime.CodePointCharStream;
@@ -133,40 +132,26 @@ public final class Parser {
      */
     private static Token passThroughEnd(CommonTokenStream tokens) {
         Token last = tokens.LT(1);
-        int parens = 0;
-        int blocks = 0;
-        int words = 0;
-        char[] leading = new char[4]; // first letters of the first four words, when they are routine-heading words
+        PsqlStatementEnd end = new PsqlStatementEnd();
         int k = tokens.index();
         for (; k < tokens.size(); k++) {
             Token t = tokens.get(k);
             if (t.getType() == Token.EOF) break;
             if (t.getChannel() != Token.DEFAULT_CHANNEL) continue;
             int type = t.getType();
-            if (type == DfsqlParser.SEMI && parens == 0 && blocks == 0) break;
+            if (type == DfsqlParser.SEMI && end.semicolonEnds()) break;
             last = t;
             if (type == DfsqlParser.LPAREN) {
-                parens++;
+                end.openParen();
             } else if (type == DfsqlParser.RPAREN) {
-                if (parens > 0) parens--;
+                end.closeParen();
             } else if (isWord(type)) {
-                String word = t.getText().toLowerCase(Locale.ROOT);
-                if (words < leading.length && ROUTINE_HEAD.contains(word)) leading[words] = word.charAt(0);
-                words++;
-                boolean routine = leading[0] == 'c' && (leading[1] == 'f' || leading[1] == 'p'
-                        || (leading[1] == 'o' && leading[2] == 'r' && (leading[3] == 'f' || leading[3] == 'p')));
-                if (routine && parens == 0) {
-                    if (word.equals("begin")) blocks++;
-                    else if (word.equals("case") && blocks > 0) blocks++;
-                    else if (word.equals("end") && blocks > 0) blocks--;
-                }
+                end.word(t.getText());
             }
         }
         tokens.seek(k < tokens.size() && tokens.get(k).getType() == DfsqlParser.SEMI ? k + 1 : k);
         return last;
     }
-
-    private static final List<String> ROUTINE_HEAD = List.of("create", "or", "replace", "function", "procedure");
 
     /** Tokens psql reads as identifiers (keywords included; quoted identifiers are not). */
     private static boolean isWord(int type) {
