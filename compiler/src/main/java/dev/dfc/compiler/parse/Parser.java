@@ -128,7 +128,8 @@ public final class Parser {
      * script exactly as psql will run it: a ';' ends the statement only outside parentheses and,
      * in a statement that starts CREATE [OR REPLACE] FUNCTION|PROCEDURE, outside a BEGIN … END
      * body (psql's heuristic: at parenthesis depth 0, BEGIN opens a block, CASE opens one only
-     * inside a block, END closes one).
+     * inside a block, END closes one). A psql meta-command (a backslash) runs to the end of its
+     * line, ';' included.
      */
     private static Token passThroughEnd(CommonTokenStream tokens) {
         Token last = tokens.LT(1);
@@ -141,6 +142,16 @@ public final class Parser {
             int type = t.getType();
             if (type == DfsqlParser.SEMI && end.semicolonEnds()) break;
             last = t;
+            if (type == DfsqlParser.OTHER && t.getText().equals("\\")) {
+                // a psql meta-command (\gset, \echo a; b): its arguments run to the end of the
+                // line, where a ';' is text, not the end of a statement
+                while (k + 1 < tokens.size() && tokens.get(k + 1).getType() != Token.EOF
+                        && tokens.get(k + 1).getText().indexOf('\n') < 0) {
+                    k++;
+                    if (tokens.get(k).getChannel() == Token.DEFAULT_CHANNEL) last = tokens.get(k);
+                }
+                continue;
+            }
             if (type == DfsqlParser.LPAREN) {
                 end.openParen();
             } else if (type == DfsqlParser.RPAREN) {
