@@ -46,6 +46,10 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-W", "--warnings-as-errors"}, description = "Treat warnings as errors: exit 1 and write nothing.")
     boolean warningsAsErrors;
 
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "Format of the diagnostics on stderr: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}), as dfc check.")
+    DiagnosticFormat format;
+
     @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
             description = "Colour diagnostics: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: on a terminal, unless NO_COLOR is set).")
     ColorMode color;
@@ -56,7 +60,7 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Compilation compilation = Compiler.compile(SourceLoader.load(files), Main.internalErrors(spec));
-        DiagnosticFormat.text.write(compilation.diagnostics(), spec.commandLine().getErr(), color.enabled());
+        format.write(compilation.diagnostics(), spec.commandLine().getErr(), color.enabled());
         int code = Outcome.exitCode(compilation.diagnostics(), warningsAsErrors);
         if (code != ExitCode.OK) return code;
         if (compilation.sql() == null) throw new IllegalStateException("compiler reported no errors but produced no SQL");

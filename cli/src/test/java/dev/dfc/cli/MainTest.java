@@ -67,6 +67,19 @@ class MainTest {
     }
 
     @Test
+    void compileWritesDiagnosticsInTheFormatAsked() throws IOException {
+        Path src = dir.resolve("bad.dfsql");
+        Files.writeString(src, "CREATE WORKFLOW w AS df.sleep(0);\n", StandardCharsets.UTF_8);
+
+        CliTesting.Run run = dfc("compile", "--format=json", src.toString());
+
+        assertEquals(ExitCode.FAILED, run.exitCode(), run.err());
+        assertEquals("", run.out());
+        assertTrue(run.err().contains("\"code\": \"DF5002\""), run.err());
+        assertTrue(run.err().contains("\"errors\": 1"), run.err());
+    }
+
+    @Test
     void compileWithErrorsWritesNothing() throws IOException {
         Path src = dir.resolve("bad.dfsql");
         Files.writeString(src, "CREATE WORKFLOW w () AS 'SELECT $nope';\n", StandardCharsets.UTF_8);
