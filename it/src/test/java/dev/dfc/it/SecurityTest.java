@@ -101,8 +101,8 @@ class SecurityTest {
                 new Attack("lock_queue", "'LOCK TABLE df._queue'", "42501", "permission denied for table _queue"),
                 new Attack("take_over_runtime_function", "'ALTER FUNCTION df._claim() OWNER TO " + ATTACKER + "'", "42501",
                         "must be owner of function _claim"),
-                new Attack("transaction_control", "'COMMIT'", "XX000", "SPI_ERROR_TRANSACTION"),
-                new Attack("prepare_transaction", "'PREPARE TRANSACTION ''sec_x'''", "XX000", "SPI_ERROR_TRANSACTION"));
+                new Attack("transaction_control", "'COMMIT'", "2D000", "a step cannot start or end transactions"),
+                new Attack("prepare_transaction", "'PREPARE TRANSACTION ''sec_x'''", "2D000", "a step cannot start or end transactions"));
     }
 
     private static final String SETUP = """
