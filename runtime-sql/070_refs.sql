@@ -176,7 +176,12 @@ BEGIN
                   HINT = format('Use %s? to get NULL when there is no row.', v_ref);
     END IF;
 
-    o_value := v_result.value -> 'rows' -> 0 -> v_col;
+    IF p_col IS NULL THEN
+        -- the first column by position: a name may repeat (SELECT 1 AS a, 2 AS a)
+        SELECT e.value INTO o_value FROM json_each(v_result.value -> 'rows' -> 0) AS e LIMIT 1;
+    ELSE
+        o_value := v_result.value -> 'rows' -> 0 -> v_col;
+    END IF;
     IF o_value IS NULL OR json_typeof(o_value) = 'null' THEN
         o_value := NULL;
         IF p_nullsafe THEN

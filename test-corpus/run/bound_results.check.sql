@@ -58,3 +58,7 @@ SELECT df.start('bound_results_json_params', args => '{"j": {"k": [1]}, "z": 5, 
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results_json_params 2: ' || df.status(:'id'));
 SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"j":{"k":[1]},"z":5,"ids":[3,4],"tags":["x"],"has_two":false}],"row_count":1}',
                       'result ' || df.result(:'id'));
+
+SELECT df.start('bound_results_dup_columns') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results_dup_columns: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"first":1}],"row_count":1}', 'result ' || df.result(:'id'));
