@@ -619,6 +619,57 @@ dfc_call2(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(result);
 }
 
+static void append_json_value(StringInfo buf, Datum value, bool isnull, Oid typid);
+
+/* The elements of one dimension of an array (and the dimensions inside it), from *next on. */
+static void
+append_json_dimension(StringInfo buf, int dim, int ndim, const int *dims, Datum *elems, bool *nulls,
+					  int *next, Oid elemtype)
+{
+	appendStringInfoChar(buf, '[');
+	for (int i = 0; i < dims[dim]; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(buf, ',');
+		if (dim + 1 < ndim)
+			append_json_dimension(buf, dim + 1, ndim, dims, elems, nulls, next, elemtype);
+		else
+		{
+			append_json_value(buf, elems[*next], nulls[*next], elemtype);
+			(*next)++;
+		}
+	}
+	appendStringInfoChar(buf, ']');
+}
+
+/*
+ * An array as JSON arrays (nested for several dimensions), each element
+ * encoded as a column value of its type would be: NaN null, numeric a string
+ * keeping its scale, as the scalars.
+ */
+static void
+append_json_array(StringInfo buf, Datum value)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(value);
+	Oid			elemtype = ARR_ELEMTYPE(arr);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			next = 0;
+
+	if (ARR_NDIM(arr) == 0)
+	{
+		appendStringInfoString(buf, "[]");
+		return;
+	}
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &nelems);
+	append_json_dimension(buf, 0, ARR_NDIM(arr), ARR_DIMS(arr), elems, nulls, &next, elemtype);
+}
+
 /* Appends one column value encoded as RUNTIME.md section 3 says. */
 static void
 append_json_value(StringInfo buf, Datum value, bool isnull, Oid typid)
@@ -626,7 +677,6 @@ append_json_value(StringInfo buf, Datum value, bool isnull, Oid typid)
 	Oid			basetype;
 	Oid			outfunc;
 	bool		isvarlena;
-	char	   *out;
 
 	if (isnull)
 	{
@@ -673,8 +723,7 @@ append_json_value(StringInfo buf, Datum value, bool isnull, Oid typid)
 
 	if (type_is_array(basetype))
 	{
-		out = TextDatumGetCString(DirectFunctionCall1(array_to_json, value));
-		appendStringInfoString(buf, out);
+		append_json_array(buf, value);
 		return;
 	}
 

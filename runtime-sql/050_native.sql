@@ -89,6 +89,13 @@ BEGIN
                         WHEN b.oid IN ('float4'::pg_catalog.regtype, 'float8'::pg_catalog.regtype)
                             THEN pg_catalog.format('CASE WHEN t.%1$I IS NULL OR t.%1$I IN (''NaN'', ''Infinity'', ''-Infinity'') '
                                                    'THEN ''null'' ELSE t.%1$I::text END', a.attname)
+                        -- (array elements as the scalars: float NaN and infinities null, numeric strings)
+                        WHEN b.typcategory = 'A' AND b.typelem IN ('float4'::pg_catalog.regtype, 'float8'::pg_catalog.regtype)
+                            THEN pg_catalog.format('coalesce(pg_catalog.regexp_replace(pg_catalog.array_to_json(t.%I)::text, '
+                                                   '''"(NaN|-?Infinity)"'', ''null'', ''g''), ''null'')', a.attname)
+                        WHEN b.typcategory = 'A' AND b.typelem = 'numeric'::pg_catalog.regtype
+                            THEN pg_catalog.format('coalesce(pg_catalog.regexp_replace(pg_catalog.array_to_json(t.%I)::text, '
+                                                   '''(-?[0-9][0-9.eE+-]*)'', ''"\1"'', ''g''), ''null'')', a.attname)
                         WHEN b.typcategory = 'A'
                             THEN pg_catalog.format('coalesce(pg_catalog.array_to_json(t.%I)::text, ''null'')', a.attname)
                         ELSE pg_catalog.format('coalesce(pg_catalog.to_json(t.%I::text)::text, ''null'')', a.attname)
