@@ -2019,6 +2019,8 @@ make_toplevel_run(TopLevelRun *run)
 		return;					/* not reported: run again when it comes due */
 	QueryCancelPending = false;
 
+	/* (the report's arguments with the run, which the next step frees) */
+	MemoryContextSwitchTo(http_context);
 	args[0] = Int64GetDatum(run->item);
 	args[1] = TimestampTzGetDatum(run->token);
 	if (run->bind != NULL)
