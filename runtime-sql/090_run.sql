@@ -341,14 +341,15 @@ BEGIN
         DELETE FROM df._queue q
          WHERE q.id IN (SELECT l.id FROM df._queue l WHERE l.id = ANY (v_all) FOR UPDATE SKIP LOCKED)
         RETURNING q.id, q.state, q.waiting)
-    SELECT array_agg(gone.id), array_agg(gone.state), array_agg(gone.id) FILTER (WHERE gone.waiting = 'http')
+    SELECT array_agg(gone.id), array_agg(gone.state), array_agg(gone.id) FILTER (WHERE gone.waiting IN ('http', 'toplevel'))
       INTO v_deleted, v_states, v_calls FROM gone;
     PERFORM df._nodes_cancelled(p_instance, v_states);
     IF v_states IS NOT NULL THEN
         PERFORM df._keep_undos(p_instance, v_states);
     END IF;
     FOREACH v_item IN ARRAY v_all LOOP
-        -- a running step, or an HTTP call in flight (its item is parked, not locked)
+        -- a running step, or an HTTP call or a statement running on its own
+        -- (their items are parked, not locked)
         IF v_deleted IS NULL OR NOT v_item = ANY (v_deleted) OR v_item = ANY (coalesce(v_calls, '{}')) THEN
             PERFORM df._interrupt(v_item);
         END IF;
