@@ -730,6 +730,17 @@ $$;
 COMMENT ON FUNCTION df._runs_alone(text)
     IS 'whether a step''s statement that refused to run in a transaction block runs on its own instead (VACUUM, CREATE INDEX CONCURRENTLY, ...)';
 
+-- The advisory lock a runner holds on a queue item while its statement runs on
+-- its own (df._run, df._toplevel_done): "dfc" (0x646663) in the high half, the
+-- item in the low one, apart from the small keys applications use.
+CREATE OR REPLACE FUNCTION df._alone_lock_key(p_item bigint)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT (6579811::bigint << 32) | (p_item & 4294967295) $$;
+COMMENT ON FUNCTION df._alone_lock_key(bigint)
+    IS 'the advisory lock key of a queue item whose statement runs on its own';
+
 CREATE OR REPLACE FUNCTION df._run(p_item bigint)
 RETURNS df._http_call
 LANGUAGE plpgsql VOLATILE
@@ -806,7 +817,7 @@ BEGIN
         -- by ready_at: while its runner holds the item's advisory lock it
         -- still runs (a long VACUUM), so it gets more time; a runner that
         -- died released the lock, and the statement runs again (at least once).
-        IF NOT pg_try_advisory_xact_lock(1684431616, (p_item % 2147483648)::integer) THEN
+        IF NOT pg_try_advisory_xact_lock(df._alone_lock_key(p_item)) THEN
             UPDATE df._queue SET ready_at = clock_timestamp() + interval '10 s' WHERE id = p_item;
             RETURN NULL;
         END IF;
@@ -888,7 +899,7 @@ BEGIN
         v_call.next := v_step.next;
         v_call.sql := v_step.sql;
         v_call.submitter := v_submitter;
-        PERFORM pg_advisory_lock(1684431616, (p_item % 2147483648)::integer);
+        PERFORM pg_advisory_lock(df._alone_lock_key(p_item));
         UPDATE df._queue
            SET waiting = 'toplevel', wait_until = v_call.token, ready_at = clock_timestamp() + interval '10 s'
          WHERE id = p_item;
@@ -1260,7 +1271,7 @@ DECLARE
     v_result   json;
     v_void     boolean;
 BEGIN
-    v_void := pg_advisory_unlock(1684431616, (p_item % 2147483648)::integer);
+    v_void := pg_advisory_unlock(df._alone_lock_key(p_item));
     SELECT * INTO v_awaited FROM df._awaited_item(p_item, 'toplevel', p_token);
     v_item := v_awaited.o_item;
     v_status := v_awaited.o_status;

@@ -406,22 +406,13 @@ public final class Worker {
 
         /** A step that raised past df._run: recorded in a new transaction, as the C worker does. */
         private void fail(long item, SQLException e) throws SQLException {
-            String state = e.getSQLState() == null ? "XX000" : e.getSQLState();
-            String message = describe(e);
-            String detail = null;
-            String hint = null;
-            if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
-                ServerErrorMessage m = p.getServerErrorMessage();
-                message = m.getMessage();
-                detail = m.getDetail();
-                hint = m.getHint();
-            }
+            StepError error = StepError.of(e);
             try (PreparedStatement s = c.prepareStatement("SELECT df._fail(?, ?, ?, ?, ?)")) {
                 s.setLong(1, item);
-                s.setString(2, state);
-                s.setString(3, message);
-                s.setString(4, detail);
-                s.setString(5, hint);
+                s.setString(2, error.sqlstate());
+                s.setString(3, error.message());
+                s.setString(4, error.detail());
+                s.setString(5, error.hint());
                 s.execute();
             }
         }
@@ -472,7 +463,7 @@ public final class Worker {
          */
         private void runAlone(TopLevel run) throws SQLException {
             long processed = 0;
-            String error = null, state = null, detail = null, hint = null;
+            StepError error = null;
             try {
                 if (!singleStatement(run.sql())) {
                     throw new SQLException("a statement that cannot run inside a transaction block must be alone in its step", "25001");
@@ -494,14 +485,7 @@ public final class Worker {
                 }
             } catch (SQLException e) {
                 if (broken(e, c)) throw e;
-                state = e.getSQLState() == null ? "XX000" : e.getSQLState();
-                error = describe(e);
-                if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
-                    ServerErrorMessage m = p.getServerErrorMessage();
-                    error = m.getMessage();
-                    detail = m.getDetail();
-                    hint = m.getHint();
-                }
+                error = StepError.of(e);
             }
             try (PreparedStatement s = c.prepareStatement("SELECT df._toplevel_done(?, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?)")) {
                 s.setLong(1, run.item());
@@ -510,10 +494,10 @@ public final class Worker {
                 if (run.next() == null) s.setNull(4, java.sql.Types.INTEGER);
                 else s.setInt(4, run.next());
                 s.setLong(5, processed);
-                s.setString(6, error);
-                s.setString(7, state);
-                s.setString(8, detail);
-                s.setString(9, hint);
+                s.setString(6, error == null ? null : error.message());
+                s.setString(7, error == null ? null : error.sqlstate());
+                s.setString(8, error == null ? null : error.detail());
+                s.setString(9, error == null ? null : error.hint());
                 s.execute();
             } catch (SQLException e) {
                 if (broken(e, c)) throw e;
@@ -537,6 +521,18 @@ public final class Worker {
             } catch (SQLException e) {
                 return true;
             }
+        }
+    }
+
+    /** A step's error as the runtime records it (df._fail): the server's fields when it sent them. */
+    record StepError(String sqlstate, String message, String detail, String hint) {
+        static StepError of(SQLException e) {
+            String state = e.getSQLState() == null ? "XX000" : e.getSQLState();
+            if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+                ServerErrorMessage m = p.getServerErrorMessage();
+                return new StepError(state, m.getMessage(), m.getDetail(), m.getHint());
+            }
+            return new StepError(state, describe(e), null, null);
         }
     }
 
