@@ -95,6 +95,27 @@ COMMENT ON VIEW df.instances IS 'workflow instances of the current role (all of 
 -- loop's body), right_node the other way on (the second branch, the
 -- else-arm); id is the node's number within its instance. Filter on
 -- instance_id: the view reads every visible instance's version otherwise.
+-- The steps that run right now (their checkpoint is not committed yet), of
+-- the caller's instances (all for a superuser): a queue item that an
+-- in-server step worker or a dfc worker session is running. df.nodes and
+-- df.instance_nodes show these nodes as running; a node's id is its state.
+CREATE OR REPLACE FUNCTION df.running_steps()
+RETURNS TABLE (instance_id text, node_id integer)
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT q.instance_id, q.state
+      FROM df._queue q
+      JOIN df._instances i ON i.id = q.instance_id
+     WHERE (q.id IN (SELECT w.running_item FROM df._worker_stats() AS w WHERE w.running_item IS NOT NULL)
+            OR q.id IN (SELECT (regexp_match(a.application_name, '^dfc worker: item ([0-9]+)$'))[1]::bigint
+                          FROM pg_catalog.pg_stat_activity a
+                         WHERE a.application_name LIKE 'dfc worker: item %'))
+       AND (i.submitter = df._caller() OR df._is_superuser(df._caller()))
+$$;
+COMMENT ON FUNCTION df.running_steps()
+    IS 'instance and node of each step being run right now by a step worker, of the caller''s instances (all for superusers)';
+
 CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
     SELECT (n.x ->> 'node')::integer AS id,
            i.id AS instance_id,
@@ -103,7 +124,7 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
            n.x ->> 'bind' AS result_name,
            coalesce((n.x -> 'branches' ->> 0)::integer, (n.x ->> 'next')::integer) AS left_node,
            coalesce((n.x -> 'branches' ->> 1)::integer, (n.x ->> 'else_next')::integer) AS right_node,
-           coalesce(s.status, 'pending') AS status,
+           CASE WHEN r.node_id IS NOT NULL THEN 'running' ELSE coalesce(s.status, 'pending') END AS status,
            s.result::jsonb AS result,
            s.error,
            i.submitted_by,
@@ -112,7 +133,8 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
       FROM df.instances i   -- (its row filter: the current role's instances)
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
      CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS n(x)
-      LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = (n.x ->> 'node')::integer;
+      LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = (n.x ->> 'node')::integer
+      LEFT JOIN df.running_steps() r ON r.instance_id = i.id AND r.node_id = (n.x ->> 'node')::integer;
 COMMENT ON VIEW df.nodes IS 'pg_durable''s node table: the nodes of the current role''s instances, with status and result';
 
 -- One line of df.explain: a node with its marker.
@@ -384,14 +406,7 @@ AS $$
              ) AS e(node)
          WHERE e.node IS NOT NULL
     ), running(node) AS (
-        -- a step that runs right now (its checkpoint is not committed yet): its
-        -- item is an in-server worker's or a dfc worker session's
-        SELECT q.state
-          FROM i JOIN df._queue q ON q.instance_id = i.id
-         WHERE q.id IN (SELECT w.running_item FROM df._worker_stats() AS w WHERE w.running_item IS NOT NULL)
-            OR q.id IN (SELECT (regexp_match(a.application_name, '^dfc worker: item ([0-9]+)$'))[1]::bigint
-                          FROM pg_catalog.pg_stat_activity a
-                         WHERE a.application_name LIKE 'dfc worker: item %')
+        SELECT r.node_id FROM i JOIN df.running_steps() AS r ON r.instance_id = i.id
     )
     SELECT n.node, n.x ->> 'type', n.x ->> 'query', n.x ->> 'bind',
            CASE WHEN EXISTS (SELECT FROM running r WHERE r.node = n.node) THEN 'running'

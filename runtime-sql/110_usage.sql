@@ -33,8 +33,9 @@ BEGIN
                         df.list_instances(text, integer), df.list_instances(text, integer, text, text), df.explain(text),
                         df.signal(text, text, text), df.cancel(text, text),
                         df.setvar(text, text), df.getvar(text), df.unsetvar(text), df.clearvars(),
-                        df.runtime_version() TO %s%s', p_role, v_option);
-    -- The view is owned by the runtime owner and filters on current_user.
+                        df.running_steps(), df.runtime_version() TO %s%s', p_role, v_option);
+    -- The views are owned by the runtime owner and filter on current_user
+    -- (df.nodes calls df.running_steps(), with the caller's privileges).
     EXECUTE format('GRANT SELECT ON df.instances, df.nodes TO %s%s', p_role, v_option);
     INSERT INTO df._usage AS u (role, include_http) VALUES (p_role, include_http)
     ON CONFLICT (role) DO UPDATE SET include_http = excluded.include_http;

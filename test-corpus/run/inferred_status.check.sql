@@ -54,7 +54,9 @@ DO $$ BEGIN PERFORM df.explain('no_such_workflow'); RAISE EXCEPTION 'df.explain 
       EXCEPTION WHEN no_data_found THEN NULL; END $$;
 
 SELECT df.start('inferred_running') AS id \gset
-SELECT pg_temp.wait_until(format($$SELECT status = 'running' AND inferred_status = 'running' FROM df.instance_nodes(%L) WHERE node_id = 2$$, :'id'),
+-- (df.nodes, pg_durable's view, too)
+SELECT pg_temp.wait_until(format($$SELECT (SELECT status = 'running' AND inferred_status = 'running' FROM df.instance_nodes(%L) WHERE node_id = 2)
+                                      AND (SELECT status = 'running' FROM df.nodes WHERE instance_id = %L AND id = 2)$$, :'id', :'id'),
                           'the sleeping step never showed as running');
 SELECT pg_temp.expect(string_agg(node_id || ':' || status, ' ' ORDER BY node_id) = '1:completed 2:running 3:pending',
                       'nodes ' || string_agg(node_id || ':' || status, ' ' ORDER BY node_id))
