@@ -150,8 +150,19 @@ BEGIN
         VALUES (v_id, v_version.workflow, v_version.version, start.label, v_caller,
                 current_setting('TimeZone'), start.idempotency_key, df._captured_vars(v_caller),
                 v_version.function_oid)
-        ON CONFLICT (id) DO NOTHING;
+        ON CONFLICT DO NOTHING;
         EXIT WHEN FOUND;
+        -- Either the id is taken (draw another) or a concurrent df.start of the
+        -- same role with the same idempotency key committed first (the insert
+        -- waited for it): return that instance, as if it had been found above.
+        IF start.idempotency_key IS NOT NULL THEN
+            SELECT i.id INTO v_id
+              FROM df._instances i
+             WHERE i.submitter = v_caller AND i.idempotency_key = start.idempotency_key;
+            IF FOUND THEN
+                RETURN v_id;
+            END IF;
+        END IF;
     END LOOP;
 
     FOR v_param IN SELECT value FROM jsonb_array_elements(v_version.params) LOOP

@@ -125,7 +125,14 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
            coalesce((n.x -> 'branches' ->> 0)::integer, (n.x ->> 'next')::integer) AS left_node,
            coalesce((n.x -> 'branches' ->> 1)::integer, (n.x ->> 'else_next')::integer) AS right_node,
            CASE WHEN r.node_id IS NOT NULL THEN 'running' ELSE coalesce(s.status, 'pending') END AS status,
-           s.result::jsonb AS result,
+           -- results are json, which may hold the escape \u0000 (a NUL, from a
+           -- json value or a signal) that jsonb refuses (22P05, for every read
+           -- of the view): such an escape (one not itself preceded by an escaped
+           -- backslash) becomes the text \u0000; adjacent ones take two passes
+           CASE WHEN strpos(s.result::text, '\u0000') = 0 THEN s.result::jsonb
+                ELSE regexp_replace(regexp_replace(s.result::text, '(^|[^\\])((\\\\)*)\\u0000', '\1\2\\\\u0000', 'g'),
+                                    '(^|[^\\])((\\\\)*)\\u0000', '\1\2\\\\u0000', 'g')::jsonb
+           END AS result,
            s.error,
            i.submitted_by,
            i.created_at,

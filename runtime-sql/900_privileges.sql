@@ -5,6 +5,20 @@
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA df FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA df FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA df FROM PUBLIC;
-REVOKE ALL ON TYPE df.step FROM PUBLIC;
--- Compiled workflow functions are created later by deploy scripts; they stay
--- out of reach because df_workflows grants USAGE to nobody.
+-- Types are usable by PUBLIC by default too: every type of df (df.step,
+-- df._http_call, the row types of tables and views; not array types, which
+-- follow their element type).
+DO $$
+DECLARE
+    v_type regtype;
+BEGIN
+    FOR v_type IN SELECT t.oid FROM pg_catalog.pg_type t
+                   WHERE t.typnamespace = 'df'::regnamespace AND t.typcategory <> 'A'
+                     AND pg_catalog.has_type_privilege('public', t.oid, 'USAGE') LOOP
+        EXECUTE format('REVOKE ALL ON TYPE %s FROM PUBLIC', v_type);
+    END LOOP;
+END;
+$$;
+-- Compiled workflow functions are created later by deploy scripts; they are
+-- out of reach because df_workflows grants USAGE to nobody, and
+-- df._register_version revokes PUBLIC's EXECUTE on each of them as well.

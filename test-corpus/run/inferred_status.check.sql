@@ -66,3 +66,10 @@ SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'inferred_runn
 SELECT pg_temp.expect(string_agg(node_id || ':' || status, ' ' ORDER BY node_id) = '1:completed 2:completed 3:completed',
                       'nodes ' || string_agg(node_id || ':' || status, ' ' ORDER BY node_id))
   FROM df.instance_nodes(:'id');
+
+-- df.nodes keeps working when a result holds \u0000: that escape shows as the text \u0000
+SELECT df.start('inferred_nul') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'inferred_nul: ' || df.status(:'id'));
+SELECT pg_temp.expect(result -> 'rows' -> 0 -> 'j' = '{"a": "x\\u0000y", "b": "\\u0000"}'::jsonb, 'df.nodes result ' || result::text)
+  FROM df.nodes WHERE instance_id = :'id' AND id = 1;
+SELECT pg_temp.expect(count(*) > 0, 'df.nodes unreadable') FROM df.nodes;

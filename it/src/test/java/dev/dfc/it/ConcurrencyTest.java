@@ -123,6 +123,37 @@ class ConcurrencyTest {
         assertEquals(deadlocksBefore, deadlocks(log), "the server log reports a deadlock");
     }
 
+    /**
+     * Two sessions of one role start with the same idempotency key at the same time: the second
+     * waits for the first and, once it commits, returns its instance (it used to fail with a
+     * unique violation, 23505).
+     */
+    @Test
+    void twoStartsWithOneIdempotencyKeyAtOnceGiveOneInstance(TestCluster db) throws Exception {
+        db.createRole(USER);
+        db.deploy("idempotent.dfsql", "CREATE WORKFLOW conc_once (n int) AS 'SELECT $n AS n';\n");
+        String key = "conc-key-" + System.nanoTime();
+        String start = "SELECT df.start('conc_once', args => '{\"n\": 1}', idempotency_key => '" + key + "')";
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection first = db.connectAs(USER); Connection second = db.connectAs(USER); Connection su = db.connect()) {
+            first.setAutoCommit(false);
+            String firstId = scalar(first, start);
+            Future<String> secondId = pool.submit(() -> scalar(second, start));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!"1".equals(scalar(su, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%" + key + "%'"))) {
+                assertTrue(System.nanoTime() < deadline, "the second df.start never waited for the first");
+                assertTrue(!secondId.isDone(), "the second df.start did not wait for the first: " + secondId);
+                Thread.sleep(20);
+            }
+            first.commit();
+            assertEquals(firstId, secondId.get(30, TimeUnit.SECONDS));
+            assertEquals("1", scalar(su, "SELECT count(*) FROM df._instances WHERE idempotency_key = '" + key + "'"));
+            assertEquals("completed", scalar(su, "SELECT df.await_instance('" + firstId + "')"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static String diagnose(TestCluster db, String id) {
         try (Connection su = db.connect()) {
             return id + ": queue " + scalar(su, "SELECT json_agg(q)::text FROM df._queue q WHERE q.instance_id = '" + id + "'")

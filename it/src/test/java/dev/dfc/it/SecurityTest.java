@@ -314,6 +314,7 @@ class SecurityTest {
 
     @Test
     void publicGetsNothingInSchemaDf(TestCluster db) throws Exception {
+        db.deploy("public_nothing.dfsql", "CREATE WORKFLOW sec_public_nothing AS 'SELECT 1';\n");
         try (Connection c = db.connect(); Statement s = c.createStatement()) {
             s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sec_nobody') THEN CREATE ROLE sec_nobody LOGIN; END IF; END $$");
             // as PUBLIC sees it: a role that was never granted anything
@@ -332,7 +333,11 @@ class SecurityTest {
                      WHERE c.relnamespace = 'df'::regnamespace AND c.relkind = 'S'
                        AND CASE WHEN c.relkind = 'S' THEN has_sequence_privilege('sec_nobody', c.oid, 'USAGE,SELECT,UPDATE') END
                     UNION ALL
-                    SELECT 'type df.step' WHERE has_type_privilege('sec_nobody', 'df.step', 'USAGE')
+                    SELECT 'type ' || t.oid::regtype FROM pg_type t
+                     WHERE t.typnamespace = 'df'::regnamespace AND has_type_privilege('sec_nobody', t.oid, 'USAGE')
+                    UNION ALL
+                    SELECT 'deployed function ' || v.function_oid FROM df._versions v
+                     WHERE has_function_privilege('public', v.function_oid, 'EXECUTE')
                     ORDER BY 1"""));
         }
         try (Connection n = db.connectAs("sec_nobody"); Statement s = n.createStatement()) {
