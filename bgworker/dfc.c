@@ -808,6 +808,26 @@ static const char *const step_settings[][3] = {
 };
 
 /*
+ * Puts step_settings in place where they are not (a step's own changes are
+ * reverted when its GUC nest level ends, whether set here or not).
+ */
+static void
+apply_step_settings(void)
+{
+	for (int i = 0; i < lengthof(step_settings); i++)
+	{
+		const char *current = GetConfigOption(step_settings[i][0], false, false);
+
+		if (current != NULL && strncmp(current, step_settings[i][2], strlen(step_settings[i][2])) == 0
+			&& (current[strlen(step_settings[i][2])] == '\0' || step_settings[i][2][strlen(step_settings[i][2]) - 1] == ','))
+			continue;
+		(void) set_config_option(step_settings[i][0], step_settings[i][1],
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
+}
+
+/*
  * Plans of step SQL, kept for the session.  A step's SQL is usually the same
  * text every time its node runs (only steps with references differ from one
  * instance to the next), and parsing and planning it cost more than running
@@ -1051,18 +1071,7 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 	 * must not turn that into an injection.  The others keep the encoding of
 	 * results (ISO dates, exact floats) independent of such settings too.
 	 */
-	for (int i = 0; i < lengthof(step_settings); i++)
-	{
-		const char *current = GetConfigOption(step_settings[i][0], false, false);
-
-		/* (a step's own changes are reverted below, whether set here or not) */
-		if (current != NULL && strncmp(current, step_settings[i][2], strlen(step_settings[i][2])) == 0
-			&& (current[strlen(step_settings[i][2])] == '\0' || step_settings[i][2][strlen(step_settings[i][2]) - 1] == ','))
-			continue;
-		(void) set_config_option(step_settings[i][0], step_settings[i][1],
-								 PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-	}
+	apply_step_settings();
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(role, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
@@ -1100,7 +1109,12 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 		if (ret < 0)
 			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
 
-		/* build the result outside SPI's memory, which SPI_finish frees */
+		/*
+		 * Build the result outside SPI's memory, which SPI_finish frees, with
+		 * the settings the encoding relies on (ISO dates) even if the step
+		 * changed them (SET datestyle = German; SELECT current_date).
+		 */
+		apply_step_settings();
 		oldctx = MemoryContextSwitchTo(callerctx);
 		*result = encode_result(SPI_tuptable, SPI_processed, columns);
 		MemoryContextSwitchTo(oldctx);

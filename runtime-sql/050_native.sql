@@ -74,6 +74,11 @@ BEGIN
                         THEN ' AS dfc_r(' || (SELECT pg_catalog.string_agg('c' || g, ',') FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_names)) g) || ')'
                         ELSE '' END;
         GET DIAGNOSTICS v_count = ROW_COUNT;
+        -- (with the settings the encoding relies on, even if the statement
+        -- changed them with set_config)
+        PERFORM pg_catalog.set_config('datestyle', 'ISO', true);
+        PERFORM pg_catalog.set_config('intervalstyle', 'postgres', true);
+        PERFORM pg_catalog.set_config('extra_float_digits', '1', true);
         -- Each value encoded as RUNTIME.md section 3 says, as the C library
         -- does: integers, floats (NaN and infinities null) and booleans as
         -- JSON, json and jsonb as they are, arrays as JSON arrays, anything

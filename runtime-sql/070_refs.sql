@@ -180,7 +180,8 @@ BEGIN
         -- the first column by position: a name may repeat (SELECT 1 AS a, 2 AS a)
         SELECT e.value INTO o_value FROM json_each(v_result.value -> 'rows' -> 0) AS e LIMIT 1;
     ELSE
-        o_value := v_result.value -> 'rows' -> 0 -> v_col;
+        -- the first column of that name, as its type above (-> gives the last)
+        SELECT e.value INTO o_value FROM json_each(v_result.value -> 'rows' -> 0) AS e WHERE e.key = v_col LIMIT 1;
     END IF;
     IF o_value IS NULL OR json_typeof(o_value) = 'null' THEN
         o_value := NULL;
@@ -249,9 +250,11 @@ BEGIN
       INTO v_names
       FROM json_array_elements(v_result.columns) WITH ORDINALITY AS c(c, ordinality);
 
+    -- values by position, as the columns: a name may repeat (SELECT 1 AS a, 2 AS a)
     SELECT string_agg('(' || (
-               SELECT string_agg(df._typed_literal(r.r -> (c.c ->> 'name'), c.c ->> 'type'), ', ' ORDER BY c.ordinality)
+               SELECT string_agg(df._typed_literal(e.value, c.c ->> 'type'), ', ' ORDER BY c.ordinality)
                  FROM json_array_elements(v_result.columns) WITH ORDINALITY AS c(c, ordinality)
+                 LEFT JOIN json_each(r.r) WITH ORDINALITY AS e(key, value, ordinality) ON e.ordinality = c.ordinality
            ) || ')', ', ' ORDER BY r.ordinality)
       INTO v_rows
       FROM json_array_elements(v_result.value -> 'rows') WITH ORDINALITY AS r(r, ordinality);

@@ -21,6 +21,14 @@
 -- passed it): a claim from the head of the queue finds them when nothing is
 -- runnable from the point on, and at least every 50 ms.
 --
+-- An item keeps its place while its thread advances, so a thread that never
+-- waits (an endless loop) would be claimed again and again ahead of every
+-- later item: with as many of them as runners, nothing else would run. So a
+-- runner that has claimed the same item for more than 20 ms in a row moves it
+-- to the back of the queue (ready_at = now()): it runs this step, then takes
+-- its turn behind what became runnable meanwhile. (A thread whose steps are
+-- short and few never gets there, and its updates stay HOT.)
+--
 -- The plan of the claim is cached for the worker's session, possibly from when
 -- the queue was empty, when a sequential scan and a sort looked cheapest: with
 -- a deep queue that costs milliseconds per claim. Only the index walk in
@@ -37,13 +45,15 @@ SET enable_seqscan = off
 SET enable_bitmapscan = off
 AS $$
 DECLARE
-    -- {epoch of the last claim from the head, ready_at, id of the last claim}
+    -- {epoch of the last claim from the head, ready_at, id of the last claim,
+    --  epoch of the first of this runner's claims of that item in a row}
     v_from    text[] := string_to_array(current_setting('df.claim_from', true), '|');
     v_now     double precision := extract(epoch FROM clock_timestamp());
-    v_head    boolean := cardinality(v_from) IS DISTINCT FROM 3
+    v_head    boolean := cardinality(v_from) IS DISTINCT FROM 4
                          OR v_now - v_from[1]::double precision NOT BETWEEN 0 AND 0.05;
     v_item    bigint;
     v_ready   timestamptz;
+    v_since   double precision;
     v_void    text;
 BEGIN
     LOOP
@@ -58,9 +68,14 @@ BEGIN
         EXIT WHEN v_item IS NOT NULL OR v_head;
         v_head := true;     -- nothing from the runner's point on: from the head
     END LOOP;
+    v_since := CASE WHEN v_item::text = v_from[3] THEN v_from[4]::double precision ELSE v_now END;
+    IF v_now - v_since NOT BETWEEN 0 AND 0.02 THEN
+        UPDATE df._queue SET ready_at = now() WHERE id = v_item;    -- to the back (see above)
+        v_since := v_now;
+    END IF;
     v_void := set_config('df.claim_from',
                          coalesce(CASE WHEN v_head THEN v_now::text ELSE v_from[1] END
-                                  || '|' || v_ready || '|' || v_item, ''), false);
+                                  || '|' || v_ready || '|' || v_item || '|' || v_since, ''), false);
     RETURN v_item;
 END;
 $$;
@@ -1331,8 +1346,10 @@ BEGIN
     IF v_status NOT IN ('pending', 'running') OR (v_failing AND NOT v_item.undoing) OR NOT df._thread_live(v_item) THEN
         -- cancelled (an interrupted step lands here), or a branch of a
         -- decided fork: nothing failed that anyone waits for (an UNDO step
-        -- interrupted so: its x completed, its undo is kept)
+        -- interrupted so: its x completed, its undo is kept). The node shows
+        -- it was cancelled, as a parked wait dropped by the cancel does.
         DELETE FROM df._queue WHERE id = p_item;
+        PERFORM df._set_node(v_item.instance_id, v_item.state, 'failed', NULL, '{"message": "cancelled"}');
         PERFORM df._keep_undos(v_item.instance_id, ARRAY[v_item.state]);
         RETURN;
     END IF;

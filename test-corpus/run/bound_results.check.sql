@@ -61,7 +61,7 @@ SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"j":{"k":[1]},"z":5,"
 
 SELECT df.start('bound_results_dup_columns') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results_dup_columns: ' || df.status(:'id'));
-SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"first":1}],"row_count":1}', 'result ' || df.result(:'id'));
+SELECT pg_temp.expect(df.result(:'id') = '{"rows":[{"first":1,"first_a":1,"star":"{\"a\":1,\"a\":2,\"b\":\"x\"}"}],"row_count":1}', 'result ' || df.result(:'id'));
 
 SELECT df.start('bound_results_arrays') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results_arrays: ' || df.status(:'id'));

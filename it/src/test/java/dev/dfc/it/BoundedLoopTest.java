@@ -10,7 +10,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,40 @@ class BoundedLoopTest {
     private static final int ITERATIONS = Integer.getInteger("dfc.loop.iterations", 100_000);
     private static final int EARLY = Math.min(1_000, ITERATIONS / 4);
     private static final int LATE = ITERATIONS - Math.max(1, ITERATIONS / 100);
+
+    /**
+     * More endless loops than step workers do not starve other instances: a thread that a runner
+     * has claimed again and again for 20 ms goes to the back of the queue (without that, each
+     * loop kept its place ahead of every later item and the other instance never ran).
+     */
+    @Test
+    void endlessLoopsOnEveryWorkerLetOtherInstancesRun(TestCluster db) throws Exception {
+        db.deploy("endless.dfsql", """
+                CREATE WORKFLOW endless_loop AS @> 'SELECT 1';
+                CREATE WORKFLOW endless_other AS 'SELECT 1 AS one';
+                """);
+        List<String> loops = new ArrayList<>();
+        try {
+            for (int i = 0; i <= TestCluster.WORKERS; i++) loops.add(db.start("endless_loop", "{}"));
+            String ids = "'" + String.join("', '", loops) + "'";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // every loop has run steps (status running): the workers are busy with them
+            while (count(db, "SELECT count(*) FROM df._node_states WHERE instance_id IN (" + ids + ") AND node_id = 1") < loops.size()) {
+                assertTrue(System.nanoTime() < deadline, "the loops did not all start");
+                Thread.sleep(20);
+            }
+            String other = db.start("endless_other", "{}");
+            assertEquals("completed", db.awaitInstance(other));
+            assertEquals(loops.size(), count(db, "SELECT count(*) FROM df._instances WHERE id IN (" + ids + ") AND status = 'running'"));
+        } finally {
+            try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement("SELECT df.cancel(?)")) {
+                for (String id : loops) {
+                    s.setString(1, id);
+                    s.execute();
+                }
+            }
+        }
+    }
 
     @Test
     void aLoopRunsForeverInBoundedSpace(TestCluster db) throws Exception {

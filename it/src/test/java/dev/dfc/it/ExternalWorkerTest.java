@@ -191,6 +191,49 @@ class ExternalWorkerTest {
         sql("REVOKE CREATE ON SCHEMA public FROM " + ROLE);
     }
 
+    /**
+     * A cancel interrupts a statement that dfc worker runs on its own (its session is named after
+     * the item meanwhile): the index build, held up by a lock the test holds, stops, and once the
+     * lock is released no index appears.
+     */
+    @Test
+    void aCancelInterruptsAStatementRunningOnItsOwn() throws Exception {
+        sql("DROP TABLE IF EXISTS ext_cic");
+        sql("CREATE TABLE ext_cic (id int)");
+        sql("ALTER TABLE ext_cic OWNER TO " + ROLE);
+        sql("GRANT CREATE ON SCHEMA public TO " + ROLE);
+        deploy("""
+                CREATE WORKFLOW ext_cic_build AS 'CREATE INDEX CONCURRENTLY ext_cic_id ON ext_cic (id)' ~> 'SELECT 1 AS after';
+                CREATE WORKFLOW ext_cic_next AS 'SELECT current_user AS who, current_setting(''application_name'') LIKE ''dfc worker: item %'' AS named';
+                """);
+        startWorker("--workers", "1");
+        String id;
+        try (Connection holder = connect(); Statement h = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            h.execute("LOCK TABLE ext_cic IN SHARE UPDATE EXCLUSIVE MODE");
+            id = startAs("ext_cic_build");
+            waitFor("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name LIKE 'dfc worker: item %'"
+                    + " AND query LIKE 'CREATE INDEX CONCURRENTLY ext_cic_id%' AND wait_event_type = 'Lock')", "the index build to wait");
+            try (Connection c = connectAs(ROLE); Statement s = c.createStatement()) {
+                s.execute("SELECT df.cancel('" + id + "')");
+            }
+            // interrupted while the lock is still held
+            waitFor("SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY ext_cic_id%' AND state = 'active')",
+                    "the index build to be interrupted");
+            holder.rollback();
+        }
+        assertEquals("cancelled", sql("SELECT df.status('" + id + "')"));
+        waitFor("SELECT NOT EXISTS (SELECT FROM df._queue WHERE instance_id = '" + id + "')", "the item to go");
+        assertEquals("t", sql("SELECT to_regclass('ext_cic_id') IS NULL"), "the index was built after the cancel");
+        // the worker's session is back to its own role and name: it runs the next instance
+        String next = startAs("ext_cic_next");
+        waitFor("SELECT status = 'completed' FROM df._instances WHERE id = '" + next + "'", "the next instance");
+        assertEquals("{\"rows\":[{\"who\":\"ext_user\",\"named\":true}],\"row_count\":1}", sql("SELECT df.result('" + next + "')"));
+        assertEquals("0", sql("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'dfc worker: item %' AND state = 'idle'"),
+                "a worker session kept an item's name");
+        sql("REVOKE CREATE ON SCHEMA public FROM " + ROLE);
+    }
+
     @Test
     void httpToLoopbackIsRefusedUnlessAllowed() throws Exception {
         startWorker("--workers", "1");

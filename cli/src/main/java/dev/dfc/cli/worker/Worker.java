@@ -477,10 +477,12 @@ public final class Worker {
                                 + describe(e), "42501");
                     }
                     try {
+                        // named so that a cancel (df._interrupt) can interrupt it
+                        s.execute("SET application_name = 'dfc worker: item " + run.item() + "'");
                         s.execute(run.sql());
                         processed = Math.max(0, s.getUpdateCount());
                     } finally {
-                        s.execute("RESET ROLE");
+                        resetAfterAlone(s);
                     }
                 }
             } catch (SQLException e) {
@@ -505,6 +507,22 @@ public final class Worker {
                 log.println("dfc worker: could not record the outcome of the statement of queue item " + run.item()
                         + " (it will run again): " + describe(e));
                 log.flush();
+            }
+        }
+
+        /**
+         * Back to the worker's role and name after a statement that ran on its own. A cancel sent
+         * just as the statement ended may interrupt this instead (57014): then again.
+         */
+        private void resetAfterAlone(Statement s) throws SQLException {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    s.execute("RESET ROLE");
+                    s.execute("RESET application_name");
+                    return;
+                } catch (SQLException e) {
+                    if (attempt >= 3 || !"57014".equals(e.getSQLState()) || broken(e, c)) throw e;
+                }
             }
         }
 
