@@ -212,8 +212,8 @@ class ExternalWorkerTest {
             holder.setAutoCommit(false);
             h.execute("LOCK TABLE ext_cic IN SHARE UPDATE EXCLUSIVE MODE");
             id = startAs("ext_cic_build");
-            waitFor("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE application_name LIKE 'dfc worker: item %'"
-                    + " AND query LIKE 'CREATE INDEX CONCURRENTLY ext_cic_id%' AND wait_event_type = 'Lock')", "the index build to wait");
+            waitFor("SELECT EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY ext_cic_id%'"
+                    + " AND wait_event_type = 'Lock')", "the index build to wait");
             try (Connection c = connectAs(ROLE); Statement s = c.createStatement()) {
                 s.execute("SELECT df.cancel('" + id + "')");
             }
