@@ -81,7 +81,7 @@ public final class Parser {
         CommonTokenStream tokens = tokenize(file.text(), file, 0, diagnostics);
         nulCharacters(tokens, file, diagnostics);
         DfsqlParser parser = newParser(tokens, file, 0, diagnostics);
-        AstBuilder builder = new AstBuilder(file, tokens, 0);
+        AstBuilder builder = new AstBuilder(file, tokens, 0, diagnostics);
         List<Statement> statements = new ArrayList<>();
         while (tokens.LA(1) != Token.EOF) {
             int before = tokens.index();
@@ -204,7 +204,7 @@ public final class Parser {
         CommonTokenStream tokens = tokenize(file.text().substring(from, to), file, from, diagnostics);
         DfsqlParser parser = newParser(tokens, file, from, diagnostics);
         try {
-            Expr expr = new AstBuilder(file, tokens, from).expr(parser.standaloneExpr().expr());
+            Expr expr = new AstBuilder(file, tokens, from, diagnostics).expr(parser.standaloneExpr().expr());
             return diagnostics.size() == errorsBefore ? expr : null;
         } catch (SyntaxErrorStrategy.StatementAbandoned abandoned) {
             return null;
