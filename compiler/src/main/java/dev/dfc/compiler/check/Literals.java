@@ -310,7 +310,9 @@ public final class Literals {
                 return;
             }
         }
+        // a scheme-relative URL ('//host/path') already has its slashes
+        String rest = url.strip().startsWith("//") ? url.strip().substring(2) : url.strip();
         out.add(Diagnostic.error("DF5005", s.span(), "url '" + url.strip() + "' has no http:// or https:// scheme")
-                .withHint("write 'https://" + url.strip() + "'"));
+                .withHint("write 'https://" + rest + "'"));
     }
 }

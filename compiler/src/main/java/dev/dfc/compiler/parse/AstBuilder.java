@@ -156,6 +156,7 @@ final class AstBuilder extends DfsqlBaseVisitor<Object> {
 
     @Override
     public Expr visitNumber(DfsqlParser.NumberContext ctx) {
+        // unary plus changes nothing, as in PostgreSQL: +5 is 5
         String text = (ctx.MINUS() != null ? "-" : "") + ctx.NUMBER().getText();
         return new Expr.Num(span(ctx), text);
     }
