@@ -32,14 +32,21 @@ public sealed interface Statement {
      * workflow's name.
      *
      * @param rewrites in source order, not overlapping
+     * @param copyData   for {@code COPY … FROM STDIN}, what follows its ';' in the source as psql reads
+     *                   it: the rest of that line, then the data lines up to and including the line
+     *                   {@code \.} (or the end of the file); copied as written. Null for any other statement.
      */
-    record PassThrough(Span span, String sql, List<Rewrite> rewrites) implements Statement {
+    record PassThrough(Span span, String sql, List<Rewrite> rewrites, String copyData) implements Statement {
         public PassThrough {
             rewrites = List.copyOf(rewrites);
         }
 
+        public PassThrough(Span span, String sql, List<Rewrite> rewrites) {
+            this(span, sql, rewrites, null);
+        }
+
         public PassThrough(Span span, String sql) {
-            this(span, sql, List.of());
+            this(span, sql, List.of(), null);
         }
     }
 

@@ -163,7 +163,7 @@ public final class ScriptMode {
             }
             rewrites.add(new Statement.Rewrite(call.argStart(), call.argEnd(), name));
         }
-        statements.add(new Statement.PassThrough(p.span(), p.sql(), rewrites));
+        statements.add(new Statement.PassThrough(p.span(), p.sql(), rewrites, p.copyData()));
         return inserted;
     }
 
