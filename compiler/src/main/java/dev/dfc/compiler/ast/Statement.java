@@ -11,7 +11,8 @@ public sealed interface Statement {
      * {@code CREATE WORKFLOW name (params) AS body;}
      *
      * @param name       canonical name: identifier parts folded as PostgreSQL does (unquoted to lower
-     *                   case, quoted kept), joined with '.', e.g. "etl.ingest_documents"
+     *                   case, quoted kept), joined with '.', e.g. "etl.ingest_documents"; a part
+     *                   holding '.' or '"' is quoted ("\"a.b\"") (see parse.WorkflowName)
      * @param scriptMode true for an anonymous workflow made from a script-mode call's expression
      *                   (its span is the expression's, inside a pass-through statement)
      */

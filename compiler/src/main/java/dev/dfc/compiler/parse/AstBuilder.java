@@ -186,14 +186,11 @@ final class AstBuilder extends DfsqlBaseVisitor<Object> {
 
     // ---- names and types --------------------------------------------------------------------------
 
-    /** Identifier parts folded as PostgreSQL folds them, joined with '.'. */
+    /** Identifier parts folded as PostgreSQL folds them, as the catalog names the workflow ({@link WorkflowName}). */
     private static String qualifiedName(DfsqlParser.QualifiedNameContext ctx) {
-        StringBuilder b = new StringBuilder();
-        for (DfsqlParser.IdentifierContext part : ctx.identifier()) {
-            if (b.length() > 0) b.append('.');
-            b.append(identifier(part));
-        }
-        return b.toString();
+        List<String> parts = new ArrayList<>();
+        for (DfsqlParser.IdentifierContext part : ctx.identifier()) parts.add(identifier(part));
+        return WorkflowName.catalogName(parts);
     }
 
     /** A node function's name, folded like an identifier; keywords after a dot are plain names. */
