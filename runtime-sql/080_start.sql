@@ -35,7 +35,8 @@ $$;
 -- The deployed workflow a name given to df.start or df.explain means: the
 -- name as written when a workflow has it, else the name read as PostgreSQL
 -- reads an identifier ('"My Flow"' is My Flow, 'Nightly' is nightly,
--- 'etl."Load"' is etl.Load), as CREATE WORKFLOW stored it; NULL for none.
+-- 'etl."Load"' is etl.Load, '"a.b"' is "a.b": a part holding . or starting
+-- with " is stored quoted), as CREATE WORKFLOW stored it; NULL for none.
 CREATE OR REPLACE FUNCTION df._workflow_named(p_name text)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -48,7 +49,12 @@ BEGIN
         RETURN p_name;
     END IF;
     BEGIN
-        v_name := array_to_string(parse_ident(p_name), '.');
+        -- the catalog's form of the name (the compiler's WorkflowName): a part holding '.' or
+        -- starting with '"' is quoted, so '"a.b"' is workflow "a.b", not b in schema a
+        SELECT string_agg(CASE WHEN t.part ~ '^"|[.]' THEN '"' || replace(t.part, '"', '""') || '"' ELSE t.part END,
+                          '.' ORDER BY t.n)
+          INTO v_name
+          FROM unnest(parse_ident(p_name)) WITH ORDINALITY AS t(part, n);
     EXCEPTION WHEN OTHERS THEN
         RETURN NULL;    -- not an identifier
     END;
@@ -59,7 +65,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION df._workflow_named(text)
-    IS 'the deployed workflow a name means: as written, else read as an identifier (quotes, case folding)';
+    IS 'the deployed workflow a name means: as written, else read as an identifier (quotes, case folding; a part holding . or starting with " is stored quoted)';
 
 CREATE OR REPLACE FUNCTION df.start(
     workflow         text,

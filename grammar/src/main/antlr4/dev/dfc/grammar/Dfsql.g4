@@ -144,7 +144,7 @@ primary
     : LPAREN expr RPAREN                                # parenthesized
     | string                                            # stringLiteral
     | callName LPAREN (arg (COMMA arg)*)? RPAREN        # nodeCall
-    | MINUS? NUMBER                                     # number
+    | (MINUS | PLUS)? NUMBER                            # number
     | NULL                                              # null
     | (TRUE | FALSE)                                    # boolean
     ;
@@ -204,6 +204,7 @@ LOOP     : '@>' ;
 ARROW    : '=>' ;
 CAST     : '::' ;
 MINUS    : '-' ;
+PLUS     : '+' ;
 DOT      : '.' ;
 COMMA    : ',' ;
 LPAREN   : '(' ;
@@ -237,7 +238,7 @@ BLOCK_COMMENT : '/*' { blockCommentBody(); } ;
 WS            : [ \t\r\n\u000B\u000C\uFEFF]+ -> channel(HIDDEN) ;
 
 /** Characters PostgreSQL accepts in operators; meaningless to workflows, fine in pass-through SQL. */
-OPERATOR_CHAR : [+*/<>=!@#%^`?:] ;
+OPERATOR_CHAR : [*/<>=!@#%^`?:] ;
 /** Control characters that cannot appear in SQL outside a literal. */
 CONTROL_CHAR  : [\u0000-\u0008\u000E-\u001F\u007F] ;
 /** Anything else; pass-through SQL may still use it (PostgreSQL decides), a workflow may not. */

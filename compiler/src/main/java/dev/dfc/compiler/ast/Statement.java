@@ -11,7 +11,8 @@ public sealed interface Statement {
      * {@code CREATE WORKFLOW name (params) AS body;}
      *
      * @param name       canonical name: identifier parts folded as PostgreSQL does (unquoted to lower
-     *                   case, quoted kept), joined with '.', e.g. "etl.ingest_documents"
+     *                   case, quoted kept), joined with '.', e.g. "etl.ingest_documents"; a part
+     *                   holding '.' or '"' is quoted ("\"a.b\"") (see parse.WorkflowName)
      * @param scriptMode true for an anonymous workflow made from a script-mode call's expression
      *                   (its span is the expression's, inside a pass-through statement)
      */
@@ -32,14 +33,21 @@ public sealed interface Statement {
      * workflow's name.
      *
      * @param rewrites in source order, not overlapping
+     * @param copyData   for {@code COPY … FROM STDIN}, what follows its ';' in the source as psql reads
+     *                   it: the rest of that line, then the data lines up to and including the line
+     *                   {@code \.} (or the end of the file); copied as written. Null for any other statement.
      */
-    record PassThrough(Span span, String sql, List<Rewrite> rewrites) implements Statement {
+    record PassThrough(Span span, String sql, List<Rewrite> rewrites, String copyData) implements Statement {
         public PassThrough {
             rewrites = List.copyOf(rewrites);
         }
 
+        public PassThrough(Span span, String sql, List<Rewrite> rewrites) {
+            this(span, sql, rewrites, null);
+        }
+
         public PassThrough(Span span, String sql) {
-            this(span, sql, List.of());
+            this(span, sql, List.of(), null);
         }
     }
 

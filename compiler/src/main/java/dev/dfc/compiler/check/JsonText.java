@@ -10,7 +10,10 @@ final class JsonText {
     /** A problem at text[start, end). */
     record Problem(String message, int start, int end) {}
 
-    /** The kind of the top-level value: "object", "array", "string", "number", "boolean", "null". */
+    /**
+     * The kind of the top-level value: "object", "array", "string", "number", "boolean", "null";
+     * null when it is a reference or variable (substituted at run time).
+     */
     record Result(String kind, Problem problem) {}
 
     private final String text;
@@ -40,6 +43,12 @@ final class JsonText {
         space();
         if (pos >= text.length()) return new Result(null, new Problem("malformed json: empty text", 0, text.length()));
         String kind = kind(text.charAt(pos));
+        if (references) {
+            // a reference or variable as the whole value: its kind is known only at run time
+            int start = pos;
+            if (substituted()) kind = null;
+            pos = start;
+        }
         StringBuilder open = new StringBuilder(); // the containers around pos: '{' or '[' per level
         boolean wantValue = true;
         while (true) {

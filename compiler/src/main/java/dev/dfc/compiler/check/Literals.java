@@ -52,14 +52,20 @@ public final class Literals {
         new Literals(spans, out).call(function, args);
     }
 
-    /** The strings of a call that the runtime substitutes references into: URL, body, headers. */
+    /**
+     * The strings of a call that the runtime substitutes references and variables into: a
+     * request's URL, body or parts, and headers; df.call's args (as Lowering reads them).
+     */
     static List<Expr.Str> substitutedTexts(String function, Expr[] args) {
+        int[] positions = switch (function) {
+            case "df.http", "df.http_multipart" -> new int[] {0, 2, 3};
+            case "df.call" -> new int[] {1};
+            default -> new int[0];
+        };
         List<Expr.Str> texts = new ArrayList<>();
-        if (function.equals("df.http") || function.equals("df.http_multipart")) {
-            for (int i : new int[] {0, 2, 3}) {
-                Expr.Str s = i < args.length ? string(args[i]) : null;
-                if (s != null) texts.add(s);
-            }
+        for (int i : positions) {
+            Expr.Str s = i < args.length ? string(args[i]) : null;
+            if (s != null) texts.add(s);
         }
         return texts;
     }
@@ -247,8 +253,7 @@ public final class Literals {
             out.add(Diagnostic.error("DF5006", spans.inside(s, r.problem().start(), r.problem().end()),
                     r.problem().message() + " in " + what + " of '" + function + "'")
                     .withHint(example != null ? "e.g. " + example : "a JSON value: double quotes, no trailing commas"));
-        } else if (kind != null && r.kind() != null && !kind.equals(r.kind()) && !s.value().strip().startsWith("$")
-                && !s.value().strip().startsWith("{")) {
+        } else if (kind != null && r.kind() != null && !kind.equals(r.kind())) {
             out.add(Diagnostic.error("DF5006", s.span(), what + " of '" + function + "' must be a JSON " + kind + ", found "
                     + (r.kind().equals("object") || r.kind().equals("array") ? "an " : "a ") + r.kind())
                     .withHint("e.g. " + example));
@@ -305,7 +310,9 @@ public final class Literals {
                 return;
             }
         }
+        // a scheme-relative URL ('//host/path') already has its slashes
+        String rest = url.strip().startsWith("//") ? url.strip().substring(2) : url.strip();
         out.add(Diagnostic.error("DF5005", s.span(), "url '" + url.strip() + "' has no http:// or https:// scheme")
-                .withHint("write 'https://" + url.strip() + "'"));
+                .withHint("write 'https://" + rest + "'"));
     }
 }

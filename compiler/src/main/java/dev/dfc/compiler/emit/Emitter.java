@@ -79,7 +79,7 @@ public final class Emitter {
     public record UnitModel(boolean oneTransaction, List<String> deployments, List<ItemModel> items) {}
 
     /** Either a rendered workflow deployment or a pass-through statement (as segments). */
-    public record ItemModel(String deployment, List<SegmentModel> passThrough, boolean semicolonOnOwnLine) {}
+    public record ItemModel(String deployment, List<SegmentModel> passThrough, boolean semicolonOnOwnLine, String copyData) {}
 
     /** A piece of a pass-through statement: text as written, or a workflow name to quote. */
     public record SegmentModel(String text, String workflow) {}
@@ -96,9 +96,9 @@ public final class Emitter {
                 if (item instanceof Workflow wf) {
                     String d = deployment(wf);
                     deployments.add(d);
-                    items.add(new ItemModel(d, null, false));
+                    items.add(new ItemModel(d, null, false, null));
                 } else if (item instanceof Program.PassThrough p) {
-                    items.add(new ItemModel(null, segments(p), SqlScanner.endsInLineComment(p.sql())));
+                    items.add(new ItemModel(null, segments(p), SqlScanner.endsInLineComment(p.sql()), p.copyData()));
                 }
             }
             boolean oneTransaction = !unit.hasPassThrough() && !deployments.isEmpty();

@@ -24,14 +24,16 @@ public record Program(List<Unit> units) {
     /**
      * A SQL statement copied to the output as written (without its terminating ';'), except for
      * its rewrites: the expressions of script-mode calls, replaced by their workflows' names.
+     * {@code copyData}: what follows the ';' of a {@code COPY … FROM STDIN} (see
+     * {@link dev.dfc.compiler.ast.Statement.PassThrough}), ending with the line {@code \.}; else null.
      */
-    public record PassThrough(String sql, List<Rewrite> rewrites) implements Item {
+    public record PassThrough(String sql, List<Rewrite> rewrites, String copyData) implements Item {
         public PassThrough {
             rewrites = List.copyOf(rewrites);
         }
 
         public PassThrough(String sql) {
-            this(sql, List.of());
+            this(sql, List.of(), null);
         }
     }
 

@@ -82,7 +82,19 @@ public final class Lowering {
     private static Program.PassThrough passThrough(Statement.PassThrough p) {
         List<Program.Rewrite> rewrites = new ArrayList<>();
         for (Statement.Rewrite r : p.rewrites()) rewrites.add(new Program.Rewrite(r.start(), r.end(), r.workflow()));
-        return new Program.PassThrough(p.sql(), rewrites);
+        return new Program.PassThrough(p.sql(), rewrites, copyData(p.copyData()));
+    }
+
+    /**
+     * COPY data as the script needs it: ending with the line {@code \.}, which the source may leave
+     * out at the end of its file (psql ends the data there), since more of the script follows.
+     */
+    private static String copyData(String data) {
+        if (data == null) return null;
+        String lastLine = data.substring(data.lastIndexOf('\n', data.length() - 2) + 1);
+        if (lastLine.equals("\\.\n") || lastLine.equals("\\.\r\n")) return data;
+        if (lastLine.equals("\\.") || lastLine.equals("\\.\r")) return data + "\n";
+        return data + (data.isEmpty() || data.endsWith("\n") ? "" : "\n") + "\\.\n";
     }
 
     /** A state under construction: {@code next}, {@code elseNext} and {@code bind} are patched as fragments are joined. */

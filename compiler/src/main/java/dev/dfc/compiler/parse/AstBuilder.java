@@ -4,6 +4,7 @@ import dev.dfc.compiler.ast.Arg;
 import dev.dfc.compiler.ast.Expr;
 import dev.dfc.compiler.ast.Param;
 import dev.dfc.compiler.ast.Statement;
+import dev.dfc.compiler.diag.Diagnostic;
 import dev.dfc.compiler.source.SourceFile;
 import dev.dfc.compiler.source.Span;
 import dev.dfc.grammar.DfsqlBaseVisitor;
@@ -23,12 +24,17 @@ final class AstBuilder extends DfsqlBaseVisitor<Object> {
     private final SourceFile file;
     private final TokenStream tokens;
     private final int base;
+    private final List<Diagnostic> diagnostics;
 
-    /** @param base offset of the parsed text within {@code file} (non-zero for embedded expressions) */
-    AstBuilder(SourceFile file, TokenStream tokens, int base) {
+    /**
+     * @param base        offset of the parsed text within {@code file} (non-zero for embedded expressions)
+     * @param diagnostics where string literals that PostgreSQL would refuse are reported (DF1007)
+     */
+    AstBuilder(SourceFile file, TokenStream tokens, int base, List<Diagnostic> diagnostics) {
         this.file = file;
         this.tokens = tokens;
         this.base = base;
+        this.diagnostics = diagnostics;
     }
 
     /** The statement, or null for an empty one. */
@@ -120,7 +126,15 @@ final class AstBuilder extends DfsqlBaseVisitor<Object> {
 
     @Override
     public Expr.Str visitString(DfsqlParser.StringContext ctx) {
-        return new Expr.Str(span(ctx), StringLiteral.decode(ctx.getStart().getText()).value());
+        Token token = ctx.getStart();
+        StringLiteral.Decoded decoded = StringLiteral.decode(token.getText());
+        StringLiteral.Problem p = decoded.problem();
+        if (p != null) {
+            int at = base + token.getStartIndex();
+            diagnostics.add(Diagnostic.error("DF1007", file.span(at + p.start(), at + Math.max(p.end(), p.start() + 1)),
+                    p.message()).withHint(p.hint()));
+        }
+        return new Expr.Str(span(ctx), decoded.value());
     }
 
     @Override
@@ -142,6 +156,7 @@ final class AstBuilder extends DfsqlBaseVisitor<Object> {
 
     @Override
     public Expr visitNumber(DfsqlParser.NumberContext ctx) {
+        // unary plus changes nothing, as in PostgreSQL: +5 is 5
         String text = (ctx.MINUS() != null ? "-" : "") + ctx.NUMBER().getText();
         return new Expr.Num(span(ctx), text);
     }
@@ -171,14 +186,11 @@ final class AstBuilder extends DfsqlBaseVisitor<Object> {
 
     // ---- names and types --------------------------------------------------------------------------
 
-    /** Identifier parts folded as PostgreSQL folds them, joined with '.'. */
+    /** Identifier parts folded as PostgreSQL folds them, as the catalog names the workflow ({@link WorkflowName}). */
     private static String qualifiedName(DfsqlParser.QualifiedNameContext ctx) {
-        StringBuilder b = new StringBuilder();
-        for (DfsqlParser.IdentifierContext part : ctx.identifier()) {
-            if (b.length() > 0) b.append('.');
-            b.append(identifier(part));
-        }
-        return b.toString();
+        List<String> parts = new ArrayList<>();
+        for (DfsqlParser.IdentifierContext part : ctx.identifier()) parts.add(identifier(part));
+        return WorkflowName.catalogName(parts);
     }
 
     /** A node function's name, folded like an identifier; keywords after a dot are plain names. */

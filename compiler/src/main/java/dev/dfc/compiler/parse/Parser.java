@@ -77,24 +77,60 @@ public final class Parser {
         });
     }
 
+    /**
+     * The statements of a file. The text is lexed from the start, and lexed again after the data
+     * of each {@code COPY … FROM STDIN}, which is not SQL: psql sends the lines after the
+     * statement's ';' line as data, up to a line {@code \.}.
+     */
     private static List<Statement> statements(SourceFile file, List<Diagnostic> diagnostics) {
-        CommonTokenStream tokens = tokenize(file.text(), file, 0, diagnostics);
-        nulCharacters(tokens, file, diagnostics);
-        DfsqlParser parser = newParser(tokens, file, 0, diagnostics);
-        AstBuilder builder = new AstBuilder(file, tokens, 0);
         List<Statement> statements = new ArrayList<>();
+        int from = 0;
+        while (true) {
+            List<Diagnostic> lexical = new ArrayList<>();
+            CommonTokenStream tokens = tokenize(file.text().substring(from), file, from, lexical);
+            nulCharacters(tokens, file, from, lexical);
+            int dataStart = statements(file, from, tokens, statements, diagnostics);
+            int end = dataStart < 0 ? file.text().length() : dataStart;
+            // what the lexer made of the data (an unterminated quote, ...) is not an error
+            for (Diagnostic d : lexical) if (d.span().start() < end) diagnostics.add(d);
+            if (dataStart < 0) return statements;
+            from = copyDataEnd(file.text(), dataStart);
+            for (int i = file.text().indexOf('\0', dataStart); i >= 0 && i < from; i = file.text().indexOf('\0', i + 1)) {
+                diagnostics.add(Diagnostic.error("DF1003", file.span(i, i + 1), "invalid character U+0000")
+                        .withHint("PostgreSQL text cannot contain a NUL byte, not even in COPY data; remove it"));
+            }
+        }
+    }
+
+    /**
+     * Parses the statements of {@code tokens} (the file's text from {@code base}) into
+     * {@code statements}, up to the end, or up to and including a {@code COPY … FROM STDIN;}:
+     * then returns the offset in the file just after its ';', where its data starts; else -1.
+     */
+    private static int statements(SourceFile file, int base, CommonTokenStream tokens, List<Statement> statements,
+            List<Diagnostic> diagnostics) {
+        DfsqlParser parser = newParser(tokens, file, base, diagnostics);
+        AstBuilder builder = new AstBuilder(file, tokens, base, diagnostics);
         while (tokens.LA(1) != Token.EOF) {
             int before = tokens.index();
             if (startsPassThrough(tokens)) {
                 Token first = tokens.LT(1);
                 Token last = passThroughEnd(tokens);
-                Diagnostic unsupported = createOrReplaceWorkflow(first, tokens, file);
+                Diagnostic unsupported = createOrReplaceWorkflow(first, tokens, file, base);
                 if (unsupported != null) {
                     diagnostics.add(unsupported);
-                } else {
-                    Span span = file.span(first.getStartIndex(), last.getStopIndex() + 1);
-                    statements.add(new Statement.PassThrough(span, span.text()));
+                    continue;
                 }
+                Span span = file.span(base + first.getStartIndex(), base + last.getStopIndex() + 1);
+                Token semicolon = tokens.get(nextVisible(tokens, last.getTokenIndex()));
+                if (semicolon.getType() == DfsqlParser.SEMI && copyFromStdin(tokens, first.getTokenIndex(), last.getTokenIndex())) {
+                    int dataStart = base + semicolon.getStopIndex() + 1;
+                    int dataEnd = copyDataEnd(file.text(), dataStart);
+                    statements.add(new Statement.PassThrough(span, span.text(), List.of(),
+                            file.text().substring(dataStart, dataEnd)));
+                    return dataStart;
+                }
+                statements.add(new Statement.PassThrough(span, span.text()));
                 continue;
             }
             try {
@@ -113,7 +149,41 @@ public final class Parser {
             parser.getErrorHandler().reset(parser);
             if (tokens.index() == before && tokens.LA(1) != Token.EOF) tokens.consume();
         }
-        return statements;
+        return -1;
+    }
+
+    /**
+     * Whether tokens [first, last] are {@code COPY … FROM STDIN …}, for which psql reads data from
+     * the script: its first word is COPY and the words FROM STDIN follow each other (not in a
+     * string, a quoted identifier or a comment).
+     */
+    private static boolean copyFromStdin(CommonTokenStream tokens, int first, int last) {
+        if (!tokens.get(first).getText().equalsIgnoreCase("copy")) return false;
+        Token previous = null;
+        for (int i = first + 1; i <= last; i++) {
+            Token t = tokens.get(i);
+            if (t.getChannel() != Token.DEFAULT_CHANNEL) continue;
+            if (previous != null && previous.getText().equalsIgnoreCase("from") && t.getText().equalsIgnoreCase("stdin")) return true;
+            previous = t;
+        }
+        return false;
+    }
+
+    /**
+     * Where the data of a COPY FROM STDIN whose ';' ends at {@code afterSemicolon} ends: after the
+     * first line {@code \.} (psql's end of data) among the lines after the ';' line, or at the end
+     * of the text (where psql ends it too).
+     */
+    static int copyDataEnd(String text, int afterSemicolon) {
+        int line = text.indexOf('\n', afterSemicolon);
+        while (line >= 0) {
+            int start = line + 1;
+            int end = text.indexOf('\n', start);
+            String content = text.substring(start, end < 0 ? text.length() : end);
+            if (content.equals("\\.") || content.equals("\\.\r")) return end < 0 ? text.length() : end + 1;
+            line = end;
+        }
+        return text.length();
     }
 
     /** Whether the next statement is pass-through SQL: anything but an empty statement or CREATE WORKFLOW. */
@@ -175,7 +245,7 @@ public final class Parser {
      * DF1004 for {@code CREATE OR REPLACE WORKFLOW}, which reads as pass-through SQL: without this
      * check it would reach PostgreSQL and fail there with a confusing message.
      */
-    private static Diagnostic createOrReplaceWorkflow(Token create, CommonTokenStream tokens, SourceFile file) {
+    private static Diagnostic createOrReplaceWorkflow(Token create, CommonTokenStream tokens, SourceFile file, int base) {
         int or = nextVisible(tokens, create.getTokenIndex());
         int replace = nextVisible(tokens, or);
         int workflow = nextVisible(tokens, replace);
@@ -185,7 +255,7 @@ public final class Parser {
                 || tokens.get(workflow).getType() != DfsqlParser.WORKFLOW) {
             return null;
         }
-        return Diagnostic.error("DF1004", file.span(create.getStartIndex(), tokens.get(workflow).getStopIndex() + 1),
+        return Diagnostic.error("DF1004", file.span(base + create.getStartIndex(), base + tokens.get(workflow).getStopIndex() + 1),
                         "CREATE OR REPLACE WORKFLOW is not supported")
                 .withHint("write CREATE WORKFLOW: compiling a changed workflow adds a new version of it");
     }
@@ -204,7 +274,7 @@ public final class Parser {
         CommonTokenStream tokens = tokenize(file.text().substring(from, to), file, from, diagnostics);
         DfsqlParser parser = newParser(tokens, file, from, diagnostics);
         try {
-            Expr expr = new AstBuilder(file, tokens, from).expr(parser.standaloneExpr().expr());
+            Expr expr = new AstBuilder(file, tokens, from, diagnostics).expr(parser.standaloneExpr().expr());
             return diagnostics.size() == errorsBefore ? expr : null;
         } catch (SyntaxErrorStrategy.StatementAbandoned abandoned) {
             return null;
@@ -266,12 +336,12 @@ public final class Parser {
      * in any text, so no statement or step containing one could run, and psql would cut the
      * script at it.
      */
-    private static void nulCharacters(CommonTokenStream tokens, SourceFile file, List<Diagnostic> diagnostics) {
+    private static void nulCharacters(CommonTokenStream tokens, SourceFile file, int base, List<Diagnostic> diagnostics) {
         for (Token t : tokens.getTokens()) {
             if (t.getType() == DfsqlParser.CONTROL_CHAR || t.getType() == Token.EOF) continue;
             String text = t.getText();
             for (int i = text.indexOf('\0'); i >= 0; i = text.indexOf('\0', i + 1)) {
-                int at = t.getStartIndex() + i;
+                int at = base + t.getStartIndex() + i;
                 diagnostics.add(Diagnostic.error("DF1003", file.span(at, at + 1), "invalid character U+0000")
                         .withHint("PostgreSQL text cannot contain a NUL byte, not even in a literal or comment; remove it"));
             }

@@ -163,16 +163,18 @@ public final class ScriptMode {
             }
             rewrites.add(new Statement.Rewrite(call.argStart(), call.argEnd(), name));
         }
-        statements.add(new Statement.PassThrough(p.span(), p.sql(), rewrites));
+        statements.add(new Statement.PassThrough(p.span(), p.sql(), rewrites, p.copyData()));
         return inserted;
     }
 
     /**
      * A workflow name as written in a call ({@code 'etl.Ingest'}, {@code '"My Flow"'}) read as
-     * PostgreSQL reads identifiers: unquoted parts folded to lower case, quoted parts kept.
+     * PostgreSQL reads identifiers (unquoted parts folded to lower case, quoted parts kept), as
+     * the catalog names it ({@link WorkflowName}).
      */
     static String canonicalName(String written) {
-        StringBuilder out = new StringBuilder();
+        List<String> parts = new ArrayList<>();
+        StringBuilder part = new StringBuilder();
         int i = 0;
         while (i < written.length()) {
             char c = written.charAt(i);
@@ -180,21 +182,26 @@ public final class ScriptMode {
                 int k = i + 1;
                 while (k < written.length()) {
                     if (written.charAt(k) == '"' && k + 1 < written.length() && written.charAt(k + 1) == '"') {
-                        out.append('"');
+                        part.append('"');
                         k += 2;
                     } else if (written.charAt(k) == '"') {
                         break;
                     } else {
-                        out.append(written.charAt(k++));
+                        part.append(written.charAt(k++));
                     }
                 }
                 i = k + 1;
+            } else if (c == '.') {
+                parts.add(part.toString());
+                part.setLength(0);
+                i++;
             } else {
-                out.append(c == '.' ? c : Character.toLowerCase(c));
+                part.append(Character.toLowerCase(c));
                 i++;
             }
         }
-        return out.toString();
+        parts.add(part.toString());
+        return WorkflowName.catalogName(parts);
     }
 
     private static Diagnostic runtimeValue(SourceFile file, int base, ScriptCalls.Call call) {

@@ -200,7 +200,7 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
 
     private static final List<Integer> EXPRESSION_START = List.of(
             DfsqlParser.LPAREN, DfsqlParser.STRING, DfsqlParser.ESCAPE_STRING, DfsqlParser.UNICODE_STRING,
-            DfsqlParser.DOLLAR_STRING, DfsqlParser.IDENT, DfsqlParser.QUOTED_IDENT, DfsqlParser.MINUS,
+            DfsqlParser.DOLLAR_STRING, DfsqlParser.IDENT, DfsqlParser.QUOTED_IDENT, DfsqlParser.MINUS, DfsqlParser.PLUS,
             DfsqlParser.NUMBER, DfsqlParser.NULL, DfsqlParser.TRUE, DfsqlParser.FALSE, DfsqlParser.LOOP);
 
     /** How a token type reads in a message. */
@@ -218,6 +218,7 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             case DfsqlParser.ARROW -> "'=>'";
             case DfsqlParser.CAST -> "'::'";
             case DfsqlParser.MINUS -> "'-'";
+            case DfsqlParser.PLUS -> "'+'";
             case DfsqlParser.DOT -> "'.'";
             case DfsqlParser.COMMA -> "','";
             case DfsqlParser.LPAREN -> "'('";

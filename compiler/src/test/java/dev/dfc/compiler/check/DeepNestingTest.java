@@ -38,6 +38,30 @@ class DeepNestingTest {
         assertEquals(List.of("DF4002"), c.diagnostics().stream().map(Diagnostic::code).toList(), c.diagnostics().toString());
     }
 
+    /**
+     * Parentheses make no node, so they do not count toward the limit (pg_durable's 256 is a depth
+     * of nodes), however many there are: 100,000 around one step compile, without a stack overflow.
+     */
+    @Test
+    void aHundredThousandRedundantParenthesesCompile() {
+        int n = 100_000;
+        String text = "CREATE WORKFLOW deep AS " + "(".repeat(n) + "'SELECT 1'" + ")".repeat(n) + " ~> 'SELECT 2';\n";
+        Compilation c = Compiler.compile(List.of(new SourceFile("deep.dfsql", text)));
+        assertEquals(List.of(), c.diagnostics(), c.diagnostics().toString());
+        assertEquals(true, c.sql().contains("WHEN 2 THEN"), "two steps");
+    }
+
+    @Test
+    void parenthesesAroundNodesDoNotCount() {
+        int depth = Checker.MAX_DEPTH - 1; // calls around the step, which is a level too
+        String nested = "df.retry(".repeat(depth) + "'SELECT 1'" + ", 2)".repeat(depth);
+        String text = "CREATE WORKFLOW at_limit AS " + "(".repeat(1000) + nested + ")".repeat(1000) + ";\n"
+                + "CREATE WORKFLOW over AS df.retry(" + nested + ", 2);\n";
+        Compilation c = Compiler.compile(List.of(new SourceFile("deep.dfsql", text)));
+        assertEquals(List.of("DF4002 2"), c.diagnostics().stream().map(d -> d.code() + " " + d.span().line()).toList(),
+                c.diagnostics().toString());
+    }
+
     @Test
     void tenThousandLevelsBuiltByHandOnThisThread() {
         SourceFile file = new SourceFile("deep.dfsql", "'SELECT 1'");

@@ -75,6 +75,8 @@ class ExpressionParsingTest {
         "df.sleep(5) → (df.sleep 5)",
         "df.sleep(-1.5e3) → (df.sleep -1.5e3)",
         "df.sleep(.5) → (df.sleep .5)",
+        "df.sleep(+5) → (df.sleep 5)",
+        "df.break(+ 2.5) → (df.break 2.5)",
         "df.break() → (df.break)",
         "df.break(NULL) → (df.break null)",
         "df.f(true, FALSE) → (df.f true false)",

@@ -15,6 +15,30 @@ class PassThroughSplittingTest {
         return statements(text).stream().map(SExpr::of).collect(Collectors.toList());
     }
 
+    /** psql sends the lines after COPY … FROM STDIN as data, up to a line \.: they are not SQL. */
+    @Test
+    void copyFromStdinDataIsPartOfItsStatement() {
+        String text = "COPY t (a, b) FROM stdin;  -- pg_dump\n1\tit's\n2\t$$ /* \" ;\n\\.\nSELECT 2;\n"
+                + "copy t from STDIN csv;\r\n3,\"x\"\r\n\\.\r\nCREATE WORKFLOW w AS 'SELECT 3';\n"
+                + "COPY t FROM 'stdin';\nCOPY t TO stdout;\nCOPY t FROM STDIN;\n4\tno end'";
+        Parser.ParseResult r = Parser.parse(new dev.dfc.compiler.source.SourceFile("t.dfsql", text));
+        assertEquals(List.of(), r.diagnostics());
+        List<Statement> st = r.script().statements();
+        assertEquals(List.of("SQL[COPY t (a, b) FROM stdin]", "SQL[SELECT 2]", "SQL[copy t from STDIN csv]", "WORKFLOW w() 'SELECT 3'",
+                "SQL[COPY t FROM 'stdin']", "SQL[COPY t TO stdout]", "SQL[COPY t FROM STDIN]"),
+                st.stream().map(SExpr::of).toList());
+        assertEquals("  -- pg_dump\n1\tit's\n2\t$$ /* \" ;\n\\.\n", ((Statement.PassThrough) st.get(0)).copyData());
+        assertEquals("\r\n3,\"x\"\r\n\\.\r\n", ((Statement.PassThrough) st.get(2)).copyData());
+        assertEquals(null, ((Statement.PassThrough) st.get(4)).copyData());
+        assertEquals("\n4\tno end'", ((Statement.PassThrough) st.get(6)).copyData());
+    }
+
+    @Test
+    void aNulInCopyDataIsAnError() {
+        Parser.ParseResult r = Parser.parse(new dev.dfc.compiler.source.SourceFile("t.dfsql", "COPY t FROM stdin;\na\0b\n\\.\nSELECT 1;"));
+        assertEquals(List.of("DF1003 2:2"), r.diagnostics().stream().map(d -> d.code() + " " + d.span().line() + ":" + d.span().column()).toList());
+    }
+
     @Test
     void doBlockWithSemicolonsInsideDollarQuotes() {
         assertEquals(List.of("SQL[DO $$ BEGIN PERFORM 1; END $$]", "SQL[SELECT 2]"),
