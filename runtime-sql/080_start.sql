@@ -67,6 +67,17 @@ $$;
 COMMENT ON FUNCTION df._workflow_named(text)
     IS 'the deployed workflow a name means: as written, else read as an identifier (quotes, case folding; a part holding . or starting with " is stored quoted)';
 
+-- The instance a role started with an idempotency key (NULL: none, or no key).
+CREATE OR REPLACE FUNCTION df._keyed_instance(p_role oid, p_key text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN (SELECT i.id FROM df._instances i WHERE i.submitter = p_role AND i.idempotency_key = p_key);
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION df.start(
     workflow         text,
     label            text DEFAULT NULL,
@@ -115,13 +126,9 @@ BEGIN
                   HINT = 'Use ''caller''.';
     END IF;
 
-    IF start.idempotency_key IS NOT NULL THEN
-        SELECT i.id INTO v_id
-          FROM df._instances i
-         WHERE i.submitter = v_caller AND i.idempotency_key = start.idempotency_key;
-        IF FOUND THEN
-            RETURN v_id;
-        END IF;
+    v_id := df._keyed_instance(v_caller, start.idempotency_key);
+    IF v_id IS NOT NULL THEN
+        RETURN v_id;
     END IF;
 
     SELECT * INTO v_version
@@ -161,13 +168,9 @@ BEGIN
         -- Either the id is taken (draw another) or a concurrent df.start of the
         -- same role with the same idempotency key committed first (the insert
         -- waited for it): return that instance, as if it had been found above.
-        IF start.idempotency_key IS NOT NULL THEN
-            SELECT i.id INTO v_id
-              FROM df._instances i
-             WHERE i.submitter = v_caller AND i.idempotency_key = start.idempotency_key;
-            IF FOUND THEN
-                RETURN v_id;
-            END IF;
+        v_id := df._keyed_instance(v_caller, start.idempotency_key);
+        IF v_id IS NOT NULL THEN
+            RETURN v_id;
         END IF;
     END LOOP;
 
