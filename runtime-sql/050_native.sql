@@ -48,6 +48,9 @@ DECLARE
     v_plan  json;
     v_names text[];
     v_probe refcursor;
+    v_from  text;
+    v_list  text;
+    v_column integer;
 BEGIN
     -- The probe also gives the statement's column names (EXPLAIN's output
     -- list of the materialized WITH query; a name that occurs twice comes
@@ -69,10 +72,29 @@ BEGIN
                                                   ELSE e.o END ORDER BY e.n), '{}')
           INTO v_names
           FROM pg_catalog.json_array_elements_text(v_plan -> 0 -> 'Plan' -> 'Output') WITH ORDINALITY AS e(o, n);
-        EXECUTE 'CREATE TEMP TABLE dfc_step_rows ON COMMIT DROP AS WITH dfc_q AS (' || v_sql || E'\n) SELECT * FROM dfc_q'
-                || CASE WHEN pg_catalog.cardinality(v_names) > 0
-                        THEN ' AS dfc_r(' || (SELECT pg_catalog.string_agg('c' || g, ',') FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_names)) g) || ')'
-                        ELSE '' END;
+        v_from := ' FROM dfc_q' || CASE WHEN pg_catalog.cardinality(v_names) > 0
+                                    THEN ' AS dfc_r(' || (SELECT pg_catalog.string_agg('c' || g, ',') FROM pg_catalog.generate_series(1, pg_catalog.cardinality(v_names)) g) || ')'
+                                    ELSE '' END;
+        BEGIN
+            EXECUTE 'CREATE TEMP TABLE dfc_step_rows ON COMMIT DROP AS WITH dfc_q AS (' || v_sql || E'\n) SELECT *' || v_from;
+        EXCEPTION WHEN invalid_table_definition THEN
+            -- 42P16: a column of a pseudo-type (SELECT pg_notify(...): void;
+            -- a record), which a table cannot have; raised when the table is
+            -- made, before the statement ran. Which columns: each tried on its
+            -- own WITH NO DATA (planned, not run); those become their text, as
+            -- the C library gives them. Then the statement runs.
+            FOR v_column IN 1 .. pg_catalog.cardinality(v_names) LOOP
+                BEGIN
+                    EXECUTE 'CREATE TEMP TABLE dfc_step_probe AS WITH dfc_q AS (' || v_sql || E'\n) SELECT dfc_r.c' || v_column
+                            || v_from || ' WITH NO DATA';
+                    DROP TABLE pg_temp.dfc_step_probe;
+                    v_list := pg_catalog.concat_ws(', ', v_list, 'dfc_r.c' || v_column);
+                EXCEPTION WHEN invalid_table_definition THEN
+                    v_list := pg_catalog.concat_ws(', ', v_list, 'dfc_r.c' || v_column || '::text AS c' || v_column);
+                END;
+            END LOOP;
+            EXECUTE 'CREATE TEMP TABLE dfc_step_rows ON COMMIT DROP AS WITH dfc_q AS (' || v_sql || E'\n) SELECT ' || v_list || v_from;
+        END;
         GET DIAGNOSTICS v_count = ROW_COUNT;
         -- (with the settings the encoding relies on, even if the statement
         -- changed them with set_config)

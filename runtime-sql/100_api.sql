@@ -268,15 +268,21 @@ COMMENT ON FUNCTION df._external_heartbeat(text, integer, integer, timestamptz, 
 CREATE OR REPLACE VIEW df.stats AS
     WITH w AS (SELECT * FROM df._worker_stats()),
          -- dfc worker processes heard from in the last 15 seconds
-         x AS (SELECT * FROM df._external_workers e WHERE e.heartbeat_at > now() - interval '15 seconds')
+         x AS (SELECT * FROM df._external_workers e WHERE e.heartbeat_at > now() - interval '15 seconds'),
+         -- queue items a worker is running right now (as df.running_steps): not waiting for one
+         r AS (SELECT w.running_item AS id FROM w WHERE w.running_item IS NOT NULL
+               UNION ALL
+               SELECT (regexp_match(a.application_name, '^dfc worker: item ([0-9]+)$'))[1]::bigint
+                 FROM pg_catalog.pg_stat_activity a
+                WHERE a.application_name LIKE 'dfc worker: item %')
     SELECT ((SELECT count(*) FROM w) + (SELECT coalesce(sum(x.threads), 0) FROM x))::integer AS workers,
            (SELECT s.setting::integer FROM pg_catalog.pg_settings s WHERE s.name = 'dfc.workers') AS workers_configured,
            ((SELECT count(*) FROM w WHERE w.running_item IS NOT NULL) + (SELECT coalesce(sum(x.busy), 0) FROM x))::integer
                AS workers_busy,
-           (SELECT count(*) FROM df._queue q WHERE q.ready_at <= now()) AS runnable,
+           (SELECT count(*) FROM df._queue q WHERE q.ready_at <= now() AND NOT EXISTS (SELECT FROM r WHERE r.id = q.id)) AS runnable,
            (SELECT count(*) FROM df._queue q WHERE q.ready_at > now()) AS waiting,
            (SELECT extract(epoch FROM now() - min(q.ready_at))::double precision
-              FROM df._queue q WHERE q.ready_at <= now()) AS oldest_runnable_s,
+              FROM df._queue q WHERE q.ready_at <= now() AND NOT EXISTS (SELECT FROM r WHERE r.id = q.id)) AS oldest_runnable_s,
            (SELECT round((coalesce(sum(w.steps_last_minute), 0)
                           + (SELECT coalesce(sum(x.steps_last_minute), 0) FROM x)) / 60.0, 1) FROM w) AS steps_per_s,
            ((SELECT coalesce(sum(w.steps), 0) FROM w) + (SELECT coalesce(sum(x.steps), 0) FROM x))::bigint AS steps,

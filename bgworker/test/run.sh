@@ -27,8 +27,10 @@ as_pg() {
     if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi
 }
 
+TEMP_EXTENSION=()     # extension files this script put into the server's share directory
 cleanup() {
     local rc=$?
+    [ ${#TEMP_EXTENSION[@]} -eq 0 ] || rm -f "${TEMP_EXTENSION[@]}"
     if [ "${KEEP:-0}" = 1 ]; then
         echo "cluster kept: psql -h $WORK -p $PORT -U postgres postgres   (log: $LOG)"
     else
@@ -381,6 +383,9 @@ sql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nolib
 check "a step runs as its submitter, with its rows and columns" \
     "$(DB=nolib sql -c "SELECT df._run_as('nolib_user'::regrole, 'SELECT current_user AS u, 2::smallint AS n')")" \
     '{"rows":[{"u":"nolib_user","n":2}],"row_count":1,"columns":[{"name":"u","type":"name"},{"name":"n","type":"smallint"}]}'
+check "a column of a pseudo-type (void, record) is its text, as with the library" \
+    "$(DB=nolib sql -c "SELECT df._run_as('nolib_user'::regrole, 'SELECT pg_notify(''chan'', ''hi''), 5 AS n, row(1, ''a'') AS r') -> 'rows'")" \
+    '[{"pg_notify":"","n":5,"r":"(1,a)"}]'
 DB=nolib check_error "RESET ROLE is refused inside it" "cannot set parameter \"role\" within security-definer function" postgres \
     "SELECT df._run_as('nolib_user'::regrole, 'RESET ROLE')"
 
@@ -414,12 +419,26 @@ else
 fi
 
 SHAREDIR=$("$PG_CONFIG" --sharedir)
+# As root on a server without the extension (CI): its control and script files go into the
+# share directory for this test and are removed at exit. (Not the library: CREATE EXTENSION
+# then installs the runtime without it, as on a server that has the files but not dfc.so in
+# $libdir; this cluster's workers load theirs from $WORK/lib.)
+if [ "$(id -u)" = 0 ] && [ ! -e "$SHAREDIR/extension/dfc.control" ] && [ -w "$SHAREDIR/extension" ]; then
+    cp "$BGWORKER/dfc.control" "$BGWORKER/dfc--0.1.sql" "$SHAREDIR/extension/"
+    TEMP_EXTENSION=("$SHAREDIR/extension/dfc.control" "$SHAREDIR/extension/dfc--0.1.sql")
+fi
 if [ -f "$SHAREDIR/extension/dfc.control" ] && cmp -s "$SHAREDIR/extension/dfc--0.1.sql" "$BGWORKER/dfc--0.1.sql"; then
-    echo "== CREATE EXTENSION dfc (installed by make install)"
+    echo "== CREATE EXTENSION dfc"
     sql -c "CREATE DATABASE ext" >/dev/null
     check "CREATE EXTENSION dfc" "$(sql -d ext -c "CREATE EXTENSION dfc; SELECT df.runtime_version(), (SELECT count(*) FROM pg_depend d WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dfc') AND d.deptype = 'e') > 20")" \
         $'0.1|t'
-    check "pg_dump keeps the runtime's table contents" "$(sql -d ext -c "SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'dfc'")" "10"
+    check "pg_dump keeps the runtime's table contents" "$(sql -d ext -c "SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'dfc'")" "12"
+    # the runtime script run again over the extension (dfc runtime --install: an upgrade)
+    # succeeds, and what it creates anew joins the extension (as if new: taken out of it)
+    sql -d ext -c "ALTER EXTENSION dfc DROP FUNCTION df.running_steps()" >/dev/null
+    if DB=ext sql -f "$WORK/runtime.sql" >/dev/null 2>"$WORK/rerun.err"; then pass "the runtime script runs again over CREATE EXTENSION dfc"
+    else fail "the runtime script runs again over CREATE EXTENSION dfc: $(grep -m1 ERROR "$WORK/rerun.err")"; fi
+    check "what the script created anew is an extension member" "$(sql -d ext -c "SELECT count(*) FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = 'df.running_steps()'::regprocedure AND d.deptype = 'e'")" "1"
     check "DROP EXTENSION dfc" "$(sql -d ext -c "DROP EXTENSION dfc; SELECT to_regnamespace('df') IS NULL")" "t"
 else
     echo "== CREATE EXTENSION dfc: skipped (run make -C bgworker install first)"
@@ -781,6 +800,8 @@ id=$(start alice slow)
 check "await_instance returns the current status at its timeout" "$(sql_as alice -c "SELECT df.await_instance('$id', 0.05) IN ('pending', 'running')")" "t"
 wait_for "the step is running" \
     "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" 1
+check "df.stats does not count a step that runs as runnable" "$(sql -c "SELECT runnable || ' ' || (oldest_runnable_s IS NULL) || ' ' || workers_busy FROM df.stats")" \
+    "0 true 1"
 sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'dfc step worker' AND wait_event = 'PgSleep'" >/dev/null
 check "the instance still completes" "$(await alice "$id")" "completed"
 check "its effect is there exactly once" "$(sql -c "SELECT count(*) FROM effects WHERE what = 'slow'")" "1"

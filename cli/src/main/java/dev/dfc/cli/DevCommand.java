@@ -158,7 +158,10 @@ final class DevCommand implements Runnable {
                 throw CliException.usage("the dev cluster is not running; start it with: dfc dev start");
             }
             Path psql = PgBinaries.findPsql().orElseThrow(() -> CliException.usage("psql not found; install postgresql-client-15"));
-            List<String> cmd = new ArrayList<>(List.of(psql.toString(), "-d", cluster.url()));
+            // as options, not a URL (whose user would win over a -U in the arguments): a later -U or -d
+            // among the arguments replaces these
+            List<String> cmd = new ArrayList<>(List.of(psql.toString(), "-h", "127.0.0.1", "-p", String.valueOf(cluster.port().orElseThrow()),
+                    "-U", DevCluster.SUPERUSER, "-d", DevCluster.DATABASE));
             cmd.addAll(psqlArgs);
             try {
                 return new ProcessBuilder(cmd).inheritIO().start().waitFor();

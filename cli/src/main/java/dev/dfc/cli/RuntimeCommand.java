@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
             "  dfc runtime --print > dfc-runtime.sql",
             "  dfc runtime --install --db postgresql://postgres@db.example/app",
             "",
-            "The runtime (schema df: tables, queue, management API) that compiled workflows run on. Its step functions live in the worker library, so the server must load dfc.so (shared_preload_libraries = 'dfc', see docs/operations.md) before --install.",
+            "The runtime (schema df: tables, queue, management API) that compiled workflows run on. Its C functions live in the worker library: for in-server step workers the server loads dfc.so (shared_preload_libraries = 'dfc', see docs/operations.md) before --install; without it the runtime installs without them and dfc worker runs the steps.",
             ""
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -126,13 +126,14 @@ final class StartCommand implements Callable<Integer> {
     private static String error(Connection c, String id) throws SQLException {
         String error = single(c, "SELECT error::text FROM df.instances WHERE id = ?", id);
         if (error == null) return "(no error recorded)";
-        String sql = "SELECT e->>'message', e->>'sqlstate', e->>'line', e->>'col', e->>'detail', e->>'hint' "
+        String sql = "SELECT e->>'message', e->>'sqlstate', e->>'line', e->>'col', e->>'detail', e->>'hint', e->>'reason' "
                 + "FROM (SELECT ?::jsonb AS e) j WHERE jsonb_typeof(e) = 'object'";
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setString(1, error);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next() || rs.getString(1) == null) return error;
                 StringBuilder msg = new StringBuilder(rs.getString(1));
+                if (rs.getString(7) != null) msg.append(" (").append(rs.getString(7)).append(')'); // a cancel's reason
                 if (rs.getString(2) != null) msg.append(" (SQLSTATE ").append(rs.getString(2)).append(')');
                 if (rs.getString(3) != null) {
                     msg.append(" in the step at line ").append(rs.getString(3));

@@ -15,6 +15,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +59,34 @@ class CliAgainstClusterTest {
         assertEquals("failed\n", run.out());
         assertTrue(run.err().matches("dfc: error: instance [0-9a-f]{8} failed: division by zero \\(SQLSTATE 22012\\) in the step at line 3, column \\d+\n"),
                 run.err());
+    }
+
+    @Test
+    void cancelledInstanceIsExit1WithTheCancelsReason(TestCluster db) throws Exception {
+        String f = file("cli_cancelled.dfsql", "CREATE WORKFLOW cli_cancelled () AS df.wait_for_signal('never');\n");
+        deploy(db, f);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Run> waiting = pool.submit(() -> dfc("start", "cli_cancelled", "--db", db.url(), "--wait", "--timeout", "60"));
+            String id = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                while (id == null) {
+                    assertTrue(System.nanoTime() < deadline, "the instance was never started");
+                    try (ResultSet rs = s.executeQuery("SELECT id FROM df.instances WHERE workflow = 'cli_cancelled' AND status IN ('pending', 'running')")) {
+                        if (rs.next()) id = rs.getString(1);
+                    }
+                    if (id == null) Thread.sleep(20);
+                }
+                s.execute("SELECT df.cancel('" + id + "', 'stop it')");
+            }
+            Run run = waiting.get(60, TimeUnit.SECONDS);
+            assertEquals(ExitCode.FAILED, run.exitCode(), run.err());
+            assertEquals("cancelled\n", run.out());
+            assertEquals("dfc: error: instance " + id + " cancelled: cancelled (stop it)\n", run.err());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
