@@ -77,6 +77,7 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/regproc.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -1013,6 +1014,28 @@ dfc_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 }
 
+/*
+ * The submitter whose steps this session's cached plans were made for.
+ * PostgreSQL checks EXECUTE on a function when it plans a statement, and a
+ * kept plan holds an inlined SQL function's body, or an immutable function's
+ * value, without calling it again: a plan made while one submitter's step ran
+ * (the step plans below, and those PL/pgSQL keeps for every function a step
+ * calls) must not serve another's, who may lack that privilege.  So when the
+ * submitter changes, every cached plan of the session is invalidated and made
+ * again, as its role, when next used.
+ */
+static Oid	plans_role = InvalidOid;
+
+static void
+plans_for_role(Oid role)
+{
+	if (role == plans_role)
+		return;
+	if (OidIsValid(plans_role))
+		ResetPlanCache();
+	plans_role = role;
+}
+
 /* Whether a step may run as "role" (each time a step's SQL runs). */
 static void
 check_step_role(Oid role)
@@ -1033,6 +1056,7 @@ check_step_role(Oid role)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("steps of instances submitted by a superuser are not allowed"),
 				 errhint("Set dfc.allow_superuser = on in the server configuration.")));
+	plans_for_role(role);
 }
 
 /*

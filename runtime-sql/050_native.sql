@@ -216,6 +216,18 @@ BEGIN
         END;
         EXECUTE format('REVOKE CREATE ON SCHEMA df_run FROM %I', v_role);
     END IF;
+    -- Plans made while another submitter's step ran are not this one's: a
+    -- kept plan holds an inlined SQL function's body or an immutable
+    -- function's value, whose EXECUTE privilege was checked for the role it
+    -- was planned as (as the C library does; see plans_for_role in dfc.c).
+    -- (df.plans_role is set before v_before below, so a step that changes it
+    -- has it put back.)
+    IF pg_catalog.current_setting('df.plans_role', true) IS DISTINCT FROM p_role::text THEN
+        IF coalesce(pg_catalog.current_setting('df.plans_role', true), '') <> '' THEN
+            DISCARD PLANS;
+        END IF;
+        PERFORM pg_catalog.set_config('df.plans_role', p_role::text, false);
+    END IF;
     -- Settings as they are before the step: a plain SET in the step outlives
     -- this function and its SET clause (a SET clause only reverts SET LOCAL),
     -- so everything the step changed is put back below, as the C library does

@@ -746,13 +746,29 @@ COMMENT ON FUNCTION df._runs_alone(text)
     IS 'whether a step''s statement that refused to run in a transaction block runs on its own instead (VACUUM, CREATE INDEX CONCURRENTLY, ...)';
 
 -- The advisory lock a runner holds on a queue item while its statement runs on
--- its own (df._run, df._toplevel_done): "dfc" (0x646663) in the high half, the
--- item in the low one, apart from the small keys applications use.
+-- its own (df._run, df._toplevel_done): the item in the low half of the key,
+-- in the high half a number drawn at random when the runtime was installed
+-- and kept where only the runtime reads it (df._lock_salt). Any role can take
+-- any advisory lock: with a key it could compute, a role could hold the
+-- lock of another role's item ahead of time and make a runner wait.
+CREATE TABLE IF NOT EXISTS df._lock_salt (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    salt     integer NOT NULL
+);
+COMMENT ON TABLE df._lock_salt IS 'the random high half of the runtime''s advisory lock keys';
+INSERT INTO df._lock_salt (salt)
+VALUES ((pg_catalog.random() * 2147483646)::integer + 1)
+ON CONFLICT (only_row) DO NOTHING;
+
 CREATE OR REPLACE FUNCTION df._alone_lock_key(p_item bigint)
 RETURNS bigint
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT (6579811::bigint << 32) | (p_item & 4294967295) $$;
+AS $$
+BEGIN
+    RETURN ((SELECT l.salt FROM df._lock_salt l)::bigint << 32) | (p_item & 4294967295);
+END;
+$$;
 COMMENT ON FUNCTION df._alone_lock_key(bigint)
     IS 'the advisory lock key of a queue item whose statement runs on its own';
 
@@ -914,7 +930,12 @@ BEGIN
         v_call.next := v_step.next;
         v_call.sql := v_step.sql;
         v_call.submitter := v_submitter;
-        PERFORM pg_advisory_lock(df._alone_lock_key(p_item));
+        IF NOT pg_try_advisory_lock(df._alone_lock_key(p_item)) THEN
+            -- (its xact lock above is this session's; only another session
+            -- holding the key, which it cannot know, gets here: never wait)
+            RAISE EXCEPTION 'the runtime''s advisory lock for queue item % is held by another session', p_item
+                USING ERRCODE = 'lock_not_available';
+        END IF;
         UPDATE df._queue
            SET waiting = 'toplevel', wait_until = v_call.token, ready_at = clock_timestamp() + interval '10 s'
          WHERE id = p_item;

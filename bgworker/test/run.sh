@@ -383,6 +383,18 @@ sql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nolib
 check "a step runs as its submitter, with its rows and columns" \
     "$(DB=nolib sql -c "SELECT df._run_as('nolib_user'::regrole, 'SELECT current_user AS u, 2::smallint AS n')")" \
     '{"rows":[{"u":"nolib_user","n":2}],"row_count":1,"columns":[{"name":"u","type":"name"},{"name":"n","type":"smallint"}]}'
+sql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nolib_other') THEN CREATE ROLE nolib_other; END IF; END \$\$" >/dev/null
+DB=nolib sql -c "CREATE FUNCTION public.nl_secret() RETURNS text LANGUAGE sql IMMUTABLE AS \$\$ SELECT 'nl-secret'::text \$\$;
+                 REVOKE ALL ON FUNCTION public.nl_secret() FROM PUBLIC; GRANT EXECUTE ON FUNCTION public.nl_secret() TO nolib_user;
+                 CREATE FUNCTION public.nl_report() RETURNS text LANGUAGE plpgsql AS \$\$ BEGIN RETURN (SELECT public.nl_secret()); END \$\$" >/dev/null
+# (nolib_other's first step makes its df_run function, DDL that resets the plan cache by itself:
+# the check is on the turn after)
+got=$(DB=nolib sql -c "SELECT df._run_as('nolib_other'::regrole, 'SELECT 1 AS one') -> 'rows' -> 0 ->> 'one'" \
+                 -c "SELECT df._run_as('nolib_user'::regrole, 'SELECT public.nl_report() AS s') -> 'rows' -> 0 ->> 's'" \
+                 -c "SELECT df._run_as('nolib_user'::regrole, 'SELECT public.nl_report() AS s') -> 'rows' -> 0 ->> 's'" \
+                 -c "SELECT df._run_as('nolib_other'::regrole, 'SELECT public.nl_report() AS s') -> 'rows' -> 0 ->> 's'" 2>&1 || true)
+check "plans made for one submitter's step do not serve another's (PL/pgSQL keeps them per session)" \
+    "$(echo "$got" | head -3 | tr '\n' ' ')$(echo "$got" | grep -c 'permission denied for function nl_secret')" "1 nl-secret nl-secret 1"
 check "a column of a pseudo-type (void, record) is its text, as with the library" \
     "$(DB=nolib sql -c "SELECT df._run_as('nolib_user'::regrole, 'SELECT pg_notify(''chan'', ''hi''), 5 AS n, row(1, ''a'') AS r') -> 'rows'")" \
     '[{"pg_notify":"","n":5,"r":"(1,a)"}]'

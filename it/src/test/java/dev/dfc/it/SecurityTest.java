@@ -312,6 +312,50 @@ class SecurityTest {
         }
     }
 
+    /**
+     * A plan a worker session made while one submitter's step ran does not serve another's: the
+     * victim may execute an inlinable SQL function and an immutable one, the attacker may not;
+     * after the victim's steps (the second run of a text keeps its plan, and PL/pgSQL keeps the
+     * plans of a function a step calls), the attacker's same steps still fail with 42501 (they
+     * returned the victim's values: EXECUTE is checked when a plan is made). Run with df._run_as
+     * in one session, the identity switch a step worker uses, so both roles share its plans.
+     */
+    @Test
+    void plansMadeForOneSubmitterDoNotServeAnother(TestCluster db) throws Exception {
+        // (roles without a schema of their own: "$user" in the search_path makes the same list for
+        // both, so a plan is not made again for a different search_path)
+        String victim = db.createRole("sec_plan_victim");
+        String attacker = db.createRole("sec_plan_attacker");
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS sec_hr CASCADE");
+            s.execute("CREATE SCHEMA sec_hr");
+            s.execute("GRANT USAGE ON SCHEMA sec_hr TO " + attacker + ", " + victim);
+            s.execute("CREATE FUNCTION sec_hr.secret_const() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'inlined-secret'::text $$");
+            s.execute("CREATE FUNCTION sec_hr.token() RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN 'folded-secret'; END $$");
+            s.execute("REVOKE ALL ON FUNCTION sec_hr.secret_const(), sec_hr.token() FROM PUBLIC");
+            s.execute("GRANT EXECUTE ON FUNCTION sec_hr.secret_const(), sec_hr.token() TO " + victim);
+            s.execute("CREATE FUNCTION sec_hr.report() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT sec_hr.secret_const()); END $$");
+            s.execute("GRANT EXECUTE ON FUNCTION sec_hr.report() TO " + attacker + ", " + victim);
+            List<String> steps = List.of("SELECT sec_hr.secret_const() AS s", "SELECT sec_hr.token() AS s", "SELECT sec_hr.report() AS s");
+            for (String step : steps) {
+                try (PreparedStatement as = c.prepareStatement("SELECT df._run_as(?::regrole, ?) -> 'rows' -> 0 ->> 's'")) {
+                    as.setString(1, victim);
+                    as.setString(2, step);
+                    for (int i = 0; i < 3; i++) {
+                        try (ResultSet rs = as.executeQuery()) {
+                            rs.next();
+                            assertTrue(rs.getString(1).endsWith("-secret"), step + ": " + rs.getString(1));
+                        }
+                    }
+                    as.setString(1, attacker);
+                    SQLException e = assertThrows(SQLException.class, as::executeQuery, step + " ran as the attacker with the victim's plan");
+                    assertEquals("42501", e.getSQLState(), step + ": " + e.getMessage());
+                }
+            }
+            s.execute("DROP SCHEMA sec_hr CASCADE");
+        }
+    }
+
     @Test
     void publicGetsNothingInSchemaDf(TestCluster db) throws Exception {
         db.deploy("public_nothing.dfsql", "CREATE WORKFLOW sec_public_nothing AS 'SELECT 1';\n");
