@@ -68,9 +68,6 @@ BEGIN
       JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
      WHERE p.oid = p_function;
 
-    -- functions are executable by PUBLIC by default: not these (the schema
-    -- already keeps them out of reach; nothing in df is granted to PUBLIC)
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', p_function);
     INSERT INTO df._workflows (name) VALUES (p_workflow) ON CONFLICT DO NOTHING;
     -- Re-registering a version changes nothing, so applying a script twice is a no-op.
     INSERT INTO df._versions (workflow, version, function_oid, function_name, params, nodes, source)

@@ -245,7 +245,14 @@ BEGIN
     PERFORM pg_catalog.set_config('extra_float_digits', '1', true);
     INSERT INTO df._running_steps AS r (pid, submitter) VALUES (pg_catalog.pg_backend_pid(), p_role)
     ON CONFLICT (pid) DO UPDATE SET submitter = excluded.submitter;
-    EXECUTE format('SELECT * FROM df_run.%I($1)', v_name) INTO v_result, v_columns USING p_sql;
+    BEGIN
+        EXECUTE format('SELECT * FROM df_run.%I($1)', v_name) INTO v_result, v_columns USING p_sql;
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        -- the failed step's transaction rolls df.plans_role back, not the
+        -- plans the step made as this submitter: discard those (not rolled back)
+        DISCARD PLANS;
+        RAISE;
+    END;
     -- First of all, before any statement resolves an operator or function
     -- name: the search_path the step may have SET (its own schema first)
     -- goes. (Qualified function, literal arguments: nothing to resolve.)

@@ -250,11 +250,15 @@ BEGIN
       INTO v_names
       FROM json_array_elements(v_result.columns) WITH ORDINALITY AS c(c, ordinality);
 
-    -- values by position, as the columns: a name may repeat (SELECT 1 AS a, 2 AS a)
+    -- values by position where the row has the column's name there (a name
+    -- may repeat: SELECT 1 AS a, 2 AS a), else by name (rows of a result that
+    -- is not a SQL step's, a join's say, need not have the same keys in the
+    -- same order)
     SELECT string_agg('(' || (
-               SELECT string_agg(df._typed_literal(e.value, c.c ->> 'type'), ', ' ORDER BY c.ordinality)
+               SELECT string_agg(df._typed_literal(coalesce(e.value, r.r -> (c.c ->> 'name')), c.c ->> 'type'), ', ' ORDER BY c.ordinality)
                  FROM json_array_elements(v_result.columns) WITH ORDINALITY AS c(c, ordinality)
-                 LEFT JOIN json_each(r.r) WITH ORDINALITY AS e(key, value, ordinality) ON e.ordinality = c.ordinality
+                 LEFT JOIN json_each(r.r) WITH ORDINALITY AS e(key, value, ordinality)
+                        ON e.ordinality = c.ordinality AND e.key = c.c ->> 'name'
            ) || ')', ', ' ORDER BY r.ordinality)
       INTO v_rows
       FROM json_array_elements(v_result.value -> 'rows') WITH ORDINALITY AS r(r, ordinality);

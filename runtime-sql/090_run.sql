@@ -848,7 +848,10 @@ BEGIN
         -- by ready_at: while its runner holds the item's advisory lock it
         -- still runs (a long VACUUM), so it gets more time; a runner that
         -- died released the lock, and the statement runs again (at least once).
-        IF NOT pg_try_advisory_xact_lock(df._alone_lock_key(p_item)) THEN
+        -- (also the key of runtimes before df._lock_salt, which a runner
+        -- started before an upgrade holds)
+        IF NOT pg_try_advisory_xact_lock(df._alone_lock_key(p_item))
+           OR NOT pg_try_advisory_xact_lock((6579811::bigint << 32) | (p_item & 4294967295)) THEN
             UPDATE df._queue SET ready_at = clock_timestamp() + interval '10 s' WHERE id = p_item;
             RETURN NULL;
         END IF;

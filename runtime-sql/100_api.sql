@@ -104,14 +104,20 @@ RETURNS TABLE (instance_id text, node_id integer)
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- (from the few running items to their rows by primary key, not a scan
+    -- of the queue; at most 18 digits: any session can pick its name)
+    WITH r(id) AS (
+        SELECT w.running_item FROM df._worker_stats() AS w WHERE w.running_item IS NOT NULL
+        UNION
+        SELECT (regexp_match(a.application_name, '^dfc worker: item ([0-9]{1,18})$'))[1]::bigint
+          FROM pg_catalog.pg_stat_activity a
+         WHERE a.application_name ~ '^dfc worker: item [0-9]{1,18}$'
+    )
     SELECT q.instance_id, q.state
-      FROM df._queue q
+      FROM r
+     CROSS JOIN LATERAL (SELECT q.instance_id, q.state FROM df._queue q WHERE q.id = r.id) q
       JOIN df._instances i ON i.id = q.instance_id
-     WHERE (q.id IN (SELECT w.running_item FROM df._worker_stats() AS w WHERE w.running_item IS NOT NULL)
-            OR q.id IN (SELECT (regexp_match(a.application_name, '^dfc worker: item ([0-9]+)$'))[1]::bigint
-                          FROM pg_catalog.pg_stat_activity a
-                         WHERE a.application_name LIKE 'dfc worker: item %'))
-       AND (i.submitter = df._caller() OR df._is_superuser(df._caller()))
+     WHERE i.submitter = df._caller() OR df._is_superuser(df._caller())
 $$;
 COMMENT ON FUNCTION df.running_steps()
     IS 'instance and node of each step being run right now by a step worker, of the caller''s instances (all for superusers)';
@@ -272,9 +278,9 @@ CREATE OR REPLACE VIEW df.stats AS
          -- queue items a worker is running right now (as df.running_steps): not waiting for one
          r AS (SELECT w.running_item AS id FROM w WHERE w.running_item IS NOT NULL
                UNION ALL
-               SELECT (regexp_match(a.application_name, '^dfc worker: item ([0-9]+)$'))[1]::bigint
+               SELECT (regexp_match(a.application_name, '^dfc worker: item ([0-9]{1,18})$'))[1]::bigint
                  FROM pg_catalog.pg_stat_activity a
-                WHERE a.application_name LIKE 'dfc worker: item %')
+                WHERE a.application_name ~ '^dfc worker: item [0-9]{1,18}$')
     SELECT ((SELECT count(*) FROM w) + (SELECT coalesce(sum(x.threads), 0) FROM x))::integer AS workers,
            (SELECT s.setting::integer FROM pg_catalog.pg_settings s WHERE s.name = 'dfc.workers') AS workers_configured,
            ((SELECT count(*) FROM w WHERE w.running_item IS NOT NULL) + (SELECT coalesce(sum(x.busy), 0) FROM x))::integer

@@ -71,5 +71,15 @@ BEGIN
                                pg_catalog.has_function_privilege(v_usage.role::oid, 'df.status(text)',
                                                                  'EXECUTE WITH GRANT OPTION'));
     END LOOP;
+    -- df.nodes calls df.running_steps() with its reader's privileges: every
+    -- role that may read the view (also one given SELECT by a plain GRANT,
+    -- a monitoring role say) may call it, with the same grant option
+    FOR v_usage IN SELECT a.grantee::regrole AS role, bool_or(a.is_grantable) AS grantable
+                     FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+                    WHERE c.oid = 'df.nodes'::regclass AND a.privilege_type = 'SELECT' AND a.grantee <> 0
+                    GROUP BY a.grantee LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION df.running_steps() TO %s%s', v_usage.role,
+                       CASE WHEN v_usage.grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
 END;
 $$;

@@ -19,6 +19,7 @@ BEGIN
     END LOOP;
 END;
 $$;
--- Compiled workflow functions are created later by deploy scripts; they are
--- out of reach because df_workflows grants USAGE to nobody, and
--- df._register_version revokes PUBLIC's EXECUTE on each of them as well.
+-- Compiled workflow functions are created later by deploy scripts; they stay
+-- out of reach because df_workflows grants USAGE to nobody. (Their EXECUTE
+-- for PUBLIC stays: a dfc worker whose role owns the runtime, not the
+-- functions a superuser deployed, calls them through it.)

@@ -161,7 +161,12 @@ await() {
 
 # an upgrade gives roles granted usage earlier what grant_usage grants now
 sql -c "REVOKE EXECUTE ON FUNCTION df.explain(text), df.list_instances(text, integer) FROM alice; REVOKE SELECT ON df.nodes FROM alice" >/dev/null
+sql -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'watcher') THEN CREATE ROLE watcher LOGIN; END IF; END \$\$;
+        GRANT USAGE ON SCHEMA df TO watcher; GRANT SELECT ON df.nodes TO watcher;
+        REVOKE EXECUTE ON FUNCTION df.running_steps() FROM watcher" >/dev/null
 sql -f "$WORK/runtime.sql" >/dev/null
+check "re-running the runtime script lets a role given SELECT on df.nodes by a plain GRANT read it" \
+    "$(sql_as watcher -c "SELECT count(*) >= 0 FROM df.nodes")" "t"
 check "re-running the runtime script re-grants usage" "$(sql -c "SELECT has_function_privilege('alice', 'df.explain(text)', 'EXECUTE') AND has_function_privilege('alice', 'df.list_instances(text,integer)', 'EXECUTE') AND has_table_privilege('alice', 'df.nodes', 'SELECT') AND NOT has_function_privilege('alice', 'df.status(text)', 'EXECUTE WITH GRANT OPTION')")" "t"
 
 echo "== three-step workflow as a non-superuser"

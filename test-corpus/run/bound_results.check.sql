@@ -67,3 +67,7 @@ SELECT df.start('bound_results_arrays') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results_arrays: ' || df.status(:'id'));
 SELECT pg_temp.expect(df.result(:'id') = '{"rows":[{"f":[null,1.5,null],"n":["1.50","-2"],"m":[[1,2],[3,4]],"t":["a\"b",null]}],"row_count":1}',
                       'result ' || df.result(:'id'));
+
+SELECT df.start('bound_results_join_star') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_results_join_star: ' || df.status(:'id'));
+SELECT pg_temp.expect(df.result(:'id') = '{"rows":[{"n":2,"with_count":1}],"row_count":1}', 'result ' || df.result(:'id'));

@@ -381,7 +381,8 @@ class SecurityTest {
                      WHERE t.typnamespace = 'df'::regnamespace AND has_type_privilege('sec_nobody', t.oid, 'USAGE')
                     UNION ALL
                     SELECT 'deployed function ' || v.function_oid FROM df._versions v
-                     WHERE has_function_privilege('public', v.function_oid, 'EXECUTE')
+                     WHERE has_function_privilege('sec_nobody', v.function_oid, 'EXECUTE')
+                       AND has_schema_privilege('sec_nobody', 'df_workflows', 'USAGE')
                     ORDER BY 1"""));
         }
         try (Connection n = db.connectAs("sec_nobody"); Statement s = n.createStatement()) {

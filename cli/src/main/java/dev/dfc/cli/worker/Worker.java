@@ -477,8 +477,10 @@ public final class Worker {
                                 + describe(e), "42501");
                     }
                     try {
-                        // named so that a cancel (df._interrupt) can interrupt it
+                        // named so that a cancel (df._interrupt) can interrupt it; no plan made
+                        // for another submitter's step serves it (docs/security.md)
                         s.execute("SET application_name = 'dfc worker: item " + run.item() + "'");
+                        s.execute("DISCARD PLANS");
                         s.execute(run.sql());
                         processed = Math.max(0, s.getUpdateCount());
                     } finally {
@@ -519,6 +521,7 @@ public final class Worker {
                 try {
                     s.execute("RESET ROLE");
                     s.execute("RESET application_name");
+                    s.execute("DISCARD PLANS");
                     return;
                 } catch (SQLException e) {
                     if (attempt >= 3 || !"57014".equals(e.getSQLState()) || broken(e, c)) throw e;
