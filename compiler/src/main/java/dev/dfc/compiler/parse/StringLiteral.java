@@ -165,12 +165,10 @@ public final class StringLiteral {
 
     /** {@code \\u} or {@code \\U} at {@code at} in an E'' string (a high surrogate with its pair); returns the offset after it. */
     private static int unicodeEscape(String raw, int at, Utf8 out) {
-        int want = raw.charAt(at + 1) == 'u' ? 4 : 8;
-        int n = hexDigits(raw, at + 2, want);
-        int end = at + 2 + n;
-        if (n < want) {
-            out.problem("invalid Unicode escape", E_UNICODE_HINT, at, end);
-            return end;
+        int end = escapeEnd(raw, at);
+        if (end < 0) {
+            out.problem("invalid Unicode escape", E_UNICODE_HINT, at, -end);
+            return -end;
         }
         long cp = Long.parseLong(raw.substring(at + 2, end), 16);
         if (cp >= 0xDC00 && cp <= 0xDFFF) {
@@ -180,12 +178,10 @@ public final class StringLiteral {
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             boolean escape = end + 1 < raw.length() && raw.charAt(end) == '\\' && (raw.charAt(end + 1) == 'u' || raw.charAt(end + 1) == 'U');
             if (escape) {
-                int want2 = raw.charAt(end + 1) == 'u' ? 4 : 8;
-                int n2 = hexDigits(raw, end + 2, want2);
-                int end2 = end + 2 + n2;
-                if (n2 < want2) {
-                    out.problem("invalid Unicode escape", E_UNICODE_HINT, end, end2);
-                    return end2;
+                int end2 = escapeEnd(raw, end);
+                if (end2 < 0) {
+                    out.problem("invalid Unicode escape", E_UNICODE_HINT, end, -end2);
+                    return -end2;
                 }
                 long low = Long.parseLong(raw.substring(end + 2, end2), 16);
                 if (low >= 0xDC00 && low <= 0xDFFF) {
@@ -203,6 +199,16 @@ public final class StringLiteral {
         }
         out.codePoint((int) cp, at, end);
         return end;
+    }
+
+    /**
+     * The end of the {@code \\u} (four hex digits) or {@code \\U} (eight) escape at {@code at}, or
+     * minus the end of its digits when there are fewer.
+     */
+    private static int escapeEnd(String raw, int at) {
+        int want = raw.charAt(at + 1) == 'u' ? 4 : 8;
+        int n = hexDigits(raw, at + 2, want);
+        return n == want ? at + 2 + n : -(at + 2 + n);
     }
 
     /**
