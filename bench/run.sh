@@ -4,6 +4,7 @@
 #
 #     bench/run.sh            # default sizes, under 15 minutes
 #     bench/run.sh --quick    # small sizes, under 2 minutes: checks the harness works (CI), not speed
+#     bench/run.sh --throughput-only   # only the throughput rounds (BENCH_WORKERS), e.g. for an A/B
 #
 # Builds the CLI jar and the worker, starts its own throwaway PostgreSQL 15 cluster in
 # /tmp (as the postgres OS user when run as root), prints a table (figure, value,
@@ -14,6 +15,7 @@
 #   BENCH_PROFILE=1                     also load pg_stat_statements and print the top
 #                                       statements of the dfc drain with 2 workers
 #   BENCH_DFC_SO=/path/dfc.so           use this worker library instead of building bgworker/
+#   BENCH_WORKERS="1 4 2"               the worker counts of the throughput phase, in order
 #   KEEP=1                              keep the cluster (and print how to reach it)
 # See docs/performance.md for what each figure means.
 set -euo pipefail
@@ -24,10 +26,12 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 JAR=$ROOT/cli/target/dfc.jar
 
 QUICK=0
+THROUGHPUT_ONLY=0
 for arg in "$@"; do
     case "$arg" in
         --quick) QUICK=1 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --throughput-only) THROUGHPUT_ONLY=1 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -167,6 +171,7 @@ sql -f "$HERE/sql/setup.sql" >/dev/null
 declare -A VALUE
 NAMES=()
 record() { VALUE[$1]=$2; NAMES+=("$1"); log "$1 = $2"; }
+v_of() { echo "${VALUE[$1]}"; }
 
 # pgbench_run SCRIPT CLIENTS ARGS...: prints "tps latency_ms"
 pgbench_run() {
@@ -273,11 +278,13 @@ worker_memory() {
 # Throughput: with 1, 4, then 2 step workers (a restart each), ROUNDS rounds of
 # ceiling (as many clients as workers), hand-rolled baseline (same), dfc drain,
 # interleaved so that the machine's load drifts alike for all three; medians.
-for w in 1 4 2; do
+WORKER_COUNTS=${BENCH_WORKERS:-1 4 2}
+[ "$THROUGHPUT_ONLY" = 1 ] || [ "$WORKER_COUNTS" = "1 4 2" ] || die "BENCH_WORKERS needs --throughput-only"
+for w in $WORKER_COUNTS; do
     log "throughput with $w step worker(s) / client(s), $ROUNDS round(s)"
     start_server "$w"
     reset_df
-    if [ "$w" = 2 ]; then
+    if [ "$w" = 2 ] && [ "$THROUGHPUT_ONLY" = 0 ]; then
         warm_up "$MEM_LOW"
         read -r rss_low anon_low < <(worker_memory)
         mem_low_steps=$STEPS_RUN
@@ -305,6 +312,14 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
     sql -P footer=off -F ' | ' -c "SELECT calls, round(total_exec_time::numeric) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
                                           left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
                                      FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15" >&2
+fi
+if [ "$THROUGHPUT_ONLY" = 1 ]; then
+    # (no table, no JSON: the medians per worker count, and the rounds above)
+    for w in $WORKER_COUNTS; do
+        echo "$w worker(s): ceiling $(v_of "ceiling_tps_c$w") tx/s, smallest step $(v_of "min_step_tps_c$w") tx/s," \
+             "baseline $(v_of "baseline_steps_s_c$w") steps/s, dfc $(v_of "dfc_steps_s_w$w") steps/s (medians)"
+    done
+    exit 0
 fi
 
 # ---------------------------------------------------------------------------

@@ -69,10 +69,14 @@ BEGIN
      WHERE p.oid = p_function;
 
     INSERT INTO df._workflows (name) VALUES (p_workflow) ON CONFLICT DO NOTHING;
-    -- Re-registering a version changes nothing, so applying a script twice is a no-op.
-    INSERT INTO df._versions (workflow, version, function_oid, function_name, params, nodes, source)
+    -- Re-registering a version changes nothing, so applying a script twice is
+    -- a no-op; except that the node list of a version compiled by an older
+    -- dfc (without pg_durable's tree, THEN nodes) is replaced, as the script
+    -- has just replaced its function.
+    INSERT INTO df._versions AS v (workflow, version, function_oid, function_name, params, nodes, source)
     VALUES (p_workflow, p_version, p_function, v_function_name, p_params, p_nodes, p_source)
-    ON CONFLICT (workflow, version) DO NOTHING;
+    ON CONFLICT (workflow, version) DO UPDATE SET nodes = excluded.nodes
+     WHERE v.nodes IS DISTINCT FROM excluded.nodes;
 END;
 $$;
 COMMENT ON FUNCTION df._register_version(text, text, regprocedure, jsonb, jsonb, text)

@@ -122,32 +122,79 @@ $$;
 COMMENT ON FUNCTION df.running_steps()
     IS 'instance and node of each step being run right now by a step worker, of the caller''s instances (all for superusers)';
 
+-- The status of a THEN node (x ~> y) from the statuses of its spine, the
+-- nodes it runs one after the other in order: completed when the last one
+-- is, failed when one failed, pending while none has started, else running;
+-- once the instance has ended, one started and left unfinished (a df.break
+-- out of it, a cancel) counts as the instance ended: completed or failed.
+CREATE OR REPLACE FUNCTION df._then_status(p_statuses text[], p_instance_status text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+               WHEN p_statuses[cardinality(p_statuses)] = 'completed' THEN 'completed'
+               WHEN 'failed' = ANY (p_statuses) THEN 'failed'
+               WHEN p_statuses <@ ARRAY['pending'] THEN 'pending'
+               WHEN p_instance_status = 'completed' THEN 'completed'
+               WHEN p_instance_status IN ('failed', 'cancelled') THEN 'failed'
+               ELSE 'running'
+           END
+$$;
+COMMENT ON FUNCTION df._then_status(text[], text)
+    IS 'the status of a THEN node from those of the nodes of its sequence, in order, and its instance''s';
+
 CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
     SELECT (n.x ->> 'node')::integer AS id,
            i.id AS instance_id,
            n.x ->> 'type' AS node_type,
            n.x ->> 'query' AS query,
            n.x ->> 'bind' AS result_name,
-           coalesce((n.x -> 'branches' ->> 0)::integer, (n.x ->> 'next')::integer) AS left_node,
-           coalesce((n.x -> 'branches' ->> 1)::integer, (n.x ->> 'else_next')::integer) AS right_node,
-           CASE WHEN r.node_id IS NOT NULL THEN 'running' ELSE coalesce(s.status, 'pending') END AS status,
+           -- pg_durable's tree (left and right, compiled); a version compiled
+           -- before dfc had it: the state graph (what runs next, the other way)
+           CASE WHEN n.x ? 'left' THEN (n.x ->> 'left')::integer
+                ELSE coalesce((n.x -> 'branches' ->> 0)::integer, (n.x ->> 'next')::integer)
+           END AS left_node,
+           CASE WHEN n.x ? 'right' THEN (n.x ->> 'right')::integer
+                ELSE coalesce((n.x -> 'branches' ->> 1)::integer, (n.x ->> 'else_next')::integer)
+           END AS right_node,
+           CASE WHEN t.status IS NOT NULL THEN t.status
+                WHEN (n.x ->> 'node')::integer = ANY (r.nodes) THEN 'running'
+                ELSE coalesce(s.status, 'pending')
+           END AS status,
            -- results are json, which may hold the escape \u0000 (a NUL, from a
            -- json value or a signal) that jsonb refuses (22P05, for every read
            -- of the view): such an escape (one not itself preceded by an escaped
            -- backslash) becomes the text \u0000; adjacent ones take two passes
-           CASE WHEN strpos(s.result::text, '\u0000') = 0 THEN s.result::jsonb
-                ELSE regexp_replace(regexp_replace(s.result::text, '(^|[^\\])((\\\\)*)\\u0000', '\1\2\\\\u0000', 'g'),
+           CASE WHEN strpos(o.result::text, '\u0000') = 0 THEN o.result::jsonb
+                ELSE regexp_replace(regexp_replace(o.result::text, '(^|[^\\])((\\\\)*)\\u0000', '\1\2\\\\u0000', 'g'),
                                     '(^|[^\\])((\\\\)*)\\u0000', '\1\2\\\\u0000', 'g')::jsonb
            END AS result,
-           s.error,
+           CASE WHEN t.status IS NOT NULL THEN t.error ELSE s.error END AS error,
            i.submitted_by,
            i.created_at,
-           coalesce(s.updated_at, i.created_at) AS updated_at
+           coalesce(CASE WHEN t.status IS NOT NULL THEN t.updated_at ELSE s.updated_at END, i.created_at) AS updated_at
       FROM df.instances i   -- (its row filter: the current role's instances)
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
      CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS n(x)
       LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = (n.x ->> 'node')::integer
-      LEFT JOIN df.running_steps() r ON r.instance_id = i.id AND r.node_id = (n.x ->> 'node')::integer;
+      LEFT JOIN (SELECT rs.instance_id, array_agg(rs.node_id) AS nodes FROM df.running_steps() AS rs GROUP BY rs.instance_id) AS r
+             ON r.instance_id = i.id
+      -- a THEN node: its status from its spine's (df._then_status), its
+      -- result the last one's once it completed, its error the failed one's
+     CROSS JOIN LATERAL (
+            SELECT df._then_status(array_agg(CASE WHEN e.node::integer = ANY (r.nodes) THEN 'running'
+                                                   ELSE coalesce(ts.status, 'pending') END ORDER BY e.k), i.status) AS status,
+                   (array_agg(ts.result ORDER BY e.k DESC))[1] AS result,
+                   (array_agg(ts.error ORDER BY e.k) FILTER (WHERE ts.status = 'failed'))[1] AS error,
+                   max(ts.updated_at) AS updated_at
+              FROM jsonb_array_elements_text(CASE WHEN n.x ->> 'type' = 'THEN' THEN n.x -> 'seq' END)
+                   WITH ORDINALITY AS e(node, k)
+              LEFT JOIN df._node_states ts ON ts.instance_id = i.id AND ts.node_id = e.node::integer
+         ) AS t
+     CROSS JOIN LATERAL (SELECT CASE WHEN t.status IS NULL THEN s.result
+                                     WHEN t.status = 'completed' THEN t.result
+                                END) AS o(result);
 COMMENT ON VIEW df.nodes IS 'pg_durable''s node table: the nodes of the current role''s instances, with status and result';
 
 -- One line of df.explain: a node with its marker.
@@ -211,7 +258,8 @@ BEGIN
           INTO v_lines
           FROM df.instance_nodes(v_instance.id) AS n
           LEFT JOIN df._versions v ON v.workflow = v_instance.workflow AND v.version = v_instance.version
-          LEFT JOIN LATERAL (SELECT y FROM jsonb_array_elements(v.nodes) AS y WHERE (y ->> 'node')::integer = n.node_id) AS w(x) ON true;
+          LEFT JOIN LATERAL (SELECT y FROM jsonb_array_elements(v.nodes) AS y WHERE (y ->> 'node')::integer = n.node_id) AS w(x) ON true
+         WHERE n.node_type <> 'THEN';   -- (a sequence shows as its steps, after "→")
         RETURN format('%s (version %s), instance %s: %s', v_instance.workflow, v_instance.version,
                       v_instance.id, v_instance.status)
                || coalesce(E'\n' || v_lines, '');
@@ -232,7 +280,8 @@ BEGIN
                                        (x ->> 'depth')::integer, coalesce((x ->> 'arrow')::boolean, false), x -> 'labels'),
                       E'\n' ORDER BY (x ->> 'node')::integer)
       INTO v_lines
-      FROM jsonb_array_elements(v_version.nodes) AS x;
+      FROM jsonb_array_elements(v_version.nodes) AS x
+     WHERE x ->> 'type' <> 'THEN';
     RETURN format('%s (version %s), dry run', v_version.workflow, v_version.version)
            || coalesce(E'\n' || v_lines, '');
 END;
@@ -426,21 +475,44 @@ AS $$
          WHERE e.node IS NOT NULL
     ), running(node) AS (
         SELECT r.node_id FROM i JOIN df.running_steps() AS r ON r.instance_id = i.id
+    ), base(node, type, query, bind, status, result, updated_at, line, error, inferred, attempts) AS (
+        SELECT n.node, n.x ->> 'type', n.x ->> 'query', n.x ->> 'bind',
+               CASE WHEN EXISTS (SELECT FROM running r WHERE r.node = n.node) THEN 'running'
+                    ELSE coalesce(s.status, 'pending')
+               END,
+               s.result, s.updated_at, (n.x ->> 'line')::integer, s.error,
+               CASE WHEN EXISTS (SELECT FROM running r WHERE r.node = n.node) THEN 'running'
+                    WHEN s.status IS NULL AND NOT EXISTS (SELECT FROM reachable r WHERE r.node = n.node)
+                    THEN 'skipped'
+                    ELSE coalesce(s.status, 'pending')
+               END,
+               s.attempts
+          FROM i
+         CROSS JOIN n
+          LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = n.node
+         WHERE n.x ->> 'type' IS DISTINCT FROM 'THEN'
     )
-    SELECT n.node, n.x ->> 'type', n.x ->> 'query', n.x ->> 'bind',
-           CASE WHEN EXISTS (SELECT FROM running r WHERE r.node = n.node) THEN 'running'
-                ELSE coalesce(s.status, 'pending')
-           END,
-           s.result, s.updated_at, (n.x ->> 'line')::integer, s.error,
-           CASE WHEN EXISTS (SELECT FROM running r WHERE r.node = n.node) THEN 'running'
-                WHEN s.status IS NULL AND NOT EXISTS (SELECT FROM reachable r WHERE r.node = n.node)
-                THEN 'skipped'
-                ELSE coalesce(s.status, 'pending')
-           END,
-           s.attempts
+    SELECT * FROM base
+    UNION ALL
+    -- THEN nodes (x ~> y): from the nodes of their sequence (df._then_status);
+    -- skipped when the first of those is
+    SELECT n.node, 'THEN', NULL, n.x ->> 'bind', t.status,
+           CASE WHEN t.status = 'completed' THEN t.result END, t.updated_at, (n.x ->> 'line')::integer,
+           CASE WHEN t.status = 'failed' THEN t.error END,
+           CASE WHEN t.status = 'pending' AND t.first_inferred = 'skipped' THEN 'skipped' ELSE t.status END,
+           NULL
       FROM i
      CROSS JOIN n
-      LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = n.node
+     CROSS JOIN LATERAL (
+            SELECT df._then_status(array_agg(b.status ORDER BY e.k), i.status) AS status,
+                   (array_agg(b.result ORDER BY e.k DESC))[1] AS result,
+                   (array_agg(b.error ORDER BY e.k) FILTER (WHERE b.status = 'failed'))[1] AS error,
+                   max(b.updated_at) AS updated_at,
+                   (array_agg(b.inferred ORDER BY e.k))[1] AS first_inferred
+              FROM jsonb_array_elements_text(n.x -> 'seq') WITH ORDINALITY AS e(node, k)
+              JOIN base b ON b.node = e.node::integer
+         ) AS t
+     WHERE n.x ->> 'type' = 'THEN'
      ORDER BY 1
 $$;
 COMMENT ON FUNCTION df.instance_nodes(text)

@@ -47,11 +47,13 @@ SELECT df._register_version(
     p_version  => 'fb86395d8b282be4',
     p_function => 'df_workflows."bind_twice@fb86395d8b282be4"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 7 AS n","bind":"a,b","next":2,"else_next":null,"branches":null,"line":4,"col":5,"depth":0},
-                    {"node":2,"type":"IF","query":"SELECT true","bind":null,"next":3,"else_next":4,"branches":null,"line":5,"col":9,"depth":0,"arrow":true},
-                    {"node":3,"type":"SQL","query":"SELECT 8 AS m","bind":"c,d","next":5,"else_next":null,"branches":null,"line":5,"col":27,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
-                    {"node":4,"type":"SQL","query":"SELECT 9 AS m","bind":"d","next":5,"else_next":null,"branches":null,"line":5,"col":55,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]},
-                    {"node":5,"type":"SQL","query":"SELECT $a + $b AS ab, $d AS d","bind":null,"next":null,"else_next":null,"branches":null,"line":6,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 7 AS n","bind":"a,b","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":5,"depth":0},
+                    {"node":2,"type":"IF","query":"SELECT true","bind":null,"next":3,"else_next":4,"branches":null,"left":3,"right":4,"line":5,"col":9,"depth":0,"arrow":true},
+                    {"node":3,"type":"SQL","query":"SELECT 8 AS m","bind":"c,d","next":5,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":27,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":4,"type":"SQL","query":"SELECT 9 AS m","bind":"d","next":5,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":55,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]},
+                    {"node":5,"type":"SQL","query":"SELECT $a + $b AS ab, $d AS d","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":8,"depth":0,"arrow":true},
+                    {"node":6,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":4,"col":5},
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":6,"right":5,"seq":[1,2,5],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/bind_twice.dfsql');
 
 COMMIT;

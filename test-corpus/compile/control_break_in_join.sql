@@ -54,12 +54,15 @@ SELECT df._register_version(
     p_version  => '51c413953ac87e97',
     p_function => 'df_workflows."control_break_in_join@51c413953ac87e97"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"JOIN","query":null,"bind":null,"next":1,"else_next":null,"branches":[2,4],"line":4,"col":10,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
-                    {"node":2,"type":"SQL","query":"SELECT 1","bind":null,"next":3,"else_next":null,"branches":null,"line":4,"col":11,"depth":3,"labels":[{"depth":2,"text":"║ branch 1:"}]},
-                    {"node":3,"type":"BREAK","query":null,"bind":"answer","next":6,"else_next":null,"branches":null,"line":4,"col":25,"depth":3,"arrow":true},
-                    {"node":4,"type":"SQL","query":"SELECT 2","bind":null,"next":5,"else_next":null,"branches":null,"line":4,"col":42,"depth":3,"labels":[{"depth":2,"text":"║ branch 2:"}]},
-                    {"node":5,"type":"SLEEP","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"line":4,"col":56,"depth":3,"arrow":true},
-                    {"node":6,"type":"SQL","query":"SELECT $answer","bind":null,"next":null,"else_next":null,"branches":null,"line":5,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"JOIN","query":null,"bind":null,"next":1,"else_next":null,"branches":[2,4],"left":7,"right":8,"line":4,"col":10,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
+                    {"node":2,"type":"SQL","query":"SELECT 1","bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":11,"depth":3,"labels":[{"depth":2,"text":"║ branch 1:"}]},
+                    {"node":3,"type":"BREAK","query":null,"bind":"answer","next":6,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":25,"depth":3,"arrow":true},
+                    {"node":4,"type":"SQL","query":"SELECT 2","bind":null,"next":5,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":42,"depth":3,"labels":[{"depth":2,"text":"║ branch 2:"}]},
+                    {"node":5,"type":"SLEEP","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":56,"depth":3,"arrow":true},
+                    {"node":6,"type":"SQL","query":"SELECT $answer","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":8,"depth":0,"arrow":true},
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"seq":[2,3],"line":4,"col":11},
+                    {"node":8,"type":"THEN","query":null,"bind":null,"left":4,"right":5,"seq":[4,5],"line":4,"col":42},
+                    {"node":9,"type":"THEN","query":null,"bind":null,"left":1,"right":6,"seq":[1,6],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/control_break_in_join.dfsql');
 
 COMMIT;

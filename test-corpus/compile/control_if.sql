@@ -54,12 +54,14 @@ SELECT df._register_version(
     p_version  => '038b6348f87a77b7',
     p_function => 'df_workflows."control_if@038b6348f87a77b7"(text,integer)'::regprocedure,
     p_params   => '[{"name":"amount","type":"numeric","default":null}]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"IF","query":"SELECT $amount > 1000 AS big","bind":null,"next":2,"else_next":3,"branches":null,"line":6,"col":6,"depth":0},
-                    {"node":2,"type":"SQL","query":"INSERT INTO reviews (amount) VALUES ($amount) RETURNING id","bind":"review","next":4,"else_next":null,"branches":null,"line":7,"col":12,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
-                    {"node":3,"type":"SQL","query":"SELECT 0 AS id","bind":"review","next":4,"else_next":null,"branches":null,"line":8,"col":12,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]},
-                    {"node":4,"type":"IF","query":"SELECT $review.id > 0","bind":null,"next":5,"else_next":6,"branches":null,"line":9,"col":14,"depth":0,"arrow":true},
-                    {"node":5,"type":"SQL","query":"SELECT pg_notify(''reviews'', $review.id::text)","bind":null,"next":6,"else_next":null,"branches":null,"line":9,"col":47,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
-                    {"node":6,"type":"SQL","query":"SELECT $review.id AS done","bind":null,"next":null,"else_next":null,"branches":null,"line":10,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"IF","query":"SELECT $amount > 1000 AS big","bind":null,"next":2,"else_next":3,"branches":null,"left":2,"right":3,"line":6,"col":6,"depth":0},
+                    {"node":2,"type":"SQL","query":"INSERT INTO reviews (amount) VALUES ($amount) RETURNING id","bind":"review","next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":12,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":3,"type":"SQL","query":"SELECT 0 AS id","bind":"review","next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":12,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]},
+                    {"node":4,"type":"IF","query":"SELECT $review.id > 0","bind":null,"next":5,"else_next":6,"branches":null,"left":5,"right":null,"line":9,"col":14,"depth":0,"arrow":true},
+                    {"node":5,"type":"SQL","query":"SELECT pg_notify(''reviews'', $review.id::text)","bind":null,"next":6,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":47,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":6,"type":"SQL","query":"SELECT $review.id AS done","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":10,"col":8,"depth":0,"arrow":true},
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":1,"right":4,"seq":[1,4],"line":6,"col":5},
+                    {"node":8,"type":"THEN","query":null,"bind":null,"left":7,"right":6,"seq":[1,4,6],"line":6,"col":5}]'::jsonb,
     p_source   => 'compile/control_if.dfsql');
 
 COMMIT;

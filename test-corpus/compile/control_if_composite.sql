@@ -44,10 +44,11 @@ SELECT df._register_version(
     p_version  => 'ea03049f400fb532',
     p_function => 'df_workflows."if_bound_condition@ea03049f400fb532"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT count(*) > 0 AS any FROM pg_class","bind":"c","next":2,"else_next":null,"branches":null,"line":4,"col":6,"depth":0},
-                    {"node":2,"type":"IF","query":null,"bind":null,"next":3,"else_next":4,"branches":null,"line":4,"col":5,"depth":0,"arrow":true},
-                    {"node":3,"type":"SQL","query":"SELECT $c AS had","bind":null,"next":null,"else_next":null,"branches":null,"line":4,"col":61,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
-                    {"node":4,"type":"SQL","query":"SELECT false AS had","bind":null,"next":null,"else_next":null,"branches":null,"line":4,"col":83,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT count(*) > 0 AS any FROM pg_class","bind":"c","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":6,"depth":0},
+                    {"node":2,"type":"IF","query":null,"bind":null,"next":3,"else_next":4,"branches":null,"left":3,"right":4,"line":4,"col":5,"depth":0,"arrow":true},
+                    {"node":3,"type":"SQL","query":"SELECT $c AS had","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":61,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":4,"type":"SQL","query":"SELECT false AS had","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":83,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/control_if_composite.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."if_sequence_condition@5b7a21c4cc0cdabc"(
@@ -88,12 +89,16 @@ SELECT df._register_version(
     p_version  => '5b7a21c4cc0cdabc',
     p_function => 'df_workflows."if_sequence_condition@5b7a21c4cc0cdabc"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS before","bind":null,"next":2,"else_next":null,"branches":null,"line":7,"col":5,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT 1","bind":null,"next":3,"else_next":null,"branches":null,"line":8,"col":9,"depth":0,"arrow":true},
-                    {"node":3,"type":"SQL","query":"SELECT true","bind":null,"next":4,"else_next":null,"branches":null,"line":8,"col":23,"depth":0,"arrow":true},
-                    {"node":4,"type":"IF","query":null,"bind":null,"next":5,"else_next":6,"branches":null,"line":8,"col":9,"depth":0,"arrow":true},
-                    {"node":5,"type":"SQL","query":"SELECT 2 AS then_arm","bind":null,"next":6,"else_next":null,"branches":null,"line":8,"col":40,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
-                    {"node":6,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"line":9,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS before","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":5,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT 1","bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":9,"depth":0,"arrow":true},
+                    {"node":3,"type":"SQL","query":"SELECT true","bind":null,"next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":23,"depth":0,"arrow":true},
+                    {"node":4,"type":"IF","query":null,"bind":null,"next":5,"else_next":6,"branches":null,"left":5,"right":null,"line":8,"col":9,"depth":0,"arrow":true},
+                    {"node":5,"type":"SQL","query":"SELECT 2 AS then_arm","bind":null,"next":6,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":40,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":6,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":8,"depth":0,"arrow":true},
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"seq":[2,3],"line":8,"col":9},
+                    {"node":8,"type":"THEN","query":null,"bind":null,"left":7,"right":4,"seq":[2,3,4],"line":8,"col":9},
+                    {"node":9,"type":"THEN","query":null,"bind":null,"left":1,"right":8,"seq":[1,2,3,4],"line":7,"col":5},
+                    {"node":10,"type":"THEN","query":null,"bind":null,"left":9,"right":6,"seq":[1,2,3,4,6],"line":7,"col":5}]'::jsonb,
     p_source   => 'compile/control_if_composite.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."if_signal_condition@5c87ad1612a61708"(
@@ -132,10 +137,12 @@ SELECT df._register_version(
     p_version  => '5c87ad1612a61708',
     p_function => 'df_workflows."if_signal_condition@5c87ad1612a61708"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SIGNAL","query":null,"bind":null,"next":2,"else_next":null,"branches":null,"line":12,"col":6,"depth":0},
-                    {"node":2,"type":"IF","query":null,"bind":"r","next":3,"else_next":4,"branches":null,"line":12,"col":6,"depth":0,"arrow":true},
-                    {"node":3,"type":"SQL","query":"SELECT ''signalled''","bind":"r","next":4,"else_next":null,"branches":null,"line":12,"col":38,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
-                    {"node":4,"type":"SQL","query":"SELECT $r? AS r","bind":null,"next":null,"else_next":null,"branches":null,"line":13,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SIGNAL","query":null,"bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":12,"col":6,"depth":0},
+                    {"node":2,"type":"IF","query":null,"bind":"r","next":3,"else_next":4,"branches":null,"left":3,"right":null,"line":12,"col":6,"depth":0,"arrow":true},
+                    {"node":3,"type":"SQL","query":"SELECT ''signalled''","bind":"r","next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":12,"col":38,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":4,"type":"SQL","query":"SELECT $r? AS r","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":13,"col":8,"depth":0,"arrow":true},
+                    {"node":5,"type":"THEN","query":null,"bind":"r","left":1,"right":2,"seq":[1,2],"line":12,"col":6},
+                    {"node":6,"type":"THEN","query":null,"bind":null,"left":5,"right":4,"seq":[1,2,4],"line":12,"col":5}]'::jsonb,
     p_source   => 'compile/control_if_composite.dfsql');
 
 COMMIT;

@@ -35,7 +35,7 @@ SELECT df._register_version(
     p_version  => '23051a28110ca1ff',
     p_function => 'df_workflows."unused_param@23051a28110ca1ff"(text,integer)'::regprocedure,
     p_params   => '[{"name":"used","type":"int","default":null},{"name":"spare","type":"text","default":"''x''"}]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT $used","bind":null,"next":null,"else_next":null,"branches":null,"line":2,"col":68,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT $used","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":2,"col":68,"depth":0}]'::jsonb,
     p_source   => 'compile/df2101_unused_param.dfsql');
 
 COMMIT;

@@ -41,9 +41,11 @@ SELECT df._register_version(
     p_version  => '215085b92fdbfd3f',
     p_function => 'df_workflows."http_refs@215085b92fdbfd3f"(text,integer)'::regprocedure,
     p_params   => '[{"name":"city","type":"text","default":"''Paris''"},{"name":"token","type":"text","default":"''t-1''"}]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 42 AS id, ''a \"quoted\" name'' AS name","bind":"a","next":2,"else_next":null,"branches":null,"line":5,"col":5,"depth":0},
-                    {"node":2,"type":"HTTP","query":"https://api.example.com/items/$a.id?city={city}&pct=100%","bind":"r","next":3,"else_next":null,"branches":null,"line":6,"col":8,"depth":0,"arrow":true},
-                    {"node":3,"type":"SQL","query":"SELECT $r.status AS status, $r.ok AS ok","bind":null,"next":null,"else_next":null,"branches":null,"line":8,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 42 AS id, ''a \"quoted\" name'' AS name","bind":"a","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":5,"depth":0},
+                    {"node":2,"type":"HTTP","query":"https://api.example.com/items/$a.id?city={city}&pct=100%","bind":"r","next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":8,"depth":0,"arrow":true},
+                    {"node":3,"type":"SQL","query":"SELECT $r.status AS status, $r.ok AS ok","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":8,"depth":0,"arrow":true},
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":5,"col":5},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":5,"col":5}]'::jsonb,
     p_source   => 'compile/http_steps.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."http_plain@89bd98a49cab5f40"(
@@ -69,7 +71,7 @@ SELECT df._register_version(
     p_version  => '89bd98a49cab5f40',
     p_function => 'df_workflows."http_plain@89bd98a49cab5f40"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"HTTP","query":"https://example.com/ping","bind":null,"next":null,"else_next":null,"branches":null,"line":9,"col":31,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"HTTP","query":"https://example.com/ping","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":31,"depth":0}]'::jsonb,
     p_source   => 'compile/http_steps.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."http_form@f6a82e65c7ec689a"(
@@ -95,7 +97,7 @@ SELECT df._register_version(
     p_version  => 'f6a82e65c7ec689a',
     p_function => 'df_workflows."http_form@f6a82e65c7ec689a"(text,integer)'::regprocedure,
     p_params   => '[{"name":"title","type":"text","default":"''a \"b\"''"}]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"HTTP","query":"https://example.com/upload","bind":"up","next":null,"else_next":null,"branches":null,"line":13,"col":5,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"HTTP","query":"https://example.com/upload","bind":"up","next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":13,"col":5,"depth":0}]'::jsonb,
     p_source   => 'compile/http_steps.dfsql');
 
 COMMIT;

@@ -37,7 +37,7 @@ SELECT df._register_version(
     p_version  => '1f98531241a35387',
     p_function => 'df_workflows."""late.one""@1f98531241a35387"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 5","bind":null,"next":null,"else_next":null,"branches":null,"line":6,"col":31,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 5","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":31,"depth":0}]'::jsonb,
     p_source   => 'compile/names_dotted.dfsql');
 
 COMMIT;
@@ -69,7 +69,7 @@ SELECT df._register_version(
     p_version  => '3334badc2d4a9529',
     p_function => 'df_workflows."late.one@3334badc2d4a9529"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 6","bind":null,"next":null,"else_next":null,"branches":null,"line":7,"col":29,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 6","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":29,"depth":0}]'::jsonb,
     p_source   => 'compile/names_dotted.dfsql');
 
 COMMIT;

@@ -43,7 +43,7 @@ SELECT df._register_version(
     p_version  => '30fb6e38aa6fb486',
     p_function => 'df_workflows."count_t@30fb6e38aa6fb486"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT count(*) AS n FROM t","bind":null,"next":null,"else_next":null,"branches":null,"line":8,"col":28,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT count(*) AS n FROM t","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":28,"depth":0}]'::jsonb,
     p_source   => 'compile/passthrough_copy_from_stdin.dfsql');
 
 COMMIT;

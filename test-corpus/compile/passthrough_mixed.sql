@@ -40,8 +40,9 @@ SELECT df._register_version(
     p_version  => '3a79120571a7a757',
     p_function => 'df_workflows."record_event@3a79120571a7a757"(text,integer)'::regprocedure,
     p_params   => '[{"name":"body","type":"text","default":null}]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO events (body) VALUES ($body) RETURNING id","bind":"ev","next":2,"else_next":null,"branches":null,"line":6,"col":5,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT body FROM events WHERE id = $ev.id","bind":null,"next":null,"else_next":null,"branches":null,"line":7,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO events (body) VALUES ($body) RETURNING id","bind":"ev","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":5,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT body FROM events WHERE id = $ev.id","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":8,"depth":0,"arrow":true},
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":6,"col":5}]'::jsonb,
     p_source   => 'compile/passthrough_mixed.dfsql');
 
 COMMIT;
@@ -77,7 +78,7 @@ SELECT df._register_version(
     p_version  => '6bacde5b41784abc',
     p_function => 'df_workflows."second@6bacde5b41784abc"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":null,"else_next":null,"branches":null,"line":13,"col":27,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":13,"col":27,"depth":0}]'::jsonb,
     p_source   => 'compile/passthrough_mixed.dfsql');
 
 COMMIT;

@@ -43,7 +43,7 @@ SELECT df._register_version(
     p_version  => '6a9bde9a70ed3d46',
     p_function => 'df_workflows."cw_rule_count@6a9bde9a70ed3d46"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT count(*) AS n FROM cw_rule_a","bind":null,"next":null,"else_next":null,"branches":null,"line":7,"col":34,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT count(*) AS n FROM cw_rule_a","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":34,"depth":0}]'::jsonb,
     p_source   => 'compile/passthrough_rule.dfsql');
 
 COMMIT;

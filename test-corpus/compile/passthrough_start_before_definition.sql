@@ -37,7 +37,7 @@ SELECT df._register_version(
     p_version  => '9fb2967a88a1d15b',
     p_function => 'df_workflows."cw_later@9fb2967a88a1d15b"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO cw_later_log VALUES (1)","bind":null,"next":null,"else_next":null,"branches":null,"line":12,"col":29,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO cw_later_log VALUES (1)","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":12,"col":29,"depth":0}]'::jsonb,
     p_source   => 'compile/passthrough_start_before_definition.dfsql');
 
 COMMIT;
@@ -69,7 +69,7 @@ SELECT df._register_version(
     p_version  => 'bb7f3d5a8653d469',
     p_function => 'df_workflows."cw_in_block@bb7f3d5a8653d469"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":null,"else_next":null,"branches":null,"line":13,"col":32,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":13,"col":32,"depth":0}]'::jsonb,
     p_source   => 'compile/passthrough_start_before_definition.dfsql');
 
 COMMIT;
@@ -105,7 +105,7 @@ SELECT df._register_version(
     p_version  => 'dd5fb1c860853714',
     p_function => 'df_workflows."cw_in_do@dd5fb1c860853714"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"line":15,"col":29,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":15,"col":29,"depth":0}]'::jsonb,
     p_source   => 'compile/passthrough_start_before_definition.dfsql');
 
 COMMIT;
@@ -137,7 +137,7 @@ SELECT df._register_version(
     p_version  => '22d292f5c02e73d2',
     p_function => 'df_workflows."cw_unused@22d292f5c02e73d2"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 4","bind":null,"next":null,"else_next":null,"branches":null,"line":14,"col":30,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 4","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":14,"col":30,"depth":0}]'::jsonb,
     p_source   => 'compile/passthrough_start_before_definition.dfsql');
 
 COMMIT;

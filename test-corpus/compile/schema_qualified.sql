@@ -38,8 +38,9 @@ SELECT df._register_version(
     p_version  => '279b466a5d996c43',
     p_function => 'df_workflows."etl.ingest_documents@279b466a5d996c43"(text,integer)'::regprocedure,
     p_params   => '[{"name":"batch_size","type":"int","default":"100"}]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT id FROM documents WHERE processed = false LIMIT $batch_size","bind":"batch","next":2,"else_next":null,"branches":null,"line":2,"col":5,"depth":0},
-                    {"node":2,"type":"SQL","query":"UPDATE documents SET processed = true WHERE id IN (SELECT id FROM $batch.*)","bind":null,"next":null,"else_next":null,"branches":null,"line":3,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT id FROM documents WHERE processed = false LIMIT $batch_size","bind":"batch","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":2,"col":5,"depth":0},
+                    {"node":2,"type":"SQL","query":"UPDATE documents SET processed = true WHERE id IN (SELECT id FROM $batch.*)","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":8,"depth":0,"arrow":true},
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":2,"col":5}]'::jsonb,
     p_source   => 'compile/schema_qualified.dfsql');
 
 COMMIT;

@@ -42,8 +42,9 @@ SELECT df._register_version(
     p_version  => '16f31d8826a590be',
     p_function => 'df_workflows."anon_8d4b06f8048d@16f31d8826a590be"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS a","bind":"a","next":2,"else_next":null,"branches":null,"line":9,"col":17,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT $a + 1","bind":null,"next":null,"else_next":null,"branches":null,"line":9,"col":44,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS a","bind":"a","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":17,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT $a + 1","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":44,"depth":0,"arrow":true},
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":9,"col":17}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -79,7 +80,7 @@ SELECT df._register_version(
     p_version  => '0feab7a586c40947',
     p_function => 'df_workflows."anon_61fb4a3047a1@0feab7a586c40947"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":null,"else_next":null,"branches":null,"line":16,"col":17,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":16,"col":17,"depth":0}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -112,8 +113,9 @@ SELECT df._register_version(
     p_version  => 'b7acf4bfa6dce367',
     p_function => 'df_workflows."anon_4690c8f79a1d@b7acf4bfa6dce367"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":2,"else_next":null,"branches":null,"line":16,"col":60,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"line":16,"col":75,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":16,"col":60,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":16,"col":75,"depth":0,"arrow":true},
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":16,"col":60}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -148,8 +150,9 @@ SELECT df._register_version(
     p_version  => 'ae0d529a5d0119a4',
     p_function => 'df_workflows."anon_2ca002e096fa@ae0d529a5d0119a4"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 4","bind":null,"next":2,"else_next":null,"branches":null,"line":17,"col":24,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT 5","bind":null,"next":null,"else_next":null,"branches":null,"line":17,"col":44,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 4","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":17,"col":24,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT 5","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":17,"col":44,"depth":0,"arrow":true},
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":17,"col":17}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -188,8 +191,9 @@ SELECT df._register_version(
     p_version  => 'b97eef75620313d0',
     p_function => 'df_workflows."anon_dc55f68e20d9@b97eef75620313d0"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO t VALUES (10) RETURNING n","bind":"r","next":2,"else_next":null,"branches":null,"line":27,"col":27,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT $r * 2 AS doubled","bind":null,"next":null,"else_next":null,"branches":null,"line":27,"col":78,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO t VALUES (10) RETURNING n","bind":"r","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":27,"col":27,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT $r * 2 AS doubled","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":27,"col":78,"depth":0,"arrow":true},
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":27,"col":27}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -230,8 +234,9 @@ SELECT df._register_version(
     p_version  => 'bf5cd6c0de8a55af',
     p_function => 'df_workflows."anon_61f3f117a475@bf5cd6c0de8a55af"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 12 AS twelve","bind":"twelve","next":2,"else_next":null,"branches":null,"line":36,"col":9,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT $twelve","bind":null,"next":null,"else_next":null,"branches":null,"line":38,"col":12,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 12 AS twelve","bind":"twelve","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":36,"col":9,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT $twelve","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":38,"col":12,"depth":0,"arrow":true},
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":36,"col":9}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;

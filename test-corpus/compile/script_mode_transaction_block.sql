@@ -35,7 +35,7 @@ SELECT df._register_version(
     p_version  => '0feab7a586c40947',
     p_function => 'df_workflows."anon_61fb4a3047a1@0feab7a586c40947"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":null,"else_next":null,"branches":null,"line":5,"col":17,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":17,"depth":0}]'::jsonb,
     p_source   => 'compile/script_mode_transaction_block.dfsql');
 
 COMMIT;
@@ -71,7 +71,7 @@ SELECT df._register_version(
     p_version  => 'a6a23e42953011c0',
     p_function => 'df_workflows."anon_0616307da065@a6a23e42953011c0"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":null,"else_next":null,"branches":null,"line":10,"col":17,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":10,"col":17,"depth":0}]'::jsonb,
     p_source   => 'compile/script_mode_transaction_block.dfsql');
 
 COMMIT;
@@ -104,8 +104,9 @@ SELECT df._register_version(
     p_version  => '792e3641c33b03d3',
     p_function => 'df_workflows."anon_80825617426a@792e3641c33b03d3"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 3","bind":null,"next":2,"else_next":null,"branches":null,"line":12,"col":17,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT 4","bind":null,"next":null,"else_next":null,"branches":null,"line":12,"col":31,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 3","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":12,"col":17,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT 4","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":12,"col":31,"depth":0,"arrow":true},
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":12,"col":17}]'::jsonb,
     p_source   => 'compile/script_mode_transaction_block.dfsql');
 
 COMMIT;
@@ -147,7 +148,7 @@ SELECT df._register_version(
     p_version  => '8393bc6bdbd080af',
     p_function => 'df_workflows."anon_92169a51347f@8393bc6bdbd080af"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 5","bind":null,"next":null,"else_next":null,"branches":null,"line":15,"col":17,"depth":0}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 5","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":15,"col":17,"depth":0}]'::jsonb,
     p_source   => 'compile/script_mode_transaction_block.dfsql');
 
 COMMIT;

@@ -42,9 +42,11 @@ SELECT df._register_version(
     p_version  => '2d4a441379dd8e72',
     p_function => 'df_workflows."seq3@2d4a441379dd8e72"(text,integer)'::regprocedure,
     p_params   => '[{"name":"customer_id","type":"bigint","default":null},{"name":"min_total","type":"numeric","default":"10"}]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT id, total, note FROM orders WHERE customer_id = $customer_id AND total >= $min_total","bind":"orders","next":2,"else_next":null,"branches":null,"line":4,"col":5,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT count(*) AS n, $orders.total AS first_total, $orders.note? AS first_note, $orders? AS first_id\n          FROM $orders.* ","bind":"summary","next":3,"else_next":null,"branches":null,"line":5,"col":8,"depth":0,"arrow":true},
-                    {"node":3,"type":"SQL","query":"INSERT INTO order_summaries (customer_id, n) VALUES ($customer_id, $summary.n)","bind":null,"next":null,"else_next":null,"branches":null,"line":7,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT id, total, note FROM orders WHERE customer_id = $customer_id AND total >= $min_total","bind":"orders","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":5,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT count(*) AS n, $orders.total AS first_total, $orders.note? AS first_note, $orders? AS first_id\n          FROM $orders.* ","bind":"summary","next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":8,"depth":0,"arrow":true},
+                    {"node":3,"type":"SQL","query":"INSERT INTO order_summaries (customer_id, n) VALUES ($customer_id, $summary.n)","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":8,"depth":0,"arrow":true},
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":4,"col":5},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/seq3.dfsql');
 
 COMMIT;

@@ -45,10 +45,13 @@ SELECT df._register_version(
     p_version  => '6f98cac47471c07b',
     p_function => 'df_workflows."string_forms@6f98cac47471c07b"(text,integer)'::regprocedure,
     p_params   => '[]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT ''it''''s'' AS quoted, ''C:\\temp\\new'' AS path, ''héllo ✓ 😀'' AS uni","bind":"a","next":2,"else_next":null,"branches":null,"line":3,"col":5,"depth":0},
-                    {"node":2,"type":"SQL","query":"SELECT ''tab\there'' AS t, $a.quoted AS q","bind":null,"next":3,"else_next":null,"branches":null,"line":4,"col":8,"depth":0,"arrow":true},
-                    {"node":3,"type":"SQL","query":"SELECT $a.path AS p, ''$not_a_ref'' AS lit, \"$also_not\" AS ident, $1 AS positional -- $comment\n          /* $block /* nested $x */ */","bind":null,"next":4,"else_next":null,"branches":null,"line":5,"col":8,"depth":0,"arrow":true},
-                    {"node":4,"type":"SQL","query":"DO $inner$ BEGIN PERFORM ''$a''; END $inner$; SELECT 100 % 7, $a.uni","bind":null,"next":null,"else_next":null,"branches":null,"line":7,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT ''it''''s'' AS quoted, ''C:\\temp\\new'' AS path, ''héllo ✓ 😀'' AS uni","bind":"a","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":5,"depth":0},
+                    {"node":2,"type":"SQL","query":"SELECT ''tab\there'' AS t, $a.quoted AS q","bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":8,"depth":0,"arrow":true},
+                    {"node":3,"type":"SQL","query":"SELECT $a.path AS p, ''$not_a_ref'' AS lit, \"$also_not\" AS ident, $1 AS positional -- $comment\n          /* $block /* nested $x */ */","bind":null,"next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":8,"depth":0,"arrow":true},
+                    {"node":4,"type":"SQL","query":"DO $inner$ BEGIN PERFORM ''$a''; END $inner$; SELECT 100 % 7, $a.uni","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":8,"depth":0,"arrow":true},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":3,"col":5},
+                    {"node":6,"type":"THEN","query":null,"bind":null,"left":5,"right":3,"seq":[1,2,3],"line":3,"col":5},
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":6,"right":4,"seq":[1,2,3,4],"line":3,"col":5}]'::jsonb,
     p_source   => 'compile/string_forms.dfsql');
 
 COMMIT;

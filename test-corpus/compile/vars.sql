@@ -48,10 +48,12 @@ SELECT df._register_version(
     p_version  => '7656b350e327fa1c',
     p_function => 'df_workflows."vars@7656b350e327fa1c"(text,integer)'::regprocedure,
     p_params   => '[{"name":"schema_name","type":"text","default":null},{"name":"n","type":"int","default":"5"}]'::jsonb,
-    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT count(*) AS c FROM {schema_name}.{tbl} WHERE n < $n","bind":"cnt","next":2,"else_next":null,"branches":null,"line":6,"col":5,"depth":0},
-                    {"node":2,"type":"IF","query":"SELECT $cnt > 0 AND ''{tbl}'' <> ''{\"a\":1}'' /* {tbl} */","bind":null,"next":3,"else_next":4,"branches":null,"line":7,"col":9,"depth":0,"arrow":true},
-                    {"node":3,"type":"SQL","query":"INSERT INTO {tbl}_log (instance, label, pct, c) VALUES (''{sys_instance_id}'', ''{sys_label}'', ''50%'', $cnt)","bind":null,"next":4,"else_next":null,"branches":null,"line":8,"col":12,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
-                    {"node":4,"type":"SQL","query":"SELECT \"{tbl}\", {n} * 2 AS twice FROM {tbl}","bind":null,"next":null,"else_next":null,"branches":null,"line":9,"col":8,"depth":0,"arrow":true}]'::jsonb,
+    p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT count(*) AS c FROM {schema_name}.{tbl} WHERE n < $n","bind":"cnt","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":5,"depth":0},
+                    {"node":2,"type":"IF","query":"SELECT $cnt > 0 AND ''{tbl}'' <> ''{\"a\":1}'' /* {tbl} */","bind":null,"next":3,"else_next":4,"branches":null,"left":3,"right":null,"line":7,"col":9,"depth":0,"arrow":true},
+                    {"node":3,"type":"SQL","query":"INSERT INTO {tbl}_log (instance, label, pct, c) VALUES (''{sys_instance_id}'', ''{sys_label}'', ''50%'', $cnt)","bind":null,"next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":12,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
+                    {"node":4,"type":"SQL","query":"SELECT \"{tbl}\", {n} * 2 AS twice FROM {tbl}","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":8,"depth":0,"arrow":true},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":6,"col":5},
+                    {"node":6,"type":"THEN","query":null,"bind":null,"left":5,"right":4,"seq":[1,2,4],"line":6,"col":5}]'::jsonb,
     p_source   => 'compile/vars.dfsql');
 
 COMMIT;

@@ -10,9 +10,9 @@ SELECT pg_temp.wait_until('SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHE
 -- (the interrupted step's transaction removes the item when it ends, just after the sleep)
 SELECT pg_temp.wait_until(format('SELECT NOT EXISTS (SELECT 1 FROM df._queue WHERE instance_id = %L)', :'id'),
                           'queue items left after the cancel');
--- the interrupted step's node is failed (cancelled), the step after it skipped
+-- the interrupted step's node is failed (cancelled), the step after it skipped, the sequence's THEN failed
 SELECT pg_temp.expect(string_agg(node_id || ':' || status || ':' || inferred_status || ':' || coalesce(error ->> 'message', '-'), ' ' ORDER BY node_id)
-                      = '1:failed:failed:cancelled 2:pending:skipped:-',
+                      = '1:failed:failed:cancelled 2:pending:skipped:- 3:failed:failed:cancelled',
                       'nodes ' || string_agg(node_id || ':' || status || ':' || inferred_status || ':' || coalesce(error ->> 'message', '-'), ' ' ORDER BY node_id))
   FROM df.instance_nodes(:'id');
 -- idempotent on a terminal instance

@@ -31,7 +31,7 @@ SELECT pg_temp.expect(pg_temp.n(:'id', 'SELECT 2 AS slow') = 'pending/skipped', 
 -- while an instance waits, what it can still reach stays pending
 SELECT df.start('inferred_waiting') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 0.5) = 'running', 'waiting: status ' || df.status(:'id'));
-SELECT pg_temp.expect(string_agg(inferred_status, ',' ORDER BY node_id) = 'running,pending,pending,pending',
+SELECT pg_temp.expect(string_agg(inferred_status, ',' ORDER BY node_id) = 'running,pending,pending,pending,running',
                       'waiting: ' || string_agg(node_type || ':' || inferred_status, ',' ORDER BY node_id))
   FROM df.instance_nodes(:'id');
 SELECT df.signal(:'id', 'go');
@@ -58,12 +58,12 @@ SELECT df.start('inferred_running') AS id \gset
 SELECT pg_temp.wait_until(format($$SELECT (SELECT status = 'running' AND inferred_status = 'running' FROM df.instance_nodes(%L) WHERE node_id = 2)
                                       AND (SELECT status = 'running' FROM df.nodes WHERE instance_id = %L AND id = 2)$$, :'id', :'id'),
                           'the sleeping step never showed as running');
-SELECT pg_temp.expect(string_agg(node_id || ':' || status, ' ' ORDER BY node_id) = '1:completed 2:running 3:pending',
+SELECT pg_temp.expect(string_agg(node_id || ':' || status, ' ' ORDER BY node_id) = '1:completed 2:running 3:pending 4:running 5:running',
                       'nodes ' || string_agg(node_id || ':' || status, ' ' ORDER BY node_id))
   FROM df.instance_nodes(:'id');
 SELECT pg_temp.expect(df.explain(:'id') LIKE '%⏳ Running%', 'explain ' || df.explain(:'id'));
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'inferred_running: ' || df.status(:'id'));
-SELECT pg_temp.expect(string_agg(node_id || ':' || status, ' ' ORDER BY node_id) = '1:completed 2:completed 3:completed',
+SELECT pg_temp.expect(string_agg(node_id || ':' || status, ' ' ORDER BY node_id) = '1:completed 2:completed 3:completed 4:completed 5:completed',
                       'nodes ' || string_agg(node_id || ':' || status, ' ' ORDER BY node_id))
   FROM df.instance_nodes(:'id');
 

@@ -21,7 +21,7 @@ SELECT pg_temp.expect(:'p_status' = 'completed',
                       'toplevel_maintain: ' || df.status(:'id') || ' ' || coalesce((SELECT error::text FROM df.instances WHERE id = :'id'), ''));
 SELECT pg_temp.expect(df.result(:'id')::jsonb = '{"rows":[{"n":100,"idx":1}],"row_count":1}', 'result ' || df.result(:'id'));
 SELECT pg_temp.expect(string_agg(node_id || ':' || status || ':' || result::text, ' ' ORDER BY node_id)
-                      = '1:completed:{"rows":[],"row_count":100} 2:completed:{"rows":[],"row_count":0} 3:completed:{"rows":[],"row_count":0} 4:completed:{"rows":[{"n":100,"idx":1}],"row_count":1}',
+                      = '1:completed:{"rows":[],"row_count":100} 2:completed:{"rows":[],"row_count":0} 3:completed:{"rows":[],"row_count":0} 4:completed:{"rows":[{"n":100,"idx":1}],"row_count":1} 5:completed:{"rows":[],"row_count":0} 6:completed:{"rows":[],"row_count":0} 7:completed:{"rows":[{"n":100,"idx":1}],"row_count":1}',
                       'nodes ' || string_agg(node_id || ':' || status || ':' || result::text, ' ' ORDER BY node_id))
   FROM df.instance_nodes(:'id');
 -- the VACUUM ran (with ANALYZE), not only the index

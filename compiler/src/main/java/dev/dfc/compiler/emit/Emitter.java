@@ -151,6 +151,7 @@ public final class Emitter {
         for (int k = 0; k < wf.states().size(); k++) {
             State s = wf.states().get(k);
             Workflow.Outline outline = k < wf.outline().size() ? wf.outline().get(k) : null;
+            Workflow.Children children = wf.tree() == null ? null : wf.tree().children().get(k);
             StateModel st = stateModel(s);
             usesInstance |= (st.sql() != null && st.sql().hasRefs()) || (st.http() != null && st.http().hasRefs())
                     || (st.callArgs() != null && st.callArgs().hasRefs());
@@ -160,10 +161,19 @@ public final class Emitter {
             nodes.add(Json.object().field("node", s.id()).field("type", s.nodeType()).field("query", query)
                     .field("bind", visibleBind(s.bind())).field("next", s.next()).field("else_next", elseNext(s))
                     .field("branches", branches(s))
+                    .field("left", children == null ? null : children.left())
+                    .field("right", children == null ? null : children.right())
                     .field("line", s.line()).field("col", s.column())
                     .optional("depth", outline == null ? null : Integer.toString(outline.depth()))
                     .optional("arrow", outline == null || !outline.arrow() ? null : "true")
                     .optional("labels", outline == null || outline.labels().isEmpty() ? null : labels(outline))
+                    .build());
+        }
+        // the THEN nodes of pg_durable's tree: no state, a status read from their spine (seq)
+        for (Workflow.Then t : wf.tree() == null ? List.<Workflow.Then>of() : wf.tree().thens()) {
+            nodes.add(Json.object().field("node", t.id()).field("type", "THEN").field("query", (String) null)
+                    .field("bind", visibleBind(t.bind())).field("left", t.left()).field("right", t.right())
+                    .field("seq", t.seq()).field("line", t.line()).field("col", t.column())
                     .build());
         }
         List<String> params = new ArrayList<>();

@@ -10,7 +10,7 @@ import java.util.List;
  * @param scriptMode true for an anonymous workflow compiled from a script-mode call at {@code line}
  */
 public record Workflow(String name, String version, String sourcePath, int line, List<Parameter> params,
-        List<State> states, boolean scriptMode, List<Outline> outline) implements Program.Item {
+        List<State> states, boolean scriptMode, List<Outline> outline, Tree tree) implements Program.Item {
     public Workflow {
         params = List.copyOf(params);
         states = List.copyOf(states);
@@ -19,7 +19,7 @@ public record Workflow(String name, String version, String sourcePath, int line,
 
     public Workflow(String name, String version, String sourcePath, int line, List<Parameter> params,
             List<State> states, boolean scriptMode) {
-        this(name, version, sourcePath, line, params, states, scriptMode, List.of());
+        this(name, version, sourcePath, line, params, states, scriptMode, List.of(), null);
     }
 
     public Workflow(String name, String version, String sourcePath, int line, List<Parameter> params,
@@ -42,4 +42,30 @@ public record Workflow(String name, String version, String sourcePath, int line,
 
     /** A workflow parameter; {@code defaultSql} is the default's SQL text as written, or null. */
     public record Parameter(String name, String type, String defaultSql) {}
+
+    /**
+     * The workflow as pg_durable's tree of nodes (df.nodes' left_node and right_node): its root,
+     * the children of each state (index id - 1), and the THEN nodes of its sequences, which are not
+     * states and are numbered after them.
+     */
+    public record Tree(Integer root, List<Children> children, List<Then> thens) {
+        public Tree {
+            children = List.copyOf(children);
+            thens = List.copyOf(thens);
+        }
+    }
+
+    /** A node's children in the tree: a fork's first two branches, an if's arms, a loop's or guard's body... */
+    public record Children(Integer left, Integer right) {}
+
+    /**
+     * {@code x ~> y} as a node: {@code left} and {@code right} the roots of x and y, {@code seq} the
+     * states whose statuses make its own (its spine: the roots of the sequence's parts, in order).
+     */
+    public record Then(int id, Integer left, Integer right, List<Integer> seq, String bind, int line, int column,
+            String excerpt) {
+        public Then {
+            seq = List.copyOf(seq);
+        }
+    }
 }

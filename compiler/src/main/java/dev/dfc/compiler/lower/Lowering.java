@@ -46,6 +46,8 @@ public final class Lowering {
     private final List<Workflow.Label> labels = new ArrayList<>();
     /** Loops whose condition is several nodes so far: numbers their hidden names (sys_loop_1, ...). */
     private int savedResults;
+    /** The THEN nodes of the tree, in the order made (children before parents); numbered after the states. */
+    private final List<Then> thens = new ArrayList<>();
 
     private Lowering(String sourcePath, Set<String> params) {
         this.sourcePath = sourcePath;
@@ -66,17 +68,68 @@ public final class Lowering {
         Set<String> paramNames = new TreeSet<>();
         for (Param p : wf.params()) paramNames.add(p.name());
         Lowering lowering = new Lowering(sourcePath, paramNames);
-        lowering.node(wf.body());
+        Fragment body = lowering.node(wf.body());
         List<State> states = new ArrayList<>();
         List<Workflow.Outline> outline = new ArrayList<>();
+        List<Workflow.Children> children = new ArrayList<>();
+        int n = lowering.states.size();
+        for (Then t : lowering.thens) t.id = ++n;
         for (Pending p : lowering.states) {
             states.add(p.freeze(paramNames));
             outline.add(p.outline);
+            children.add(new Workflow.Children(id(p.left), id(p.right)));
+        }
+        List<Workflow.Then> thens = new ArrayList<>();
+        for (Then t : lowering.thens) {
+            thens.add(new Workflow.Then(t.id, id(t.left), id(t.right), t.seq, t.bind,
+                    t.origin.span().line(), t.origin.span().column(), t.origin.span().text()));
         }
         List<Workflow.Parameter> params = new ArrayList<>();
         for (Param p : wf.params()) params.add(new Workflow.Parameter(p.name(), p.type(), p.defaultSql()));
         return new Workflow(wf.name(), Canonical.version(wf), sourcePath, wf.span().line(), params, states,
-                wf.scriptMode(), outline);
+                wf.scriptMode(), outline, new Workflow.Tree(id(body.root()), children, thens));
+    }
+
+    /** The number of a node of the tree (a state or a THEN), or null. */
+    private static Integer id(Object node) {
+        if (node == null) return null;
+        return node instanceof Pending p ? p.id : ((Then) node).id;
+    }
+
+    /**
+     * A THEN node of pg_durable's tree ({@code x ~> y}, and the "x, then the if / undo / loop
+     * test" that dfc's lowering makes of some nodes): no state of its own, its status is read from
+     * {@code seq}, the states it runs one after the other (its spine, flattened).
+     */
+    private static final class Then {
+        final Expr origin;
+        final Object left;
+        final Object right;
+        final List<Integer> seq = new ArrayList<>();
+        String bind;
+        int id;
+
+        Then(Expr origin, Object left, Object right) {
+            this.origin = origin;
+            this.left = left;
+            this.right = right;
+            spine(left);
+            spine(right);
+        }
+
+        private void spine(Object node) {
+            if (node instanceof Pending p) seq.add(p.id);
+            else if (node instanceof Then t) seq.addAll(t.seq);
+        }
+    }
+
+    /** A THEN node over {@code left} then {@code right} (null when either side is missing: the other). */
+    private Object then(Expr origin, Object left, Object right) {
+        if (left == null) return right;
+        if (right == null) return left;
+        Then t = new Then(origin, left, right);
+        thens.add(t);
+        return t;
     }
 
     private static Program.PassThrough passThrough(Statement.PassThrough p) {
@@ -107,6 +160,9 @@ public final class Lowering {
         Integer next;
         Integer elseNext;
         boolean noElse;
+        /** Children in pg_durable's tree (df.nodes' left_node and right_node): a Pending, a Then or null. */
+        Object left;
+        Object right;
         // kind-specific facts, set once by the lowering of the node
         String text;
         String number;
@@ -179,8 +235,11 @@ public final class Lowering {
         }
     }
 
-    /** Entry state and the exits whose successor is whatever follows the fragment. */
-    private record Fragment(Pending entry, List<Exit> exits) {}
+    /**
+     * Entry state and the exits whose successor is whatever follows the fragment; {@code root} is
+     * the fragment's node in pg_durable's tree (a Pending or a Then).
+     */
+    private record Fragment(Pending entry, List<Exit> exits, Object root) {}
 
     /** A loop being lowered: its breaks become its exits; {@code forks} counts the forks around it. */
     private record LoopScope(int forks, List<Pending> breaks) {}
@@ -196,7 +255,7 @@ public final class Lowering {
                 arrow = true;
                 Fragment then = node(arg(call, 1, "then"));
                 for (Exit exit : first.exits()) exit.patch(then.entry().id);
-                return new Fragment(first.entry(), then.exits());
+                return new Fragment(first.entry(), then.exits(), then(call, first.root(), then.root()));
             }
             case "df.as": {
                 Expr inner = arg(call, 0, "node");
@@ -207,6 +266,7 @@ public final class Lowering {
                     exit.state().bind = withName(exit.state().bind, name);
                     if (exit.state().origin == inner) exit.state().excerpt = call.span().text();
                 }
+                if (f.root() instanceof Then t) t.bind = withName(t.bind, name);
                 return f;
             }
             case "df.if": {
@@ -218,7 +278,7 @@ public final class Lowering {
                 Pending decide = add(Kind.TEST, call);
                 for (Exit exit : c.exits()) exit.patch(decide.id);
                 Fragment arms = arms(decide, call);
-                return new Fragment(c.entry(), arms.exits());
+                return new Fragment(c.entry(), arms.exits(), then(call, c.root(), decide));
             }
             case "df.if_rows": {
                 Pending test = add(Kind.IF_ROWS, call);
@@ -251,12 +311,12 @@ public final class Lowering {
                 retry.attempts = new BigDecimal(number(arg(call, 1, "attempts"))).intValueExact();
                 retry.number = duration(optionalArg(call, 2, "backoff"), "1");
                 retry.maxBackoff = duration(optionalArg(call, 3, "max_backoff"), "300");
-                return new Fragment(retry, List.of(new Exit(retry, false)));
+                return new Fragment(retry, List.of(new Exit(retry, false)), retry);
             }
             case "df.timeout": {
                 Pending timeout = guarded(Kind.TIMEOUT, call);
                 timeout.number = number(arg(call, 1, "seconds"));
-                return new Fragment(timeout, List.of(new Exit(timeout, false)));
+                return new Fragment(timeout, List.of(new Exit(timeout, false)), timeout);
             }
             case "df.with_undo":
                 return withUndo(call);
@@ -275,6 +335,7 @@ public final class Lowering {
         Fragment body = nested(arg(call, 0, "node"), null);
         forks--;
         p.branches = List.of(body.entry().id);
+        p.left = body.root();
         return p;
     }
 
@@ -295,7 +356,8 @@ public final class Lowering {
         depth--;
         loops.addAll(outer);
         undo.branches = List.of(compensation.entry().id);
-        return new Fragment(done.entry(), List.of(new Exit(undo, false)));
+        undo.left = compensation.root();
+        return new Fragment(done.entry(), List.of(new Exit(undo, false)), then(call, done.root(), undo));
     }
 
     /** Seconds of a df.retry duration ('500ms', '1s', '5m'...) as numeric text; {@code otherwise} when absent or NULL. */
@@ -313,7 +375,7 @@ public final class Lowering {
     private Fragment single(Kind kind, Expr origin, String text) {
         Pending p = add(kind, origin);
         p.text = text;
-        return new Fragment(p, List.of(new Exit(p, false)));
+        return new Fragment(p, List.of(new Exit(p, false)), p);
     }
 
     private Fragment wait(Kind kind, Expr.Call call, String text, String number) {
@@ -332,6 +394,7 @@ public final class Lowering {
         depth++;
         Fragment then = nested(arg(call, 1, "then"), "✓ then:");
         cond.next = then.entry().id;
+        cond.left = then.root();
         exits.addAll(then.exits());
         Expr otherwise = optionalArg(call, 2, "else");
         if (otherwise == null) {
@@ -340,10 +403,11 @@ public final class Lowering {
         } else {
             Fragment other = nested(otherwise, "✗ else:");
             cond.elseNext = other.entry().id;
+            cond.right = other.root();
             exits.addAll(other.exits());
         }
         depth--;
-        return new Fragment(cond, exits);
+        return new Fragment(cond, exits, cond);
     }
 
     /** A condition state running the SQL of {@code test} (a string or a df.sql call). */
@@ -365,11 +429,18 @@ public final class Lowering {
         forks++;
         depth++;
         int n = 0;
-        for (Expr branch : branches(call)) entries.add(nested(branch, "║ branch " + (++n) + ":").entry().id);
+        List<Object> roots = new ArrayList<>();
+        for (Expr branch : branches(call)) {
+            Fragment f = nested(branch, "║ branch " + (++n) + ":");
+            entries.add(f.entry().id);
+            roots.add(f.root());
+        }
         depth--;
         forks--;
         fork.branches = List.copyOf(entries);
-        return new Fragment(fork, List.of(new Exit(fork, false)));
+        fork.left = roots.get(0);
+        fork.right = roots.size() > 1 ? roots.get(1) : null;
+        return new Fragment(fork, List.of(new Exit(fork, false)), fork);
     }
 
     /**
@@ -417,6 +488,7 @@ public final class Lowering {
         Fragment body = nested(arg(call, 0, "body"), "↻ body:");
         List<Exit> exits = new ArrayList<>();
         Expr test = optionalArg(call, 1, "condition");
+        Object root = body.root();
         if (test == null) {
             loops.pop();
             for (Exit exit : body.exits()) exit.patch(body.entry().id);
@@ -425,6 +497,8 @@ public final class Lowering {
             Pending cond = condition(Kind.LOOP, test);
             for (Exit exit : body.exits()) exit.patch(cond.id);
             cond.next = body.entry().id;
+            cond.left = body.root();
+            root = cond;
             exits.add(new Exit(cond, true));
         } else {
             Fragment c = node(test);
@@ -438,11 +512,16 @@ public final class Lowering {
                 decide.text = saved;
                 for (Exit exit : c.exits()) exit.patch(decide.id);
                 decide.next = body.entry().id;
+                decide.left = body.root();
+                decide.right = c.root();
+                root = decide;
                 exits.add(new Exit(decide, true));
+            } else {
+                root = then(call, body.root(), c.root());
             }
         }
         for (Pending b : scope.breaks()) exits.add(new Exit(b, false));
-        return new Fragment(body.entry(), exits);
+        return new Fragment(body.entry(), exits, root);
     }
 
     /** A state's bind with one more name (comma-separated; a name already there is not repeated). */
@@ -460,7 +539,7 @@ public final class Lowering {
         p.value = v == null ? null : value(v);
         p.unwind = forks - scope.forks();
         scope.breaks().add(p);
-        return new Fragment(p, List.of());
+        return new Fragment(p, List.of(), p);
     }
 
     private Pending add(Kind kind, Expr origin) {
