@@ -198,8 +198,13 @@ reset_df() {
 # drain: prints steps/s of one drain of DRAIN_N instances of bench_three (and removes them)
 drain() {
     local out xid bad
-    out=$(sql -c "BEGIN" -c "SELECT pg_current_xact_id()" -c "SELECT count(df.start('bench_three')) FROM generate_series(1, $DRAIN_N)" -c "COMMIT")
+    # (also the cost of df.start itself, in a bulk start: microseconds per instance, appended to start_us)
+    out=$(sql -c "BEGIN" -c "SELECT pg_current_xact_id()" -c "SELECT set_config('bench.t0', clock_timestamp()::text, true)" \
+              -c "SELECT count(df.start('bench_three')) FROM generate_series(1, $DRAIN_N)" \
+              -c "SELECT round(extract(epoch FROM clock_timestamp() - current_setting('bench.t0')::timestamptz) * 1e6 / $DRAIN_N, 1)" \
+              -c "COMMIT")
     xid=${out%%$'\n'*}
+    echo "${out##*$'\n'}" >> "$WORK/start_us"
     # drained when no queue item is runnable (waiting instances are parked in the future)
     wait_until "SELECT NOT EXISTS (SELECT 1 FROM df._queue WHERE ready_at <= now())" 900
     bad=$(sql -c "SELECT count(*) FILTER (WHERE status <> 'completed') || ' of ' || count(*) FROM df._instances WHERE workflow = 'bench_three'")
@@ -292,6 +297,7 @@ for w in $WORKER_COUNTS; do
         [ "${BENCH_PROFILE:-0}" = 1 ] && sql -c "SELECT pg_stat_statements_reset()" >/dev/null
     fi
     c_tps=(); c_lat=(); m_tps=(); b_tps=(); d_tps=()
+    : > "$WORK/start_us"
     for _ in $(seq 1 "$ROUNDS"); do
         read -r tps lat < <(ceiling "$w")
         c_tps+=("$tps"); c_lat+=("$lat")
@@ -306,6 +312,8 @@ for w in $WORKER_COUNTS; do
     record "min_step_tps_c$w" "$(median "${m_tps[@]}")"
     record "baseline_steps_s_c$w" "$(median "${b_tps[@]}")"
     record "dfc_steps_s_w$w" "$(median "${d_tps[@]}")"
+    # shellcheck disable=SC2046
+    record "start_us_w$w" "$(median $(cat "$WORK/start_us"))"
 done
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
     echo "== top statements of the drains with 2 workers (pg_stat_statements, track = all)" >&2
@@ -317,7 +325,8 @@ if [ "$THROUGHPUT_ONLY" = 1 ]; then
     # (no table, no JSON: the medians per worker count, and the rounds above)
     for w in $WORKER_COUNTS; do
         echo "$w worker(s): ceiling $(v_of "ceiling_tps_c$w") tx/s, smallest step $(v_of "min_step_tps_c$w") tx/s," \
-             "baseline $(v_of "baseline_steps_s_c$w") steps/s, dfc $(v_of "dfc_steps_s_w$w") steps/s (medians)"
+             "baseline $(v_of "baseline_steps_s_c$w") steps/s, dfc $(v_of "dfc_steps_s_w$w") steps/s," \
+             "df.start $(v_of "start_us_w$w") us per instance (medians)"
     done
     exit 0
 fi
@@ -468,6 +477,7 @@ for w in 1 4; do
     row "dfc ÷ ceiling, $w worker(s)"  "$(r "$(v dfc_steps_s_w$w) / $(v ceiling_tps_c$w)")" "" "" "" "$(v dfc_steps_s_w$w) ÷ $(v ceiling_tps_c$w)"
     row "dfc ÷ baseline, $w worker(s)" "$(r "$(v dfc_steps_s_w$w) / $(v baseline_steps_s_c$w)")" "" "" "" "$(v dfc_steps_s_w$w) ÷ $(v baseline_steps_s_c$w)"
 done
+row "df.start, µs per instance (bulk of $DRAIN_N)" "$(v start_us_w2)" "" "" "" "in the start transactions of the 2-worker drains"
 row "latency p95 ÷ one commit" "$(r "$(v latency_p95_ms) / $(v commit_latency_ms)")" "" "" "" "$(v latency_p95_ms) ms ÷ $(v commit_latency_ms) ms"
 
 verdict() {  # value op limit
