@@ -37,7 +37,11 @@
 
 #include <curl/curl.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/pg_db_role_setting.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -71,6 +75,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -81,6 +86,7 @@
 #include "utils/regproc.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 PG_MODULE_MAGIC;
@@ -1070,6 +1076,118 @@ check_step_role(Oid role)
  * the step_settings above.  Meant for the dedicated session of a step
  * runner: it drops the session's temporary tables afterwards.
  */
+/*
+ * The submitter's own settings: what ALTER ROLE ... SET and ALTER ROLE ... IN
+ * DATABASE ... SET (this database's, which win) give a session of that role
+ * when it connects, such as statement_timeout, lock_timeout, search_path or
+ * work_mem.  A step runner's session was not opened by the submitter, so it
+ * puts them in place around each step, like a SECURITY DEFINER function's
+ * SET clause (reverted with the step's GUC nest level).  Except role and
+ * session_authorization: applied by the runner, which may be a superuser,
+ * they would let a role name another's to run as.  A value that cannot be
+ * applied in a running session (a setting only read at connection) is
+ * skipped.  Read again when the submitter changes, and at most a second
+ * after an ALTER ROLE.
+ */
+typedef struct RoleSetting
+{
+	char	   *name;
+	char	   *value;
+} RoleSetting;
+
+static Oid	role_settings_role = InvalidOid;
+static TimestampTz role_settings_read = 0;
+static List *role_settings = NIL;	/* of RoleSetting, in TopMemoryContext */
+
+/* Appends the settings of (database, role) in pg_db_role_setting to *out. */
+static void
+read_role_settings(Relation rel, Oid database, Oid role, List **out)
+{
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&keys[0], Anum_pg_db_role_setting_setdatabase, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(database));
+	ScanKeyInit(&keys[1], Anum_pg_db_role_setting_setrole, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(role));
+	scan = systable_beginscan(rel, DbRoleSettingDatidRolidIndexId, true, NULL, 2, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		config = heap_getattr(tuple, Anum_pg_db_role_setting_setconfig, RelationGetDescr(rel), &isnull);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		if (isnull)
+			continue;
+		deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			char	   *item;
+			char	   *eq;
+			RoleSetting *setting;
+			MemoryContext old;
+
+			if (nulls[i])
+				continue;
+			item = TextDatumGetCString(elems[i]);
+			eq = strchr(item, '=');
+			if (eq == NULL)
+				continue;
+			*eq = '\0';
+			if (pg_strcasecmp(item, "role") == 0 || pg_strcasecmp(item, "session_authorization") == 0)
+				continue;
+			old = MemoryContextSwitchTo(TopMemoryContext);
+			setting = palloc(sizeof(RoleSetting));
+			setting->name = pstrdup(item);
+			setting->value = pstrdup(eq + 1);
+			*out = lappend(*out, setting);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	systable_endscan(scan);
+}
+
+/* Puts the role's settings in place (inside the step's GUC nest level). */
+static void
+apply_role_settings(Oid role)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	ListCell   *lc;
+
+	if (role != role_settings_role || now - role_settings_read >= USECS_PER_SEC || now < role_settings_read)
+	{
+		Relation	rel;
+		List	   *fresh = NIL;
+
+		rel = table_open(DbRoleSettingRelationId, AccessShareLock);
+		/* all databases' first: this database's come later and win */
+		read_role_settings(rel, InvalidOid, role, &fresh);
+		read_role_settings(rel, MyDatabaseId, role, &fresh);
+		table_close(rel, AccessShareLock);
+		foreach(lc, role_settings)
+		{
+			RoleSetting *old = lfirst(lc);
+
+			pfree(old->name);
+			pfree(old->value);
+		}
+		list_free_deep(role_settings);
+		role_settings = fresh;
+		role_settings_role = role;
+		role_settings_read = now;
+	}
+	foreach(lc, role_settings)
+	{
+		RoleSetting *setting = lfirst(lc);
+
+		(void) set_config_option(setting->name, setting->value, PGC_SUSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, DEBUG1, false);
+	}
+}
+
 static void
 run_sql_as(Oid role, const char *sql, char **result, char **columns)
 {
@@ -1079,6 +1197,7 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 	Oid			save_step_role = current_step_role;
 	int			save_nestlevel;
 	bool		outermost;
+	volatile bool timed = false;
 
 	check_step_role(role);
 
@@ -1087,6 +1206,7 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 							 GetConfigOptionResetString("search_path"),
 							 PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
+	apply_role_settings(role);
 
 	/*
 	 * Referenced values were rendered as '...' literals with quotes doubled,
@@ -1115,6 +1235,18 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 
 		if ((ret = SPI_connect()) != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(ret));
+
+		/*
+		 * statement_timeout (the submitter's, see apply_role_settings, else
+		 * the server's): the step is the statement.  A client session arms
+		 * it when a statement starts; a step worker has none, so it is armed
+		 * here (in a dfc worker's session the client's statement has it).
+		 */
+		if (outermost && IsBackgroundWorker && StatementTimeout > 0)
+		{
+			enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
+			timed = true;
+		}
 		plan = outermost ? step_plan(sql) : NULL;
 		if (plan != NULL)
 			ret = SPI_execute_plan(plan, NULL, NULL, false, 0);
@@ -1167,6 +1299,8 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 	}
 	PG_FINALLY();
 	{
+		if (timed)
+			disable_timeout(STATEMENT_TIMEOUT, false);
 		firing_step_triggers = false;
 		step_sql_depth--;
 		SetUserIdAndSecContext(save_userid, save_sec_context);
@@ -1267,7 +1401,9 @@ dfc_detach_slot(int code, Datum arg)
 
 /*
  * SIGINT: an interrupt sent by dfc_interrupt.  It cancels the running
- * statement only if this worker still runs the item it was meant for.
+ * statement only if this worker still runs the item it was meant for.  Or
+ * the step's statement_timeout (armed in run_sql_as), whose handler signals
+ * the process so: then it cancels the statement, which reports the timeout.
  */
 static void
 dfc_sigint_handler(SIGNAL_ARGS)
@@ -1283,6 +1419,11 @@ dfc_sigint_handler(SIGNAL_ARGS)
 			InterruptPending = true;
 			QueryCancelPending = true;
 		}
+	}
+	if (get_timeout_indicator(STATEMENT_TIMEOUT, false))
+	{
+		InterruptPending = true;
+		QueryCancelPending = true;
 	}
 	SetLatch(MyLatch);
 	errno = save_errno;

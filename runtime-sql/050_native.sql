@@ -239,6 +239,28 @@ BEGIN
     -- the step's settings: the database's search_path ("$user" is the
     -- submitter), and what rendered literals and encoded results rely on
     PERFORM pg_catalog.set_config('search_path', (SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path'), true);
+    -- the submitter's own settings (ALTER ROLE ... SET, then ... IN DATABASE
+    -- ... SET of this database, which win), as a session of that role has
+    -- them and as the C library applies them (apply_role_settings in dfc.c):
+    -- but role and session_authorization, which would name another role to
+    -- run as; a setting this session cannot take is skipped
+    FOR v_setting IN
+        SELECT pg_catalog.split_part(c.item, '=', 1) AS name,
+               pg_catalog.substr(c.item, pg_catalog.strpos(c.item, '=') + 1) AS value
+          FROM pg_catalog.pg_db_role_setting d
+         CROSS JOIN LATERAL pg_catalog.unnest(d.setconfig) WITH ORDINALITY AS c(item, n)
+         WHERE d.setrole = p_role
+           AND d.setdatabase IN (0, (SELECT db.oid FROM pg_catalog.pg_database db WHERE db.datname = pg_catalog.current_database()))
+         ORDER BY d.setdatabase <> 0, c.n
+    LOOP
+        IF pg_catalog.lower(v_setting.name) NOT IN ('role', 'session_authorization') THEN
+            BEGIN
+                PERFORM pg_catalog.set_config(v_setting.name, v_setting.value, true);
+            EXCEPTION WHEN OTHERS THEN
+                NULL;   -- (read at connection only, or reserved to superusers)
+            END;
+        END IF;
+    END LOOP;
     PERFORM pg_catalog.set_config('standard_conforming_strings', 'on', true);
     PERFORM pg_catalog.set_config('datestyle', 'ISO', true);
     PERFORM pg_catalog.set_config('intervalstyle', 'postgres', true);
