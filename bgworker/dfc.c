@@ -144,6 +144,7 @@ typedef struct DfcWorkerSlot
 typedef struct DfcShared
 {
 	int			nslots;
+	pg_atomic_uint64 role_settings_generation;	/* bumped at the commit of an ALTER ROLE ... SET */
 	DfcWorkerSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } DfcShared;
 
@@ -187,6 +188,7 @@ static ProcessUtility_hook_type prev_ProcessUtility = NULL;
  */
 static bool firing_step_triggers = false;
 static void call_fail(int64 item, ErrorData *edata);
+static bool role_settings_changed = false;	/* this transaction ran ALTER ROLE ... SET */
 
 static Size
 dfc_shmem_size(void)
@@ -216,6 +218,7 @@ dfc_shmem_startup(void)
 	if (!found)
 	{
 		dfc_shared->nslots = dfc_workers;
+		pg_atomic_init_u64(&dfc_shared->role_settings_generation, 0);
 		for (int i = 0; i < dfc_workers; i++)
 		{
 			dfc_shared->slots[i].database = InvalidOid;
@@ -408,6 +411,9 @@ dfc_xact_callback(XactEvent event, void *arg)
 				}
 			}
 			wake_at_commit = false;
+			if (role_settings_changed && dfc_shared != NULL)
+				pg_atomic_fetch_add_u64(&dfc_shared->role_settings_generation, 1);
+			role_settings_changed = false;
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
@@ -415,6 +421,7 @@ dfc_xact_callback(XactEvent event, void *arg)
 			/* a prepared transaction's work is found by the idle re-check */
 			wake_at_commit = false;
 			interrupt_count = 0;
+			role_settings_changed = false;
 			break;
 		default:
 			break;
@@ -861,7 +868,8 @@ typedef struct StepPlan
 } StepPlan;
 
 static HTAB *step_plans = NULL;
-static int	step_sql_depth = 0;	/* run_sql_as calls running: the cache is for the outermost */
+static volatile int step_sql_depth = 0;	/* run_sql_as calls running (the cache is for the outermost);
+												 * read by dfc_sigint_handler */
 static dlist_head step_plans_recent = DLIST_STATIC_INIT(step_plans_recent);	/* most recent first */
 static int	step_plans_kept = 0;
 
@@ -1009,6 +1017,12 @@ dfc_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTre
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
+	/* (step workers read a role's settings again once this commits) */
+	if (IsA(parsetree, AlterRoleSetStmt))
+	{
+		role_settings_changed = true;
+		register_xact_callback();
+	}
 	if (firing_step_triggers && IsA(parsetree, ConstraintsSetStmt) && ((ConstraintsSetStmt *) parsetree)->deferred)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -1066,28 +1080,17 @@ check_step_role(Oid role)
 }
 
 /*
- * df._run_as(role oid, sql text) returns json
- *
- * Runs one statement with exactly the privileges of "role".  The identity
- * switch uses SECURITY_LOCAL_USERID_CHANGE, as SECURITY DEFINER functions do,
- * so SET ROLE, RESET ROLE and SET SESSION AUTHORIZATION are refused inside
- * the statement.  The statement sees the database's default search_path,
- * with "$user" meaning the submitter, not the runtime's fixed one, and
- * the step_settings above.  Meant for the dedicated session of a step
- * runner: it drops the session's temporary tables afterwards.
- */
-/*
  * The submitter's own settings: what ALTER ROLE ... SET and ALTER ROLE ... IN
  * DATABASE ... SET (this database's, which win) give a session of that role
  * when it connects, such as statement_timeout, lock_timeout, search_path or
  * work_mem.  A step runner's session was not opened by the submitter, so it
  * puts them in place around each step, like a SECURITY DEFINER function's
- * SET clause (reverted with the step's GUC nest level).  Except role and
- * session_authorization: applied by the runner, which may be a superuser,
- * they would let a role name another's to run as.  A value that cannot be
- * applied in a running session (a setting only read at connection) is
- * skipped.  Read again when the submitter changes, and at most a second
- * after an ALTER ROLE.
+ * SET clause (reverted with the step's GUC nest level).  Except those in
+ * role_settings_skipped, and a value that cannot be applied in a running
+ * session (a setting only read at connection) is skipped.  Read again when
+ * the submitter changes, when an ALTER ROLE ... SET commits (a generation
+ * in shared memory, bumped by dfc_ProcessUtility's sessions) and at least
+ * every second (for a session whose library was not preloaded).
  */
 typedef struct RoleSetting
 {
@@ -1095,8 +1098,22 @@ typedef struct RoleSetting
 	char	   *value;
 } RoleSetting;
 
+static const char *const role_settings_skipped[] = {
+	/* applied by the runner, which may be a superuser: they would name another role to run as */
+	"role", "session_authorization",
+	/* df.running_steps and df._interrupt find a dfc worker's step by its name */
+	"application_name",
+	/* the instance's TimeZone is the one captured at start */
+	"timezone",
+	/* its privilege check would see the runner, not the submitter */
+	"temp_tablespaces",
+	/* a session's: it would end the runner's session */
+	"idle_in_transaction_session_timeout", "idle_session_timeout", "transaction_timeout",
+};
+
 static Oid	role_settings_role = InvalidOid;
 static TimestampTz role_settings_read = 0;
+static uint64 role_settings_generation = 0;
 static List *role_settings = NIL;	/* of RoleSetting, in TopMemoryContext */
 
 /* Appends the settings of (database, role) in pg_db_role_setting to *out. */
@@ -1137,7 +1154,10 @@ read_role_settings(Relation rel, Oid database, Oid role, List **out)
 			if (eq == NULL)
 				continue;
 			*eq = '\0';
-			if (pg_strcasecmp(item, "role") == 0 || pg_strcasecmp(item, "session_authorization") == 0)
+			for (int k = 0; k < lengthof(role_settings_skipped); k++)
+				if (pg_strcasecmp(item, role_settings_skipped[k]) == 0)
+					*item = '\0';
+			if (*item == '\0')
 				continue;
 			old = MemoryContextSwitchTo(TopMemoryContext);
 			setting = palloc(sizeof(RoleSetting));
@@ -1155,9 +1175,11 @@ static void
 apply_role_settings(Oid role)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	uint64		generation = dfc_shared != NULL ? pg_atomic_read_u64(&dfc_shared->role_settings_generation) : 0;
 	ListCell   *lc;
 
-	if (role != role_settings_role || now - role_settings_read >= USECS_PER_SEC || now < role_settings_read)
+	if (role != role_settings_role || generation != role_settings_generation
+		|| now - role_settings_read >= USECS_PER_SEC || now < role_settings_read)
 	{
 		Relation	rel;
 		List	   *fresh = NIL;
@@ -1178,6 +1200,7 @@ apply_role_settings(Oid role)
 		role_settings = fresh;
 		role_settings_role = role;
 		role_settings_read = now;
+		role_settings_generation = generation;
 	}
 	foreach(lc, role_settings)
 	{
@@ -1188,6 +1211,17 @@ apply_role_settings(Oid role)
 	}
 }
 
+/*
+ * df._run_as(role oid, sql text) returns json
+ *
+ * Runs one statement with exactly the privileges of "role".  The identity
+ * switch uses SECURITY_LOCAL_USERID_CHANGE, as SECURITY DEFINER functions do,
+ * so SET ROLE, RESET ROLE and SET SESSION AUTHORIZATION are refused inside
+ * the statement.  The statement sees the database's default search_path,
+ * with "$user" meaning the submitter, not the runtime's fixed one, and
+ * the step_settings above.  Meant for the dedicated session of a step
+ * runner: it drops the session's temporary tables afterwards.
+ */
 static void
 run_sql_as(Oid role, const char *sql, char **result, char **columns)
 {
@@ -1264,6 +1298,14 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 					 errhint("A step has no client: COPY to or from a server file or program, or INSERT ... SELECT.")));
 		if (ret < 0)
 			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+		if (timed)
+		{
+			/* a timeout that fired just now: reported as such, here */
+			disable_timeout(STATEMENT_TIMEOUT, true);
+			CHECK_FOR_INTERRUPTS();
+			(void) get_timeout_indicator(STATEMENT_TIMEOUT, true);
+			timed = false;
+		}
 
 		/*
 		 * Build the result outside SPI's memory, which SPI_finish frees, with
@@ -1300,7 +1342,18 @@ run_sql_as(Oid role, const char *sql, char **result, char **columns)
 	PG_FINALLY();
 	{
 		if (timed)
-			disable_timeout(STATEMENT_TIMEOUT, false);
+		{
+			/*
+			 * (an error: a cancel the timeout requested meanwhile must not
+			 * reach the runtime's statements after it, unless a df.cancel
+			 * wants this item stopped too)
+			 */
+			disable_timeout(STATEMENT_TIMEOUT, true);
+			if (get_timeout_indicator(STATEMENT_TIMEOUT, true)
+				&& !(my_slot != NULL && pg_atomic_read_u64(&my_slot->current_item) != 0
+					 && pg_atomic_read_u64(&my_slot->current_item) == pg_atomic_read_u64(&my_slot->cancel_item)))
+				QueryCancelPending = false;
+		}
 		firing_step_triggers = false;
 		step_sql_depth--;
 		SetUserIdAndSecContext(save_userid, save_sec_context);
@@ -1401,9 +1454,10 @@ dfc_detach_slot(int code, Datum arg)
 
 /*
  * SIGINT: an interrupt sent by dfc_interrupt.  It cancels the running
- * statement only if this worker still runs the item it was meant for.  Or
- * the step's statement_timeout (armed in run_sql_as), whose handler signals
- * the process so: then it cancels the statement, which reports the timeout.
+ * statement only if this worker still runs the item it was meant for.  Or,
+ * while a step's SQL runs, its statement_timeout (armed in run_sql_as) or
+ * lock_timeout, whose handlers signal the process so: then it cancels the
+ * statement, which reports the timeout.
  */
 static void
 dfc_sigint_handler(SIGNAL_ARGS)
@@ -1420,7 +1474,8 @@ dfc_sigint_handler(SIGNAL_ARGS)
 			QueryCancelPending = true;
 		}
 	}
-	if (get_timeout_indicator(STATEMENT_TIMEOUT, false))
+	if (step_sql_depth > 0
+		&& (get_timeout_indicator(STATEMENT_TIMEOUT, false) || get_timeout_indicator(LOCK_TIMEOUT, false)))
 	{
 		InterruptPending = true;
 		QueryCancelPending = true;
@@ -1437,6 +1492,9 @@ clear_current_item(void)
 		pg_atomic_write_u64(&my_slot->current_item, 0);
 	/* one that arrived too late to stop the step must not hit the next */
 	QueryCancelPending = false;
+	/* nor a timeout's indicator (a lock wait keeps it), which would name a later cancel */
+	(void) get_timeout_indicator(STATEMENT_TIMEOUT, true);
+	(void) get_timeout_indicator(LOCK_TIMEOUT, true);
 }
 
 static SPIPlanPtr

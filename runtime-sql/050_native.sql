@@ -182,6 +182,11 @@ DECLARE
     v_columns json;
     v_before  jsonb;
     v_setting record;
+    v_path    text;
+    v_stmt    text;
+    v_names   text[];
+    v_values  text[];
+    v_count   integer;
 BEGIN
     SELECT r.rolname, r.rolsuper INTO v_role, v_super FROM pg_catalog.pg_roles r WHERE r.oid = p_role;
     IF NOT FOUND THEN
@@ -236,39 +241,49 @@ BEGIN
     -- first, say).
     SELECT jsonb_object_agg(s.name, s.setting) INTO v_before
       FROM pg_catalog.pg_settings s WHERE s.context IN ('user', 'superuser');
-    -- the step's settings: the database's search_path ("$user" is the
-    -- submitter), and what rendered literals and encoded results rely on
-    PERFORM pg_catalog.set_config('search_path', (SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path'), true);
+    -- Everything the runtime resolves by name (operators, functions) is done
+    -- before the step's search_path is in place: the database's, or one the
+    -- submitter set for its role, which could name a schema of its own with
+    -- a format(text, text) or an = that matches better than pg_catalog's.
+    -- From there on, only qualified calls with arguments of exact types, and
+    -- the statement built here.
+    v_stmt := pg_catalog.format('SELECT * FROM df_run.%I($1)', v_name);
+    v_path := (SELECT s.reset_val FROM pg_catalog.pg_settings s WHERE s.name = 'search_path');
+    INSERT INTO df._running_steps AS r (pid, submitter) VALUES (pg_catalog.pg_backend_pid(), p_role)
+    ON CONFLICT (pid) DO UPDATE SET submitter = excluded.submitter;
     -- the submitter's own settings (ALTER ROLE ... SET, then ... IN DATABASE
     -- ... SET of this database, which win), as a session of that role has
-    -- them and as the C library applies them (apply_role_settings in dfc.c):
-    -- but role and session_authorization, which would name another role to
-    -- run as; a setting this session cannot take is skipped
-    FOR v_setting IN
-        SELECT pg_catalog.split_part(c.item, '=', 1) AS name,
-               pg_catalog.substr(c.item, pg_catalog.strpos(c.item, '=') + 1) AS value
-          FROM pg_catalog.pg_db_role_setting d
-         CROSS JOIN LATERAL pg_catalog.unnest(d.setconfig) WITH ORDINALITY AS c(item, n)
-         WHERE d.setrole = p_role
-           AND d.setdatabase IN (0, (SELECT db.oid FROM pg_catalog.pg_database db WHERE db.datname = pg_catalog.current_database()))
-         ORDER BY d.setdatabase <> 0, c.n
-    LOOP
-        IF pg_catalog.lower(v_setting.name) NOT IN ('role', 'session_authorization') THEN
-            BEGIN
-                PERFORM pg_catalog.set_config(v_setting.name, v_setting.value, true);
-            EXCEPTION WHEN OTHERS THEN
-                NULL;   -- (read at connection only, or reserved to superusers)
-            END;
-        END IF;
+    -- them and as the C library applies them (apply_role_settings and
+    -- role_settings_skipped in dfc.c, which say why these are skipped)
+    SELECT pg_catalog.array_agg(x.name ORDER BY x.here, x.n), pg_catalog.array_agg(x.value ORDER BY x.here, x.n)
+      INTO v_names, v_values
+      FROM (SELECT pg_catalog.split_part(c.item, '=', 1) AS name,
+                   pg_catalog.substr(c.item, pg_catalog.strpos(c.item, '=') + 1) AS value,
+                   d.setdatabase <> 0 AS here, c.n
+              FROM pg_catalog.pg_db_role_setting d
+             CROSS JOIN LATERAL pg_catalog.unnest(d.setconfig) WITH ORDINALITY AS c(item, n)
+             WHERE d.setrole = p_role
+               AND d.setdatabase IN (0, (SELECT db.oid FROM pg_catalog.pg_database db WHERE db.datname = pg_catalog.current_database()))) x
+     WHERE pg_catalog.lower(x.name) NOT IN ('role', 'session_authorization', 'application_name', 'timezone', 'temp_tablespaces',
+                                            'idle_in_transaction_session_timeout', 'idle_session_timeout', 'transaction_timeout');
+    v_count := COALESCE(pg_catalog.cardinality(v_names), 0);
+    -- the step's settings: the database's search_path ("$user" is the
+    -- submitter), the role's, and what rendered literals and encoded
+    -- results rely on
+    PERFORM pg_catalog.set_config('search_path', v_path, true);
+    FOR i IN 1 .. v_count LOOP
+        BEGIN
+            PERFORM pg_catalog.set_config(v_names[i], v_values[i], true);
+        EXCEPTION WHEN OTHERS THEN
+            NULL;   -- (read at connection only, or reserved to superusers)
+        END;
     END LOOP;
     PERFORM pg_catalog.set_config('standard_conforming_strings', 'on', true);
     PERFORM pg_catalog.set_config('datestyle', 'ISO', true);
     PERFORM pg_catalog.set_config('intervalstyle', 'postgres', true);
     PERFORM pg_catalog.set_config('extra_float_digits', '1', true);
-    INSERT INTO df._running_steps AS r (pid, submitter) VALUES (pg_catalog.pg_backend_pid(), p_role)
-    ON CONFLICT (pid) DO UPDATE SET submitter = excluded.submitter;
     BEGIN
-        EXECUTE format('SELECT * FROM df_run.%I($1)', v_name) INTO v_result, v_columns USING p_sql;
+        EXECUTE v_stmt INTO v_result, v_columns USING p_sql;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         -- the failed step's transaction rolls df.plans_role back, not the
         -- plans the step made as this submitter: discard those (not rolled back)

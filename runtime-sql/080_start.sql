@@ -68,7 +68,7 @@ COMMENT ON FUNCTION df._workflow_named(text)
     IS 'the deployed workflow a name means: as written, else read as an identifier (quotes, case folding; a part holding . or starting with " is stored quoted)';
 
 -- The instance a role started with an idempotency key (NULL: none, or no key).
--- Without a key there is nothing to look up: the lookup's generic plan is
+-- Without a key there is nothing to look up (df.start does not call it): the lookup's generic plan is
 -- made once per session, maybe while df._instances looked empty, and a
 -- sequential scan then made a bulk start quadratic (20,000 starts in one
 -- statement: 16 s, each scanning the instances the statement had added).
@@ -137,9 +137,11 @@ BEGIN
                   HINT = 'Use ''caller''.';
     END IF;
 
-    v_id := df._keyed_instance(v_caller, start.idempotency_key);
-    IF v_id IS NOT NULL THEN
-        RETURN v_id;
+    IF start.idempotency_key IS NOT NULL THEN
+        v_id := df._keyed_instance(v_caller, start.idempotency_key);
+        IF v_id IS NOT NULL THEN
+            RETURN v_id;
+        END IF;
     END IF;
 
     SELECT * INTO v_version
@@ -179,9 +181,11 @@ BEGIN
         -- Either the id is taken (draw another) or a concurrent df.start of the
         -- same role with the same idempotency key committed first (the insert
         -- waited for it): return that instance, as if it had been found above.
-        v_id := df._keyed_instance(v_caller, start.idempotency_key);
-        IF v_id IS NOT NULL THEN
-            RETURN v_id;
+        IF start.idempotency_key IS NOT NULL THEN
+            v_id := df._keyed_instance(v_caller, start.idempotency_key);
+            IF v_id IS NOT NULL THEN
+                RETURN v_id;
+            END IF;
         END IF;
     END LOOP;
 

@@ -122,28 +122,15 @@ $$;
 COMMENT ON FUNCTION df.running_steps()
     IS 'instance and node of each step being run right now by a step worker, of the caller''s instances (all for superusers)';
 
--- The status of a THEN node (x ~> y) from the statuses of its spine, the
--- nodes it runs one after the other in order: completed when the last one
--- is, failed when one failed, pending while none has started, else running;
--- once the instance has ended, one started and left unfinished (a df.break
--- out of it, a cancel) counts as the instance ended: completed or failed.
-CREATE OR REPLACE FUNCTION df._then_status(p_statuses text[], p_instance_status text)
-RETURNS text
-LANGUAGE sql IMMUTABLE STRICT
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT CASE
-               WHEN p_statuses[cardinality(p_statuses)] = 'completed' THEN 'completed'
-               WHEN 'failed' = ANY (p_statuses) THEN 'failed'
-               WHEN p_statuses <@ ARRAY['pending'] THEN 'pending'
-               WHEN p_instance_status = 'completed' THEN 'completed'
-               WHEN p_instance_status IN ('failed', 'cancelled') THEN 'failed'
-               ELSE 'running'
-           END
-$$;
-COMMENT ON FUNCTION df._then_status(text[], text)
-    IS 'the status of a THEN node from those of the nodes of its sequence, in order, and its instance''s';
-
+-- A THEN node (x ~> y) is no state: its status is read from the states of
+-- its subtree (the node list's "states": first and last), in df.nodes and
+-- df.instance_nodes alike: running while a thread of the live instance is
+-- at one of them or one is running, once one has run; pending while none
+-- has run; else what the latest of them to change did: failed, or completed
+-- (a df.break out of it, a race it lost, a retry that ran it again all end
+-- so). Its result is the value of the name it is bound to, else the latest
+-- result of its subtree (what the thread carried out of it); its error the
+-- latest failure's.
 CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
     SELECT (n.x ->> 'node')::integer AS id,
            i.id AS instance_id,
@@ -158,7 +145,7 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
            CASE WHEN n.x ? 'right' THEN (n.x ->> 'right')::integer
                 ELSE coalesce((n.x -> 'branches' ->> 1)::integer, (n.x ->> 'else_next')::integer)
            END AS right_node,
-           CASE WHEN t.status IS NOT NULL THEN t.status
+           CASE WHEN n.x ->> 'type' = 'THEN' THEN t.status
                 WHEN (n.x ->> 'node')::integer = ANY (r.nodes) THEN 'running'
                 ELSE coalesce(s.status, 'pending')
            END AS status,
@@ -170,32 +157,52 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
                 ELSE regexp_replace(regexp_replace(o.result::text, '(^|[^\\])((\\\\)*)\\u0000', '\1\2\\\\u0000', 'g'),
                                     '(^|[^\\])((\\\\)*)\\u0000', '\1\2\\\\u0000', 'g')::jsonb
            END AS result,
-           CASE WHEN t.status IS NOT NULL THEN t.error ELSE s.error END AS error,
+           CASE WHEN n.x ->> 'type' = 'THEN' THEN t.error ELSE s.error END AS error,
            i.submitted_by,
            i.created_at,
-           coalesce(CASE WHEN t.status IS NOT NULL THEN t.updated_at ELSE s.updated_at END, i.created_at) AS updated_at
+           coalesce(CASE WHEN n.x ->> 'type' = 'THEN' THEN t.updated_at ELSE s.updated_at END, i.created_at) AS updated_at
       FROM df.instances i   -- (its row filter: the current role's instances)
       JOIN df._versions v ON v.workflow = i.workflow AND v.version = i.version
      CROSS JOIN LATERAL jsonb_array_elements(v.nodes) AS n(x)
       LEFT JOIN df._node_states s ON s.instance_id = i.id AND s.node_id = (n.x ->> 'node')::integer
       LEFT JOIN (SELECT rs.instance_id, array_agg(rs.node_id) AS nodes FROM df.running_steps() AS rs GROUP BY rs.instance_id) AS r
              ON r.instance_id = i.id
-      -- a THEN node: its status from its spine's (df._then_status), its
-      -- result the last one's once it completed, its error the failed one's
-     CROSS JOIN LATERAL (
-            SELECT df._then_status(array_agg(CASE WHEN e.node::integer = ANY (r.nodes) THEN 'running'
-                                                   ELSE coalesce(ts.status, 'pending') END ORDER BY e.k), i.status) AS status,
-                   (array_agg(ts.result ORDER BY e.k DESC))[1] AS result,
-                   (array_agg(ts.error ORDER BY e.k) FILTER (WHERE ts.status = 'failed'))[1] AS error,
-                   max(ts.updated_at) AS updated_at
-              FROM jsonb_array_elements_text(CASE WHEN n.x ->> 'type' = 'THEN' THEN n.x -> 'seq' END)
-                   WITH ORDINALITY AS e(node, k)
-              LEFT JOIN df._node_states ts ON ts.instance_id = i.id AND ts.node_id = e.node::integer
-         ) AS t
-     CROSS JOIN LATERAL (SELECT CASE WHEN t.status IS NULL THEN s.result
+      -- a THEN node (see above): from the states of its subtree
+      LEFT JOIN LATERAL (
+            SELECT CASE WHEN l.at IS NULL AND NOT l.running THEN 'pending'
+                        WHEN i.status IN ('pending', 'running')
+                             AND (l.running OR EXISTS (SELECT FROM df._queue q WHERE q.instance_id = i.id
+                                                          AND q.state BETWEEN (n.x -> 'states' ->> 0)::integer
+                                                                          AND (n.x -> 'states' ->> 1)::integer))
+                        THEN 'running'
+                        WHEN l.status = 'failed' THEN 'failed'
+                        ELSE 'completed'
+                   END AS status,
+                   CASE WHEN l.status = 'failed' THEN l.error END AS error,
+                   coalesce((SELECT rs.value FROM df._results rs
+                              WHERE rs.instance_id = i.id AND rs.name = split_part(n.x ->> 'bind', ',', 1)),
+                            l.result) AS result,
+                   l.at AS updated_at
+              FROM (SELECT max(ts.updated_at) AS at,
+                           coalesce(bool_or(ts.status = 'running'), false)
+                               OR EXISTS (SELECT FROM unnest(r.nodes) AS rn(node)
+                                           WHERE rn.node BETWEEN (n.x -> 'states' ->> 0)::integer
+                                                             AND (n.x -> 'states' ->> 1)::integer) AS running,
+                           (array_agg(ts.status ORDER BY ts.updated_at DESC, ts.status = 'failed' DESC))[1] AS status,
+                           (array_agg(ts.error ORDER BY ts.updated_at DESC) FILTER (WHERE ts.status = 'failed'))[1] AS error,
+                           (array_agg(ts.result ORDER BY ts.updated_at DESC)
+                               FILTER (WHERE ts.status = 'completed' AND ts.result IS NOT NULL))[1] AS result
+                      FROM df._node_states ts
+                     WHERE ts.instance_id = i.id
+                       AND ts.node_id BETWEEN (n.x -> 'states' ->> 0)::integer AND (n.x -> 'states' ->> 1)::integer) AS l
+             WHERE n.x ->> 'type' = 'THEN'
+         ) AS t ON true
+     CROSS JOIN LATERAL (SELECT CASE WHEN n.x ->> 'type' IS DISTINCT FROM 'THEN' THEN s.result
                                      WHEN t.status = 'completed' THEN t.result
                                 END) AS o(result);
 COMMENT ON VIEW df.nodes IS 'pg_durable''s node table: the nodes of the current role''s instances, with status and result';
+-- (a first version of THEN nodes had their status computed by a function)
+DROP FUNCTION IF EXISTS df._then_status(text[], text);
 
 -- One line of df.explain: a node with its marker.
 -- One node of df.explain's tree: the label lines before it (a join's
@@ -494,8 +501,8 @@ AS $$
     )
     SELECT * FROM base
     UNION ALL
-    -- THEN nodes (x ~> y): from the nodes of their sequence (df._then_status);
-    -- skipped when the first of those is
+    -- THEN nodes (x ~> y), from the states of their subtree (see df.nodes);
+    -- skipped when its first state is
     SELECT n.node, 'THEN', NULL, n.x ->> 'bind', t.status,
            CASE WHEN t.status = 'completed' THEN t.result END, t.updated_at, (n.x ->> 'line')::integer,
            CASE WHEN t.status = 'failed' THEN t.error END,
@@ -504,13 +511,31 @@ AS $$
       FROM i
      CROSS JOIN n
      CROSS JOIN LATERAL (
-            SELECT df._then_status(array_agg(b.status ORDER BY e.k), i.status) AS status,
-                   (array_agg(b.result ORDER BY e.k DESC))[1] AS result,
-                   (array_agg(b.error ORDER BY e.k) FILTER (WHERE b.status = 'failed'))[1] AS error,
-                   max(b.updated_at) AS updated_at,
-                   (array_agg(b.inferred ORDER BY e.k))[1] AS first_inferred
-              FROM jsonb_array_elements_text(n.x -> 'seq') WITH ORDINALITY AS e(node, k)
-              JOIN base b ON b.node = e.node::integer
+            SELECT CASE WHEN NOT l.started THEN 'pending'
+                        WHEN l.active THEN 'running'
+                        WHEN l.status = 'failed' THEN 'failed'
+                        ELSE 'completed'
+                   END AS status,
+                   l.error,
+                   coalesce((SELECT rs.value FROM df._results rs
+                              WHERE rs.instance_id = i.id AND rs.name = split_part(n.x ->> 'bind', ',', 1)),
+                            l.result) AS result,
+                   l.at AS updated_at,
+                   l.first_inferred
+              FROM (SELECT max(b.updated_at) AS at, bool_or(b.status <> 'pending') AS started,
+                           i.status IN ('pending', 'running')
+                               AND (bool_or(b.status = 'running')
+                                    OR EXISTS (SELECT FROM df._queue q WHERE q.instance_id = i.id
+                                                  AND q.state BETWEEN (n.x -> 'states' ->> 0)::integer AND (n.x -> 'states' ->> 1)::integer))
+                               AS active,
+                           (array_agg(b.status ORDER BY b.updated_at DESC NULLS LAST, b.status = 'failed' DESC)
+                               FILTER (WHERE b.status <> 'pending'))[1] AS status,
+                           (array_agg(b.error ORDER BY b.updated_at DESC) FILTER (WHERE b.status = 'failed'))[1] AS error,
+                           (array_agg(b.result ORDER BY b.updated_at DESC)
+                               FILTER (WHERE b.status = 'completed' AND b.result IS NOT NULL))[1] AS result,
+                           (array_agg(b.inferred ORDER BY b.node))[1] AS first_inferred
+                      FROM base b
+                     WHERE b.node BETWEEN (n.x -> 'states' ->> 0)::integer AND (n.x -> 'states' ->> 1)::integer) AS l
          ) AS t
      WHERE n.x ->> 'type' = 'THEN'
      ORDER BY 1

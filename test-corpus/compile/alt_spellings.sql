@@ -44,8 +44,8 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 100 % 7 AS r","bind":"r","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":5,"depth":0},
                     {"node":2,"type":"SQL","query":"DO $function$ BEGIN RAISE NOTICE ''%'', 1; END $function$","bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":7,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT $r % $divisor","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":7,"depth":0,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":4,"col":5},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":4,"col":5}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":4,"col":5},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"states":[1,3],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/alt_spellings.dfsql');
 
 COMMIT;

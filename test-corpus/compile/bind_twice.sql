@@ -52,8 +52,8 @@ SELECT df._register_version(
                     {"node":3,"type":"SQL","query":"SELECT 8 AS m","bind":"c,d","next":5,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":27,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
                     {"node":4,"type":"SQL","query":"SELECT 9 AS m","bind":"d","next":5,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":55,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]},
                     {"node":5,"type":"SQL","query":"SELECT $a + $b AS ab, $d AS d","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":8,"depth":0,"arrow":true},
-                    {"node":6,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":4,"col":5},
-                    {"node":7,"type":"THEN","query":null,"bind":null,"left":6,"right":5,"seq":[1,2,5],"line":4,"col":5}]'::jsonb,
+                    {"node":6,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,4],"line":4,"col":5},
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":6,"right":5,"states":[1,5],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/bind_twice.dfsql');
 
 COMMIT;

@@ -70,8 +70,8 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 21 AS n","bind":"a","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":27,"depth":0},
                     {"node":2,"type":"CALL","query":null,"bind":"c","next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":55,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT $c.doubled AS got","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":98,"depth":0,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":3,"col":27},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":3,"col":27}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":3,"col":27},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"states":[1,3],"line":3,"col":27}]'::jsonb,
     p_source   => 'compile/call.dfsql');
 
 COMMIT;

@@ -60,9 +60,9 @@ SELECT df._register_version(
                     {"node":4,"type":"SQL","query":"SELECT 2","bind":null,"next":5,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":42,"depth":3,"labels":[{"depth":2,"text":"║ branch 2:"}]},
                     {"node":5,"type":"SLEEP","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":56,"depth":3,"arrow":true},
                     {"node":6,"type":"SQL","query":"SELECT $answer","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":8,"depth":0,"arrow":true},
-                    {"node":7,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"seq":[2,3],"line":4,"col":11},
-                    {"node":8,"type":"THEN","query":null,"bind":null,"left":4,"right":5,"seq":[4,5],"line":4,"col":42},
-                    {"node":9,"type":"THEN","query":null,"bind":null,"left":1,"right":6,"seq":[1,6],"line":4,"col":5}]'::jsonb,
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"states":[2,3],"line":4,"col":11},
+                    {"node":8,"type":"THEN","query":null,"bind":null,"left":4,"right":5,"states":[4,5],"line":4,"col":42},
+                    {"node":9,"type":"THEN","query":null,"bind":null,"left":1,"right":6,"states":[1,6],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/control_break_in_join.dfsql');
 
 COMMIT;

@@ -60,8 +60,8 @@ SELECT df._register_version(
                     {"node":4,"type":"IF","query":"SELECT $review.id > 0","bind":null,"next":5,"else_next":6,"branches":null,"left":5,"right":null,"line":9,"col":14,"depth":0,"arrow":true},
                     {"node":5,"type":"SQL","query":"SELECT pg_notify(''reviews'', $review.id::text)","bind":null,"next":6,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":47,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
                     {"node":6,"type":"SQL","query":"SELECT $review.id AS done","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":10,"col":8,"depth":0,"arrow":true},
-                    {"node":7,"type":"THEN","query":null,"bind":null,"left":1,"right":4,"seq":[1,4],"line":6,"col":5},
-                    {"node":8,"type":"THEN","query":null,"bind":null,"left":7,"right":6,"seq":[1,4,6],"line":6,"col":5}]'::jsonb,
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":1,"right":4,"states":[1,5],"line":6,"col":5},
+                    {"node":8,"type":"THEN","query":null,"bind":null,"left":7,"right":6,"states":[1,6],"line":6,"col":5}]'::jsonb,
     p_source   => 'compile/control_if.dfsql');
 
 COMMIT;

@@ -69,8 +69,8 @@ SELECT df._register_version(
                     {"node":6,"type":"SQL","query":"SELECT 3 AS a","bind":"pick","next":8,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":64,"depth":4,"labels":[{"depth":3,"text":"✓ then:"}]},
                     {"node":7,"type":"SQL","query":"SELECT 4 AS a","bind":"pick","next":8,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":83,"depth":4,"labels":[{"depth":3,"text":"✗ else:"}]},
                     {"node":8,"type":"SQL","query":"SELECT $coin? AS coin, $pick.a AS pick","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":8,"depth":0,"arrow":true},
-                    {"node":9,"type":"THEN","query":null,"bind":null,"left":1,"right":3,"seq":[1,3],"line":5,"col":5},
-                    {"node":10,"type":"THEN","query":null,"bind":null,"left":9,"right":8,"seq":[1,3,8],"line":5,"col":5}]'::jsonb,
+                    {"node":9,"type":"THEN","query":null,"bind":null,"left":1,"right":3,"states":[1,7],"line":5,"col":5},
+                    {"node":10,"type":"THEN","query":null,"bind":null,"left":9,"right":8,"states":[1,8],"line":5,"col":5}]'::jsonb,
     p_source   => 'compile/control_if_bind.dfsql');
 
 COMMIT;

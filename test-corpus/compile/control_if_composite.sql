@@ -48,7 +48,7 @@ SELECT df._register_version(
                     {"node":2,"type":"IF","query":null,"bind":null,"next":3,"else_next":4,"branches":null,"left":3,"right":4,"line":4,"col":5,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT $c AS had","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":61,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
                     {"node":4,"type":"SQL","query":"SELECT false AS had","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":83,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":4,"col":5}]'::jsonb,
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,4],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/control_if_composite.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."if_sequence_condition@5b7a21c4cc0cdabc"(
@@ -95,10 +95,10 @@ SELECT df._register_version(
                     {"node":4,"type":"IF","query":null,"bind":null,"next":5,"else_next":6,"branches":null,"left":5,"right":null,"line":8,"col":9,"depth":0,"arrow":true},
                     {"node":5,"type":"SQL","query":"SELECT 2 AS then_arm","bind":null,"next":6,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":40,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
                     {"node":6,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":8,"depth":0,"arrow":true},
-                    {"node":7,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"seq":[2,3],"line":8,"col":9},
-                    {"node":8,"type":"THEN","query":null,"bind":null,"left":7,"right":4,"seq":[2,3,4],"line":8,"col":9},
-                    {"node":9,"type":"THEN","query":null,"bind":null,"left":1,"right":8,"seq":[1,2,3,4],"line":7,"col":5},
-                    {"node":10,"type":"THEN","query":null,"bind":null,"left":9,"right":6,"seq":[1,2,3,4,6],"line":7,"col":5}]'::jsonb,
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"states":[2,3],"line":8,"col":9},
+                    {"node":8,"type":"THEN","query":null,"bind":null,"left":7,"right":4,"states":[2,5],"line":8,"col":9},
+                    {"node":9,"type":"THEN","query":null,"bind":null,"left":1,"right":8,"states":[1,5],"line":7,"col":5},
+                    {"node":10,"type":"THEN","query":null,"bind":null,"left":9,"right":6,"states":[1,6],"line":7,"col":5}]'::jsonb,
     p_source   => 'compile/control_if_composite.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."if_signal_condition@5c87ad1612a61708"(
@@ -141,8 +141,8 @@ SELECT df._register_version(
                     {"node":2,"type":"IF","query":null,"bind":"r","next":3,"else_next":4,"branches":null,"left":3,"right":null,"line":12,"col":6,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT ''signalled''","bind":"r","next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":12,"col":38,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
                     {"node":4,"type":"SQL","query":"SELECT $r? AS r","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":13,"col":8,"depth":0,"arrow":true},
-                    {"node":5,"type":"THEN","query":null,"bind":"r","left":1,"right":2,"seq":[1,2],"line":12,"col":6},
-                    {"node":6,"type":"THEN","query":null,"bind":null,"left":5,"right":4,"seq":[1,2,4],"line":12,"col":5}]'::jsonb,
+                    {"node":5,"type":"THEN","query":null,"bind":"r","left":1,"right":2,"states":[1,3],"line":12,"col":6},
+                    {"node":6,"type":"THEN","query":null,"bind":null,"left":5,"right":4,"states":[1,4],"line":12,"col":5}]'::jsonb,
     p_source   => 'compile/control_if_composite.dfsql');
 
 COMMIT;

@@ -108,11 +108,11 @@ SELECT df._register_version(
                     {"node":17,"type":"SIGNAL","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":30,"depth":2,"labels":[{"depth":1,"text":"║ branch 2:"}]},
                     {"node":18,"type":"SQL","query":"SELECT $all","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":56,"depth":2,"labels":[{"depth":1,"text":"║ branch 3:"}]},
                     {"node":19,"type":"SQL","query":"SELECT $first","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":8,"depth":0,"arrow":true},
-                    {"node":20,"type":"THEN","query":null,"bind":null,"left":1,"right":5,"seq":[1,5],"line":5,"col":5},
-                    {"node":21,"type":"THEN","query":null,"bind":null,"left":13,"right":14,"seq":[13,14],"line":7,"col":41},
-                    {"node":22,"type":"THEN","query":null,"bind":null,"left":20,"right":10,"seq":[1,5,10],"line":5,"col":5},
-                    {"node":23,"type":"THEN","query":null,"bind":null,"left":22,"right":15,"seq":[1,5,10,15],"line":5,"col":5},
-                    {"node":24,"type":"THEN","query":null,"bind":null,"left":23,"right":19,"seq":[1,5,10,15,19],"line":5,"col":5}]'::jsonb,
+                    {"node":20,"type":"THEN","query":null,"bind":null,"left":1,"right":5,"states":[1,9],"line":5,"col":5},
+                    {"node":21,"type":"THEN","query":null,"bind":null,"left":13,"right":14,"states":[13,14],"line":7,"col":41},
+                    {"node":22,"type":"THEN","query":null,"bind":null,"left":20,"right":10,"states":[1,14],"line":5,"col":5},
+                    {"node":23,"type":"THEN","query":null,"bind":null,"left":22,"right":15,"states":[1,18],"line":5,"col":5},
+                    {"node":24,"type":"THEN","query":null,"bind":null,"left":23,"right":19,"states":[1,19],"line":5,"col":5}]'::jsonb,
     p_source   => 'compile/control_join_race.dfsql');
 
 COMMIT;

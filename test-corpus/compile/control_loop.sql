@@ -76,12 +76,12 @@ SELECT df._register_version(
                     {"node":7,"type":"BREAK","query":null,"bind":null,"next":8,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":35,"depth":2,"arrow":true},
                     {"node":8,"type":"SLEEP","query":null,"bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":10,"col":16,"depth":1,"arrow":true},
                     {"node":9,"type":"SQL","query":"SELECT $outcome? AS outcome","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":11,"col":8,"depth":0,"arrow":true},
-                    {"node":10,"type":"THEN","query":null,"bind":null,"left":3,"right":4,"seq":[3,4],"line":7,"col":13},
-                    {"node":11,"type":"THEN","query":null,"bind":null,"left":6,"right":7,"seq":[6,7],"line":9,"col":21},
-                    {"node":12,"type":"THEN","query":null,"bind":null,"left":10,"right":11,"seq":[3,4,6,7],"line":7,"col":13},
-                    {"node":13,"type":"THEN","query":null,"bind":"outcome","left":12,"right":8,"seq":[3,4,6,7,8],"line":7,"col":13},
-                    {"node":14,"type":"THEN","query":null,"bind":null,"left":2,"right":13,"seq":[2,3,4,6,7,8],"line":5,"col":5},
-                    {"node":15,"type":"THEN","query":null,"bind":null,"left":14,"right":9,"seq":[2,3,4,6,7,8,9],"line":5,"col":5}]'::jsonb,
+                    {"node":10,"type":"THEN","query":null,"bind":null,"left":3,"right":4,"states":[3,5],"line":7,"col":13},
+                    {"node":11,"type":"THEN","query":null,"bind":null,"left":6,"right":7,"states":[6,7],"line":9,"col":21},
+                    {"node":12,"type":"THEN","query":null,"bind":null,"left":10,"right":11,"states":[3,7],"line":7,"col":13},
+                    {"node":13,"type":"THEN","query":null,"bind":"outcome","left":12,"right":8,"states":[3,8],"line":7,"col":13},
+                    {"node":14,"type":"THEN","query":null,"bind":null,"left":2,"right":13,"states":[1,8],"line":5,"col":5},
+                    {"node":15,"type":"THEN","query":null,"bind":null,"left":14,"right":9,"states":[1,9],"line":5,"col":5}]'::jsonb,
     p_source   => 'compile/control_loop.dfsql');
 
 COMMIT;

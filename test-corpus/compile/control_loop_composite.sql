@@ -81,9 +81,9 @@ SELECT df._register_version(
                     {"node":8,"type":"SQL","query":"SELECT 4","bind":"c","next":9,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":61,"depth":0},
                     {"node":9,"type":"SQL","query":"SELECT $c < 4","bind":null,"next":10,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":83,"depth":0,"arrow":true},
                     {"node":10,"type":"LOOP","query":null,"bind":null,"next":5,"else_next":null,"branches":null,"left":5,"right":12,"line":6,"col":8,"depth":0,"arrow":true},
-                    {"node":11,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"seq":[2,3],"line":5,"col":41},
-                    {"node":12,"type":"THEN","query":null,"bind":null,"left":8,"right":9,"seq":[8,9],"line":6,"col":61},
-                    {"node":13,"type":"THEN","query":null,"bind":null,"left":4,"right":10,"seq":[4,10],"line":5,"col":5}]'::jsonb,
+                    {"node":11,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"states":[2,3],"line":5,"col":41},
+                    {"node":12,"type":"THEN","query":null,"bind":null,"left":8,"right":9,"states":[8,9],"line":6,"col":61},
+                    {"node":13,"type":"THEN","query":null,"bind":null,"left":4,"right":10,"states":[1,10],"line":5,"col":5}]'::jsonb,
     p_source   => 'compile/control_loop_composite.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."composite_loop_condition_breaks@d2584f11f9f116b9"(
@@ -118,8 +118,8 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 5 AS n","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":10,"col":13,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
                     {"node":2,"type":"SQL","query":"SELECT 6","bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":10,"col":30,"depth":0},
                     {"node":3,"type":"BREAK","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":10,"col":44,"depth":0,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"seq":[2,3],"line":10,"col":30},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":4,"seq":[1,2,3],"line":10,"col":5}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"states":[2,3],"line":10,"col":30},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":4,"states":[1,3],"line":10,"col":5}]'::jsonb,
     p_source   => 'compile/control_loop_composite.dfsql');
 
 COMMIT;

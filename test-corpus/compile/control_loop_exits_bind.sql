@@ -44,8 +44,8 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 5 AS i","bind":"i","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":10,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
                     {"node":2,"type":"BREAK","query":null,"bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":37,"depth":1,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT $i","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":53,"depth":0,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":4,"col":10},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":4,"col":5}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":4,"col":10},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"states":[1,3],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/control_loop_exits_bind.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."cw_condition_binds@93d5d158912c3e83"(
@@ -80,7 +80,7 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS x","bind":"x","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":13,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
                     {"node":2,"type":"LOOP","query":"SELECT $x.x < 1","bind":null,"next":1,"else_next":3,"branches":null,"left":1,"right":null,"line":7,"col":38,"depth":0},
                     {"node":3,"type":"SQL","query":"SELECT $x.x","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":60,"depth":0,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"seq":[2,3],"line":7,"col":5}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"states":[1,3],"line":7,"col":5}]'::jsonb,
     p_source   => 'compile/control_loop_exits_bind.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."cw_both_exits@e1d4daf965c0303f"(
@@ -127,8 +127,8 @@ SELECT df._register_version(
                     {"node":4,"type":"SQL","query":"SELECT 2","bind":null,"next":5,"else_next":null,"branches":null,"left":null,"right":null,"line":11,"col":74,"depth":3,"labels":[{"depth":2,"text":"✗ else:"}]},
                     {"node":5,"type":"LOOP","query":"SELECT false","bind":null,"next":1,"else_next":6,"branches":null,"left":7,"right":null,"line":11,"col":87,"depth":0},
                     {"node":6,"type":"SQL","query":"SELECT $n","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":12,"col":8,"depth":0,"arrow":true},
-                    {"node":7,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":11,"col":13},
-                    {"node":8,"type":"THEN","query":null,"bind":null,"left":5,"right":6,"seq":[5,6],"line":11,"col":5}]'::jsonb,
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,4],"line":11,"col":13},
+                    {"node":8,"type":"THEN","query":null,"bind":null,"left":5,"right":6,"states":[1,6],"line":11,"col":5}]'::jsonb,
     p_source   => 'compile/control_loop_exits_bind.dfsql');
 
 COMMIT;

@@ -72,8 +72,8 @@ SELECT df._register_version(
                     {"node":8,"type":"LOOP","query":"SELECT true","bind":null,"next":2,"else_next":null,"branches":null,"left":11,"right":null,"line":7,"col":14,"depth":2},
                     {"node":9,"type":"SIGNAL","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":8,"depth":2,"labels":[{"depth":1,"text":"║ branch 2:"}]},
                     {"node":10,"type":"SQL","query":"SELECT 4","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":8,"depth":0,"arrow":true},
-                    {"node":11,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"seq":[2,3],"line":5,"col":14},
-                    {"node":12,"type":"THEN","query":null,"bind":null,"left":1,"right":10,"seq":[1,10],"line":5,"col":5}]'::jsonb,
+                    {"node":11,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"states":[2,7],"line":5,"col":14},
+                    {"node":12,"type":"THEN","query":null,"bind":null,"left":1,"right":10,"states":[1,10],"line":5,"col":5}]'::jsonb,
     p_source   => 'compile/control_loop_in_race.dfsql');
 
 COMMIT;

@@ -60,10 +60,10 @@ SELECT df._register_version(
                     {"node":5,"type":"IF_ROWS","query":null,"bind":null,"next":6,"else_next":7,"branches":null,"left":6,"right":7,"line":8,"col":8,"depth":0,"arrow":true},
                     {"node":6,"type":"SQL","query":"SELECT ''approved''","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":30,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
                     {"node":7,"type":"SIGNAL","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":53,"depth":2,"labels":[{"depth":1,"text":"✗ else:"}]},
-                    {"node":8,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":4,"col":5},
-                    {"node":9,"type":"THEN","query":null,"bind":null,"left":8,"right":3,"seq":[1,2,3],"line":4,"col":5},
-                    {"node":10,"type":"THEN","query":null,"bind":null,"left":9,"right":4,"seq":[1,2,3,4],"line":4,"col":5},
-                    {"node":11,"type":"THEN","query":null,"bind":null,"left":10,"right":5,"seq":[1,2,3,4,5],"line":4,"col":5}]'::jsonb,
+                    {"node":8,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":4,"col":5},
+                    {"node":9,"type":"THEN","query":null,"bind":null,"left":8,"right":3,"states":[1,3],"line":4,"col":5},
+                    {"node":10,"type":"THEN","query":null,"bind":null,"left":9,"right":4,"states":[1,4],"line":4,"col":5},
+                    {"node":11,"type":"THEN","query":null,"bind":null,"left":10,"right":5,"states":[1,7],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/control_waits.dfsql');
 
 COMMIT;

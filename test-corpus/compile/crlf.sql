@@ -41,7 +41,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS a\r\n       , 2 AS b","bind":"x","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":5,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT $x.b","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":8,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":3,"col":5}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":3,"col":5}]'::jsonb,
     p_source   => 'compile/crlf.dfsql');
 
 COMMIT;

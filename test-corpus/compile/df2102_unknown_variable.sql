@@ -44,8 +44,8 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT count(*) FROM {schema_name}.{tbl}","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":2,"col":5,"depth":0},
                     {"node":2,"type":"HTTP","query":"https://example.com/{endpoint}","bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":8,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT ''{tbl}'', ''{\"a\":1}''::jsonb, ''{1,2}''::int[], \"{tbl}\" /* {tbl} */","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":8,"depth":0,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":2,"col":5},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":2,"col":5}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":2,"col":5},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"states":[1,3],"line":2,"col":5}]'::jsonb,
     p_source   => 'compile/df2102_unknown_variable.dfsql');
 
 COMMIT;

@@ -44,8 +44,8 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT poll()","bind":null,"next":1,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":9,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
                     {"node":2,"type":"SQL","query":"SELECT report()","bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":8,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT cleanup()","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":8,"depth":0,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":3,"col":5},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":3,"col":5}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":3,"col":5},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"states":[1,3],"line":3,"col":5}]'::jsonb,
     p_source   => 'compile/df4101_unreachable_after_loop.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."after_break@330a671de9f46e3e"(
@@ -80,8 +80,8 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":35,"depth":1,"labels":[{"depth":0,"text":"↻ body:"}]},
                     {"node":2,"type":"BREAK","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":49,"depth":1,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT 2","bind":null,"next":1,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":63,"depth":1,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":7,"col":35},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":7,"col":35}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":7,"col":35},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"states":[1,3],"line":7,"col":35}]'::jsonb,
     p_source   => 'compile/df4101_unreachable_after_loop.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."ends@cf7f7169e91c34b9"(
@@ -124,9 +124,9 @@ SELECT df._register_version(
                     {"node":3,"type":"SQL","query":"SELECT 2","bind":null,"next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":11,"col":48,"depth":1,"labels":[{"depth":0,"text":"→ ↻ body:"}]},
                     {"node":4,"type":"LOOP","query":"SELECT false","bind":null,"next":3,"else_next":5,"branches":null,"left":3,"right":null,"line":11,"col":60,"depth":0},
                     {"node":5,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":11,"col":79,"depth":0,"arrow":true},
-                    {"node":6,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":11,"col":10},
-                    {"node":7,"type":"THEN","query":null,"bind":null,"left":6,"right":4,"seq":[1,2,4],"line":11,"col":5},
-                    {"node":8,"type":"THEN","query":null,"bind":null,"left":7,"right":5,"seq":[1,2,4,5],"line":11,"col":5}]'::jsonb,
+                    {"node":6,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":11,"col":10},
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":6,"right":4,"states":[1,4],"line":11,"col":5},
+                    {"node":8,"type":"THEN","query":null,"bind":null,"left":7,"right":5,"states":[1,5],"line":11,"col":5}]'::jsonb,
     p_source   => 'compile/df4101_unreachable_after_loop.dfsql');
 
 COMMIT;

@@ -44,8 +44,8 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 42 AS id, ''a \"quoted\" name'' AS name","bind":"a","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":5,"depth":0},
                     {"node":2,"type":"HTTP","query":"https://api.example.com/items/$a.id?city={city}&pct=100%","bind":"r","next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":8,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT $r.status AS status, $r.ok AS ok","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":8,"depth":0,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":5,"col":5},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":5,"col":5}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":5,"col":5},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"states":[1,3],"line":5,"col":5}]'::jsonb,
     p_source   => 'compile/http_steps.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."http_plain@89bd98a49cab5f40"(

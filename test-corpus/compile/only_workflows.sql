@@ -40,7 +40,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS one","bind":"a","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":5,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT $a + 1","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":34,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":3,"col":5}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":3,"col":5}]'::jsonb,
     p_source   => 'compile/only_workflows.dfsql');
 
 CREATE OR REPLACE FUNCTION df_workflows."second_flow@29bc19fc68fd3a71"(
@@ -71,7 +71,7 @@ SELECT df._register_version(
     p_params   => '[{"name":"label","type":"text","default":null}]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT upper($label) AS shout","bind":"shout","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":12,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT $shout","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":65,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":6,"col":5}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":6,"col":5}]'::jsonb,
     p_source   => 'compile/only_workflows.dfsql');
 
 COMMIT;

@@ -42,7 +42,7 @@ SELECT df._register_version(
     p_params   => '[{"name":"body","type":"text","default":null}]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO events (body) VALUES ($body) RETURNING id","bind":"ev","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":6,"col":5,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT body FROM events WHERE id = $ev.id","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":8,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":6,"col":5}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":6,"col":5}]'::jsonb,
     p_source   => 'compile/passthrough_mixed.dfsql');
 
 COMMIT;

@@ -96,14 +96,14 @@ SELECT df._register_version(
                     {"node":14,"type":"TIMEOUT","query":null,"bind":null,"next":14,"else_next":null,"branches":[15],"left":15,"right":null,"line":8,"col":12,"depth":1,"labels":[{"depth":0,"text":"→ ↻ body:"}]},
                     {"node":15,"type":"RETRY","query":null,"bind":null,"next":null,"else_next":null,"branches":[16],"left":16,"right":null,"line":8,"col":23,"depth":2},
                     {"node":16,"type":"BREAK","query":null,"bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":32,"depth":3},
-                    {"node":17,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"seq":[2,3],"line":4,"col":14},
-                    {"node":18,"type":"THEN","query":null,"bind":null,"left":5,"right":6,"seq":[5,6],"line":5,"col":19},
-                    {"node":19,"type":"THEN","query":null,"bind":null,"left":1,"right":4,"seq":[1,4],"line":4,"col":5},
-                    {"node":20,"type":"THEN","query":null,"bind":"kept","left":7,"right":8,"seq":[7,8],"line":6,"col":9},
-                    {"node":21,"type":"THEN","query":null,"bind":null,"left":19,"right":20,"seq":[1,4,7,8],"line":4,"col":5},
-                    {"node":22,"type":"THEN","query":null,"bind":null,"left":10,"right":11,"seq":[10,11],"line":7,"col":8},
-                    {"node":23,"type":"THEN","query":null,"bind":null,"left":21,"right":22,"seq":[1,4,7,8,10,11],"line":4,"col":5},
-                    {"node":24,"type":"THEN","query":null,"bind":null,"left":23,"right":14,"seq":[1,4,7,8,10,11,14],"line":4,"col":5}]'::jsonb,
+                    {"node":17,"type":"THEN","query":null,"bind":null,"left":2,"right":3,"states":[2,3],"line":4,"col":14},
+                    {"node":18,"type":"THEN","query":null,"bind":null,"left":5,"right":6,"states":[5,6],"line":5,"col":19},
+                    {"node":19,"type":"THEN","query":null,"bind":null,"left":1,"right":4,"states":[1,6],"line":4,"col":5},
+                    {"node":20,"type":"THEN","query":null,"bind":"kept","left":7,"right":8,"states":[7,9],"line":6,"col":9},
+                    {"node":21,"type":"THEN","query":null,"bind":null,"left":19,"right":20,"states":[1,9],"line":4,"col":5},
+                    {"node":22,"type":"THEN","query":null,"bind":null,"left":10,"right":11,"states":[10,13],"line":7,"col":8},
+                    {"node":23,"type":"THEN","query":null,"bind":null,"left":21,"right":22,"states":[1,13],"line":4,"col":5},
+                    {"node":24,"type":"THEN","query":null,"bind":null,"left":23,"right":14,"states":[1,16],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/retry_timeout_undo.dfsql');
 
 COMMIT;

@@ -40,7 +40,7 @@ SELECT df._register_version(
     p_params   => '[{"name":"batch_size","type":"int","default":"100"}]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT id FROM documents WHERE processed = false LIMIT $batch_size","bind":"batch","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":2,"col":5,"depth":0},
                     {"node":2,"type":"SQL","query":"UPDATE documents SET processed = true WHERE id IN (SELECT id FROM $batch.*)","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":8,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":2,"col":5}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":2,"col":5}]'::jsonb,
     p_source   => 'compile/schema_qualified.dfsql');
 
 COMMIT;

@@ -44,7 +44,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS a","bind":"a","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":17,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT $a + 1","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":44,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":9,"col":17}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":9,"col":17}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -115,7 +115,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 2","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":16,"col":60,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT 3","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":16,"col":75,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":16,"col":60}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":16,"col":60}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -152,7 +152,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 4","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":17,"col":24,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT 5","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":17,"col":44,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":17,"col":17}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":17,"col":17}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -193,7 +193,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"INSERT INTO t VALUES (10) RETURNING n","bind":"r","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":27,"col":27,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT $r * 2 AS doubled","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":27,"col":78,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":27,"col":27}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":27,"col":27}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;
@@ -236,7 +236,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 12 AS twelve","bind":"twelve","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":36,"col":9,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT $twelve","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":38,"col":12,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":36,"col":9}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":36,"col":9}]'::jsonb,
     p_source   => 'compile/script_mode_basic.dfsql');
 
 COMMIT;

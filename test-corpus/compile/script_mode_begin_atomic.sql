@@ -40,7 +40,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 1 AS a","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":21,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT 2 AS b","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":40,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":8,"col":21}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":8,"col":21}]'::jsonb,
     p_source   => 'compile/script_mode_begin_atomic.dfsql');
 
 COMMIT;

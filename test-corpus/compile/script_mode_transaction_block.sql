@@ -106,7 +106,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT 3","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":12,"col":17,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT 4","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":12,"col":31,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":12,"col":17}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":12,"col":17}]'::jsonb,
     p_source   => 'compile/script_mode_transaction_block.dfsql');
 
 COMMIT;

@@ -45,8 +45,8 @@ SELECT df._register_version(
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT id, total, note FROM orders WHERE customer_id = $customer_id AND total >= $min_total","bind":"orders","next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":5,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT count(*) AS n, $orders.total AS first_total, $orders.note? AS first_note, $orders? AS first_id\n          FROM $orders.* ","bind":"summary","next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":8,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"INSERT INTO order_summaries (customer_id, n) VALUES ($customer_id, $summary.n)","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":8,"depth":0,"arrow":true},
-                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":4,"col":5},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"seq":[1,2,3],"line":4,"col":5}]'::jsonb,
+                    {"node":4,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":4,"col":5},
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":4,"right":3,"states":[1,3],"line":4,"col":5}]'::jsonb,
     p_source   => 'compile/seq3.dfsql');
 
 COMMIT;

@@ -40,7 +40,7 @@ SELECT df._register_version(
     p_params   => '[]'::jsonb,
     p_nodes    => '[{"node":1,"type":"SQL","query":"SELECT ''café'' AS x, ''café'' AS y, ''café'' AS z","bind":null,"next":2,"else_next":null,"branches":null,"left":null,"right":null,"line":2,"col":26,"depth":0},
                     {"node":2,"type":"SQL","query":"SELECT ''😀 😀'' AS smile","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":3,"col":8,"depth":0,"arrow":true},
-                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":2,"col":26}]'::jsonb,
+                    {"node":3,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":2,"col":26}]'::jsonb,
     p_source   => 'compile/string_escape_bytes.dfsql');
 
 COMMIT;

@@ -49,9 +49,9 @@ SELECT df._register_version(
                     {"node":2,"type":"SQL","query":"SELECT ''tab\there'' AS t, $a.quoted AS q","bind":null,"next":3,"else_next":null,"branches":null,"left":null,"right":null,"line":4,"col":8,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"SELECT $a.path AS p, ''$not_a_ref'' AS lit, \"$also_not\" AS ident, $1 AS positional -- $comment\n          /* $block /* nested $x */ */","bind":null,"next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":5,"col":8,"depth":0,"arrow":true},
                     {"node":4,"type":"SQL","query":"DO $inner$ BEGIN PERFORM ''$a''; END $inner$; SELECT 100 % 7, $a.uni","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":7,"col":8,"depth":0,"arrow":true},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":3,"col":5},
-                    {"node":6,"type":"THEN","query":null,"bind":null,"left":5,"right":3,"seq":[1,2,3],"line":3,"col":5},
-                    {"node":7,"type":"THEN","query":null,"bind":null,"left":6,"right":4,"seq":[1,2,3,4],"line":3,"col":5}]'::jsonb,
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,2],"line":3,"col":5},
+                    {"node":6,"type":"THEN","query":null,"bind":null,"left":5,"right":3,"states":[1,3],"line":3,"col":5},
+                    {"node":7,"type":"THEN","query":null,"bind":null,"left":6,"right":4,"states":[1,4],"line":3,"col":5}]'::jsonb,
     p_source   => 'compile/string_forms.dfsql');
 
 COMMIT;

@@ -52,8 +52,8 @@ SELECT df._register_version(
                     {"node":2,"type":"IF","query":"SELECT $cnt > 0 AND ''{tbl}'' <> ''{\"a\":1}'' /* {tbl} */","bind":null,"next":3,"else_next":4,"branches":null,"left":3,"right":null,"line":7,"col":9,"depth":0,"arrow":true},
                     {"node":3,"type":"SQL","query":"INSERT INTO {tbl}_log (instance, label, pct, c) VALUES (''{sys_instance_id}'', ''{sys_label}'', ''50%'', $cnt)","bind":null,"next":4,"else_next":null,"branches":null,"left":null,"right":null,"line":8,"col":12,"depth":2,"labels":[{"depth":1,"text":"✓ then:"}]},
                     {"node":4,"type":"SQL","query":"SELECT \"{tbl}\", {n} * 2 AS twice FROM {tbl}","bind":null,"next":null,"else_next":null,"branches":null,"left":null,"right":null,"line":9,"col":8,"depth":0,"arrow":true},
-                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"seq":[1,2],"line":6,"col":5},
-                    {"node":6,"type":"THEN","query":null,"bind":null,"left":5,"right":4,"seq":[1,2,4],"line":6,"col":5}]'::jsonb,
+                    {"node":5,"type":"THEN","query":null,"bind":null,"left":1,"right":2,"states":[1,3],"line":6,"col":5},
+                    {"node":6,"type":"THEN","query":null,"bind":null,"left":5,"right":4,"states":[1,4],"line":6,"col":5}]'::jsonb,
     p_source   => 'compile/vars.dfsql');
 
 COMMIT;

@@ -33,7 +33,7 @@ SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'if_cond_bound
 SELECT pg_temp.expect(df.result(:'id')::jsonb->'rows'->0->>'had' = 'true', 'if_cond_bound ' || df.result(:'id'));
 SELECT pg_temp.expect((SELECT string_agg(node_id || ' ' || node_type || ' ' || status || ' ' || coalesce(result::text, '-'), '; ' ORDER BY node_id)
                          FROM df.instance_nodes(:'id'))
-                      = '1 SQL completed {"rows":[{"big":true,"second":false}],"row_count":1}; 2 IF completed {"truthy" : true}; 3 SQL completed {"rows":[{"had":true}],"row_count":1}; 4 SQL pending -; 5 THEN completed {"truthy" : true}',
+                      = '1 SQL completed {"rows":[{"big":true,"second":false}],"row_count":1}; 2 IF completed {"truthy" : true}; 3 SQL completed {"rows":[{"had":true}],"row_count":1}; 4 SQL pending -; 5 THEN completed {"rows":[{"had":true}],"row_count":1}',
                       'nodes: ' || (SELECT string_agg(node_id || ' ' || node_type || ' ' || status || ' ' || coalesce(result::text, '-'), '; ' ORDER BY node_id)
                                       FROM df.instance_nodes(:'id')));
 SELECT df.start('if_cond_numeric_zero') AS id \gset

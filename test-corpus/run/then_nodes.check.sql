@@ -63,3 +63,35 @@ SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'break: status
 SELECT pg_temp.expect(pg_temp.t(:'id') = '1:SQL:-:-:completed/completed 2:IF:3:-:completed/completed 3:BREAK:-:-:completed/completed '
                       || '4:SQL:-:-:pending/skipped 5:THEN:1:2:completed/completed 6:THEN:5:4:completed/completed',
                       'break: ' || pg_temp.t(:'id'));
+
+-- the last part is an if whose arm fails: the THEN fails with the arm's error
+SELECT df.start('then_nodes_arm_fails') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'failed', 'arm_fails: status ' || df.status(:'id'));
+SELECT pg_temp.expect(pg_temp.t(:'id') = '1:SQL:-:-:completed/completed 2:IF:3:-:completed/completed 3:SQL:-:-:failed/failed '
+                      || '4:THEN:1:2:failed/failed', 'arm_fails: ' || pg_temp.t(:'id'));
+SELECT pg_temp.expect(error ->> 'sqlstate' = '22012', 'arm_fails: THEN error ' || coalesce(error::text, 'NULL'))
+  FROM df.nodes WHERE instance_id = :'id' AND id = 4;
+
+-- ... whose arm waits: the THEN is running until the arm is done, then has the arm's result
+SELECT df.start('then_nodes_arm_waits') AS id \gset
+SELECT pg_temp.wait_until(format($$SELECT status = 'running' FROM df.instance_nodes(%L) WHERE node_id = 3$$, :'id'),
+                          'arm_waits: the signal wait did not start');
+SELECT pg_temp.expect(pg_temp.t(:'id') LIKE '%4:THEN:1:2:running/running', 'arm_waits: ' || pg_temp.t(:'id'));
+SELECT df.signal(:'id', 'then_go', '{"n": 7}');
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'arm_waits: status ' || df.status(:'id'));
+SELECT pg_temp.expect(status = 'completed' AND result ->> 'signal_name' = 'then_go', 'arm_waits: THEN ' || row_to_json(n)::text)
+  FROM df.nodes n WHERE instance_id = :'id' AND id = 4;
+
+-- a bound composite if: its THEN's result is what the name got
+SELECT df.start('then_nodes_bound_if') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'bound_if: status ' || df.status(:'id'));
+SELECT pg_temp.expect(string_agg(node_id || ':' || coalesce(result_name, '-') || ':' || (result -> 'rows' -> 0)::text, ' ' ORDER BY node_id)
+                      = '6:-:{"?column?":true} 7:r:{"five":5} 8:-:{"r":5}',
+                      'bound_if: ' || string_agg(node_id || ':' || coalesce(result_name, '-') || ':' || coalesce((result -> 'rows' -> 0)::text, result::text, 'NULL'), ' ' ORDER BY node_id))
+  FROM df.instance_nodes(:'id') WHERE node_type = 'THEN';
+
+-- a sequence run again by its retry: completed with the last run's result
+SELECT df.start('then_nodes_retry') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'retry: status ' || df.status(:'id'));
+SELECT pg_temp.expect(status = 'completed' AND result -> 'rows' -> 0 ->> 'x' = '1', 'retry: THEN ' || row_to_json(n)::text)
+  FROM df.instance_nodes(:'id') n WHERE node_type = 'THEN';

@@ -360,7 +360,8 @@ class ExternalWorkerTest {
                 CREATE WORKFLOW nolib_twice AS
                     'SELECT 1 AS a) SELECT * FROM dfc_q; INSERT INTO nolib_log VALUES (current_user, ''twice''); WITH dfc_q AS (SELECT 2 AS b';
                 CREATE WORKFLOW nolib_escape_do AS 'DO $$ BEGIN EXECUTE ''SET ROLE postgres''; END $$';
-                CREATE WORKFLOW nolib_role_settings AS 'SELECT current_setting(''dfc_rs.here'', true) AS here, current_user AS who';
+                CREATE WORKFLOW nolib_role_settings AS
+                    'SELECT current_setting(''dfc_rs.here'', true) AS here, current_setting(''role'') AS role, current_user AS who';
                 """)));
         if (compilation.hasErrors()) fail("nolib.dfsql does not compile: " + compilation.diagnostics());
         try (Connection c = DriverManager.getConnection(nolib, su); Statement s = c.createStatement()) {
@@ -391,16 +392,6 @@ class ExternalWorkerTest {
             s.execute("CREATE FUNCTION ext_user.spy_eq(integer, integer) RETURNS boolean LANGUAGE plpgsql AS"
                     + " $$ BEGIN INSERT INTO ext_user.shadow_calls VALUES (current_user); RETURN $1 OPERATOR(pg_catalog.=) $2; END $$");
             s.execute("CREATE OPERATOR ext_user.= (FUNCTION = ext_user.spy_eq, LEFTARG = integer, RIGHTARG = integer)");
-            // the submitter's role settings (ALTER ROLE ... SET), but never role
-            try (Connection a = DriverManager.getConnection(nolib, su); Statement as = a.createStatement()) {
-                as.execute("ALTER ROLE ext_user IN DATABASE ext_nolib SET dfc_rs.here = 'role in this database'");
-                as.execute("ALTER ROLE ext_user IN DATABASE ext_nolib SET role = 'postgres'");
-            }
-            String roleSettings = query(s, "SELECT df.start('nolib_role_settings')");
-            query(s, "SELECT df.await_instance('" + roleSettings + "', 60)");
-            assertEquals("completed {\"rows\":[{\"here\":\"role in this database\",\"who\":\"ext_user\"}],\"row_count\":1}",
-                    query(s, "SELECT df.status('" + roleSettings + "') || ' ' || df.result('" + roleSettings + "')"),
-                    () -> quietly(s, "SELECT error::text FROM df.instances WHERE id = '" + roleSettings + "'"));
             String shadow = query(s, "SELECT df.start('nolib_shadow')");
             String id = query(s, "SELECT df.start('nolib_flow')");
             String escape = query(s, "SELECT df.start('nolib_escape')");
@@ -440,6 +431,22 @@ class ExternalWorkerTest {
             assertEquals("failed 57014", query(s, "SELECT status || ' ' || (error ->> 'sqlstate') FROM df.instances WHERE id = '" + fake + "'"));
             // a text that would be several statements once wrapped never runs twice
             assertTrue(Integer.parseInt(query(s, "SELECT count(*) FROM nolib_log WHERE what = 'twice'")) <= 1);
+            // the submitter's role settings (ALTER ROLE ... SET), but never role; and a search_path the
+            // role sets never resolves a name of the runtime's: its format(text, text) is not called
+            s.execute("CREATE FUNCTION ext_user.format(text, text) RETURNS text LANGUAGE plpgsql AS"
+                    + " $$ BEGIN INSERT INTO ext_user.shadow_calls VALUES (current_user); RETURN pg_catalog.format($1, $2); END $$");
+            try (Connection a = DriverManager.getConnection(nolib, su); Statement as = a.createStatement()) {
+                as.execute("ALTER ROLE ext_user IN DATABASE ext_nolib SET dfc_rs.here = 'role in this database'");
+                as.execute("ALTER ROLE ext_user IN DATABASE ext_nolib SET role = 'postgres'");
+                as.execute("ALTER ROLE ext_user IN DATABASE ext_nolib SET search_path = ext_user, public, pg_catalog");
+            }
+            String roleSettings = query(s, "SELECT df.start('nolib_role_settings')");
+            query(s, "SELECT df.await_instance('" + roleSettings + "', 60)");
+            assertEquals("completed {\"rows\":[{\"here\":\"role in this database\",\"role\":\"none\",\"who\":\"ext_user\"}],\"row_count\":1}",
+                    query(s, "SELECT df.status('" + roleSettings + "') || ' ' || df.result('" + roleSettings + "')"),
+                    () -> quietly(s, "SELECT error::text FROM df.instances WHERE id = '" + roleSettings + "'"));
+            assertEquals("0", query(s, "SELECT count(*) FROM ext_user.shadow_calls WHERE who <> 'ext_user'"),
+                    () -> quietly(s, "SELECT string_agg(who, ',') FROM ext_user.shadow_calls"));
             // the submitter cannot reach the function that runs its steps
             try {
                 s.execute("ALTER FUNCTION df_run.r" + query(s, "SELECT oid FROM pg_roles WHERE rolname = current_user") + "(text) SECURITY INVOKER");

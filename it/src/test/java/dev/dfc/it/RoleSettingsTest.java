@@ -25,8 +25,12 @@ class RoleSettingsTest {
                 'SELECT current_setting(''dfc_rs.everywhere'', true) AS everywhere,
                         current_setting(''dfc_rs.here'', true) AS here,
                         current_setting(''work_mem'') AS work_mem,
+                        current_setting(''role'') AS role,
                         current_user AS who';
             CREATE WORKFLOW rs_sleep AS 'SELECT pg_sleep(30) AS slept';
+            CREATE TABLE IF NOT EXISTS rs_locked (n int);
+            GRANT SELECT ON rs_locked TO rs_submitter;
+            CREATE WORKFLOW rs_lock AS 'SELECT count(*) AS n FROM rs_locked';
             """;
 
     @Test
@@ -43,20 +47,33 @@ class RoleSettingsTest {
                         + " SET dfc_rs.here = 'role in this database'");
                 s.execute("ALTER ROLE rs_submitter SET work_mem = '7MB'");
                 s.execute("ALTER ROLE rs_submitter SET role = 'postgres'");
-                s.execute("ALTER ROLE rs_submitter SET statement_timeout = '300ms'");
 
                 String id = start(c, "rs_settings");
                 assertEquals("completed", TestCluster.awaitInstance(c, id));
-                assertEquals("role|role in this database|7MB|rs_submitter", row(c, id));
+                assertEquals("role|role in this database|7MB|none|rs_submitter", row(c, id));
 
-                // the next role's step on the same workers has none of it
+                // another role's step (on the same workers) has none of it
                 String id2 = start(o, "rs_settings");
                 assertEquals("completed", TestCluster.awaitInstance(o, id2));
                 String otherRow = row(o, id2);
-                assertTrue(otherRow.startsWith("||") && otherRow.endsWith("|rs_other") && !otherRow.contains("7MB"),
+                assertTrue(otherRow.startsWith("||") && otherRow.endsWith("|none|rs_other") && !otherRow.contains("7MB"),
                         "another role's step saw the submitter's settings: " + otherRow);
 
-                // statement_timeout bounds the step: it fails as a statement that timed out
+                // lock_timeout: a step waiting for a lock longer fails as a lock timeout
+                s.execute("ALTER ROLE rs_submitter SET lock_timeout = '300ms'");
+                try (Connection holder = db.connect(); Statement h = holder.createStatement()) {
+                    holder.setAutoCommit(false);
+                    h.execute("LOCK TABLE rs_locked IN ACCESS EXCLUSIVE MODE");
+                    String locked = start(c, "rs_lock");
+                    assertEquals("failed", TestCluster.awaitInstance(c, locked));
+                    assertEquals("55P03|canceling statement due to lock timeout",
+                            scalar(c, "SELECT (error ->> 'sqlstate') || '|' || (error ->> 'message') FROM df.instances WHERE id = '" + locked + "'"));
+                    holder.rollback();
+                }
+
+                // statement_timeout bounds the step: it fails as a statement that timed out (the
+                // ALTER ROLE's commit makes the workers read the settings again)
+                s.execute("ALTER ROLE rs_submitter SET statement_timeout = '300ms'");
                 String id3 = start(c, "rs_sleep");
                 assertEquals("failed", TestCluster.awaitInstance(c, id3));
                 assertEquals("57014|canceling statement due to statement timeout",
@@ -78,9 +95,9 @@ class RoleSettingsTest {
         }
     }
 
-    /** The rs_settings result's row as everywhere|here|work_mem|who (NULL as empty). */
+    /** The rs_settings result's row as everywhere|here|work_mem|role|who (NULL as empty). */
     private static String row(Connection c, String id) throws SQLException {
-        return scalar(c, "SELECT concat_ws('|', coalesce(r ->> 'everywhere', ''), coalesce(r ->> 'here', ''), r ->> 'work_mem', r ->> 'who')"
+        return scalar(c, "SELECT concat_ws('|', coalesce(r ->> 'everywhere', ''), coalesce(r ->> 'here', ''), r ->> 'work_mem', r ->> 'role', r ->> 'who')"
                 + " FROM (SELECT df.result('" + id + "')::jsonb -> 'rows' -> 0 AS r) x");
     }
 

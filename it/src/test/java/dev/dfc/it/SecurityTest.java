@@ -243,6 +243,10 @@ class SecurityTest {
             assertEquals("0", scalar(v, "SELECT count(*) FROM df.instances WHERE submitted_by <> current_user", null));
             assertEquals(victimId, scalar(v, "SELECT id FROM df.list_instances(NULL, 1000) WHERE id = ?", victimId));
             assertNotEquals("0", scalar(v, "SELECT count(*) FROM df.nodes WHERE instance_id = ?", victimId));
+            // every column, the THEN node's included, as the role reads it (nothing it may not call)
+            assertEquals("1:SQL:completed:t:t 2:SQL:completed:t:t 3:THEN:completed:1:2:t:t", scalar(v,
+                    "SELECT string_agg(concat_ws(':', id, node_type, status, left_node, right_node, result IS NOT NULL, error, updated_at IS NOT NULL),"
+                    + " ' ' ORDER BY id) FROM df.nodes WHERE instance_id = ?", victimId));
         }
     }
 

@@ -169,11 +169,11 @@ public final class Emitter {
                     .optional("labels", outline == null || outline.labels().isEmpty() ? null : labels(outline))
                     .build());
         }
-        // the THEN nodes of pg_durable's tree: no state, a status read from their spine (seq)
+        // the THEN nodes of pg_durable's tree: no state, a status read from their subtree's states (first, last)
         for (Workflow.Then t : wf.tree() == null ? List.<Workflow.Then>of() : wf.tree().thens()) {
             nodes.add(Json.object().field("node", t.id()).field("type", "THEN").field("query", (String) null)
                     .field("bind", visibleBind(t.bind())).field("left", t.left()).field("right", t.right())
-                    .field("seq", t.seq()).field("line", t.line()).field("col", t.column())
+                    .field("states", List.of(t.first(), t.last())).field("line", t.line()).field("col", t.column())
                     .build());
         }
         List<String> params = new ArrayList<>();

@@ -49,12 +49,7 @@ public final class IrDump {
             for (Workflow.Then t : wf.tree().thens()) {
                 out.append("  node ").append(t.id()).append(" THEN at ").append(t.line()).append(':').append(t.column())
                         .append(" left ").append(target(t.left())).append(" right ").append(target(t.right()))
-                        .append(" seq ");
-                String sep = "";
-                for (int n : t.seq()) {
-                    out.append(sep).append(n);
-                    sep = ",";
-                }
+                        .append(" states ").append(t.first()).append('-').append(t.last());
                 if (t.bind() != null) out.append(" bind ").append(t.bind());
                 out.append('\n');
             }

@@ -59,13 +59,9 @@ public record Workflow(String name, String version, String sourcePath, int line,
     public record Children(Integer left, Integer right) {}
 
     /**
-     * {@code x ~> y} as a node: {@code left} and {@code right} the roots of x and y, {@code seq} the
-     * states whose statuses make its own (its spine: the roots of the sequence's parts, in order).
+     * {@code x ~> y} as a node: {@code left} and {@code right} the roots of x and y; {@code first}
+     * to {@code last} the states of its subtree, whose statuses make its own.
      */
-    public record Then(int id, Integer left, Integer right, List<Integer> seq, String bind, int line, int column,
-            String excerpt) {
-        public Then {
-            seq = List.copyOf(seq);
-        }
-    }
+    public record Then(int id, Integer left, Integer right, int first, int last, String bind, int line, int column,
+            String excerpt) {}
 }

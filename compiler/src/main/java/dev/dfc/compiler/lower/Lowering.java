@@ -81,7 +81,7 @@ public final class Lowering {
         }
         List<Workflow.Then> thens = new ArrayList<>();
         for (Then t : lowering.thens) {
-            thens.add(new Workflow.Then(t.id, id(t.left), id(t.right), t.seq, t.bind,
+            thens.add(new Workflow.Then(t.id, id(t.left), id(t.right), t.first, t.last, t.bind,
                     t.origin.span().line(), t.origin.span().column(), t.origin.span().text()));
         }
         List<Workflow.Parameter> params = new ArrayList<>();
@@ -98,14 +98,16 @@ public final class Lowering {
 
     /**
      * A THEN node of pg_durable's tree ({@code x ~> y}, and the "x, then the if / undo / loop
-     * test" that dfc's lowering makes of some nodes): no state of its own, its status is read from
-     * {@code seq}, the states it runs one after the other (its spine, flattened).
+     * test" that dfc's lowering makes of some nodes): no state of its own; its status is read from
+     * the states of its subtree, {@code first} to {@code last} (the states the expression that
+     * made it lowered to, which are numbered consecutively).
      */
     private static final class Then {
         final Expr origin;
         final Object left;
         final Object right;
-        final List<Integer> seq = new ArrayList<>();
+        int first;
+        int last;
         String bind;
         int id;
 
@@ -113,13 +115,6 @@ public final class Lowering {
             this.origin = origin;
             this.left = left;
             this.right = right;
-            spine(left);
-            spine(right);
-        }
-
-        private void spine(Object node) {
-            if (node instanceof Pending p) seq.add(p.id);
-            else if (node instanceof Then t) seq.addAll(t.seq);
         }
     }
 
@@ -244,7 +239,22 @@ public final class Lowering {
     /** A loop being lowered: its breaks become its exits; {@code forks} counts the forks around it. */
     private record LoopScope(int forks, List<Pending> breaks) {}
 
+    /** Lowers a node; the THEN nodes it makes itself cover the states it lowered to. */
     private Fragment node(Expr e) {
+        int first = states.size() + 1;
+        int made = thens.size();
+        Fragment f = lowerNode(e);
+        for (int k = made; k < thens.size(); k++) {
+            Then t = thens.get(k);
+            if (t.first == 0) { // (not one of a nested node's, which has its own range)
+                t.first = first;
+                t.last = states.size();
+            }
+        }
+        return f;
+    }
+
+    private Fragment lowerNode(Expr e) {
         if (e instanceof Expr.Str s) return single(Kind.SQL, s, s.value());
         Expr.Call call = (Expr.Call) e;
         switch (call.function()) {

@@ -45,9 +45,9 @@ class LoweringTest {
                   state 4 SQL at 4:8 next done
                     text "SELECT "
                     ref value b.a
-                  node 5 THEN at 3:9 left 2 right 3 seq 2,3 bind b
-                  node 6 THEN at 2:5 left 1 right 5 seq 1,2,3
-                  node 7 THEN at 2:5 left 6 right 4 seq 1,2,3,4
+                  node 5 THEN at 3:9 left 2 right 3 states 2-3 bind b
+                  node 6 THEN at 2:5 left 1 right 5 states 1-3
+                  node 7 THEN at 2:5 left 6 right 4 states 1-4
                 """.formatted(wf.version()), IrDump.dump(wf));
     }
 
@@ -59,7 +59,7 @@ class LoweringTest {
             if (c.left() != null || c.right() != null) out.append(' ').append(k + 1).append(':').append(c.left()).append(',').append(c.right());
         }
         for (Workflow.Then t : wf.tree().thens()) {
-            out.append(" THEN ").append(t.id()).append(':').append(t.left()).append(',').append(t.right()).append(' ').append(t.seq());
+            out.append(" THEN ").append(t.id()).append(':').append(t.left()).append(',').append(t.right()).append(' ').append(t.first()).append('-').append(t.last());
         }
         return out.toString();
     }
@@ -67,17 +67,17 @@ class LoweringTest {
     @Test
     void treeHasAThenPerSequenceAndTheChildrenOfEachNode() {
         // a retry's body, an if's arms, a join's branches: the roots of those parts
-        assertEquals("root 1 1:2,null 2:8,5 5:6,7 THEN 8:3,4 [3, 4]", tree(lower("""
+        assertEquals("root 1 1:2,null 2:8,5 5:6,7 THEN 8:3,4 3-4", tree(lower("""
                 CREATE WORKFLOW w AS
                     df.retry('SELECT true' ?> ('SELECT 1' ~> 'SELECT 2') !> ('SELECT 3' & 'SELECT 4'), 3);
                 """)));
         // x <-> y is x then its UNDO (whose child is y); a loop's test has the body and its condition
-        assertEquals("root 10 2:3,null 7:4,9 THEN 8:1,2 [1, 2] THEN 9:5,6 [5, 6] THEN 10:8,7 [1, 2, 7]", tree(lower("""
+        assertEquals("root 10 2:3,null 7:4,9 THEN 8:1,2 1-3 THEN 9:5,6 5-6 THEN 10:8,7 1-7", tree(lower("""
                 CREATE WORKFLOW w AS
                     ('SELECT 1 AS a' <-> 'SELECT 2') ~> df.loop('SELECT 3', 'SELECT 4' ~> 'SELECT false');
                 """)));
         // a loop without a condition has no node of its own: its body is the root
-        assertEquals("root 3 THEN 3:1,2 [1, 2]", tree(lower("""
+        assertEquals("root 3 THEN 3:1,2 1-2", tree(lower("""
                 CREATE WORKFLOW w AS
                     @> ('SELECT 1' ~> 'SELECT 2');
                 """)));
@@ -113,7 +113,7 @@ class LoweringTest {
                     text "\\", $$"
                     var in-literal parameter t
                     text "$$, '{\\"a\\":1}'::jsonb"
-                  node 3 THEN at 2:5 left 1 right 2 seq 1,2
+                  node 3 THEN at 2:5 left 1 right 2 states 1-2
                 """.formatted(wf.version()), IrDump.dump(wf));
     }
 
