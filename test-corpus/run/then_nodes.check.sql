@@ -95,3 +95,13 @@ SELECT df.start('then_nodes_retry') AS id \gset
 SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'retry: status ' || df.status(:'id'));
 SELECT pg_temp.expect(status = 'completed' AND result -> 'rows' -> 0 ->> 'x' = '1', 'retry: THEN ' || row_to_json(n)::text)
   FROM df.instance_nodes(:'id') n WHERE node_type = 'THEN';
+
+-- a race: the winner's THEN completed with its result, the loser's cancelled or skipped
+SELECT df.start('then_nodes_race') AS id \gset
+SELECT pg_temp.expect(df.await_instance(:'id', 30) = 'completed', 'race: status ' || df.status(:'id'));
+SELECT pg_temp.expect(pg_temp.t(:'id') ~ ('^1:RACE:6:7:completed/completed 2:SQL:-:-:completed/completed 3:SQL:-:-:completed/completed '
+                                          || '4:SLEEP:-:-:(failed/failed|pending/skipped) 5:SQL:-:-:pending/skipped '
+                                          || '6:THEN:2:3:completed/completed 7:THEN:4:5:(failed/failed|pending/skipped)$'),
+                      'race: ' || pg_temp.t(:'id'));
+SELECT pg_temp.expect(result -> 'rows' -> 0 ->> 'fast2' = '2', 'race: winner THEN ' || row_to_json(n)::text)
+  FROM df.nodes n WHERE instance_id = :'id' AND id = 6;
