@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dfc.it.harness.ClusterExtension;
 import dev.dfc.it.harness.TestCluster;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -48,12 +47,12 @@ class RoleSettingsTest {
                 s.execute("ALTER ROLE rs_submitter SET work_mem = '7MB'");
                 s.execute("ALTER ROLE rs_submitter SET role = 'postgres'");
 
-                String id = start(c, "rs_settings");
+                String id = TestCluster.start(c, "rs_settings");
                 assertEquals("completed", TestCluster.awaitInstance(c, id));
                 assertEquals("role|role in this database|7MB|none|rs_submitter", row(c, id));
 
                 // another role's step (on the same workers) has none of it
-                String id2 = start(o, "rs_settings");
+                String id2 = TestCluster.start(o, "rs_settings");
                 assertEquals("completed", TestCluster.awaitInstance(o, id2));
                 String otherRow = row(o, id2);
                 assertTrue(otherRow.startsWith("||") && otherRow.endsWith("|none|rs_other") && !otherRow.contains("7MB"),
@@ -64,7 +63,7 @@ class RoleSettingsTest {
                 try (Connection holder = db.connect(); Statement h = holder.createStatement()) {
                     holder.setAutoCommit(false);
                     h.execute("LOCK TABLE rs_locked IN ACCESS EXCLUSIVE MODE");
-                    String locked = start(c, "rs_lock");
+                    String locked = TestCluster.start(c, "rs_lock");
                     assertEquals("failed", TestCluster.awaitInstance(c, locked));
                     assertEquals("55P03|canceling statement due to lock timeout",
                             scalar(c, "SELECT (error ->> 'sqlstate') || '|' || (error ->> 'message') FROM df.instances WHERE id = '" + locked + "'"));
@@ -74,23 +73,13 @@ class RoleSettingsTest {
                 // statement_timeout bounds the step: it fails as a statement that timed out (the
                 // ALTER ROLE's commit makes the workers read the settings again)
                 s.execute("ALTER ROLE rs_submitter SET statement_timeout = '300ms'");
-                String id3 = start(c, "rs_sleep");
+                String id3 = TestCluster.start(c, "rs_sleep");
                 assertEquals("failed", TestCluster.awaitInstance(c, id3));
                 assertEquals("57014|canceling statement due to statement timeout",
                         scalar(c, "SELECT (error ->> 'sqlstate') || '|' || (error ->> 'message') FROM df.instances WHERE id = '" + id3 + "'"));
             } finally {
                 s.execute("ALTER ROLE rs_submitter RESET ALL");
                 s.execute("ALTER ROLE rs_submitter IN DATABASE " + scalar(su, "SELECT current_database()") + " RESET ALL");
-            }
-        }
-    }
-
-    private static String start(Connection c, String workflow) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT df.start(?)")) {
-            s.setString(1, workflow);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
             }
         }
     }

@@ -240,6 +240,17 @@ public final class TestCluster {
         }
     }
 
+    /** {@code df.start(workflow)} on a given connection (as its role); returns the instance id. */
+    public static String start(Connection c, String workflow) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT df.start(?)")) {
+            s.setString(1, workflow);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
     /** Waits (at most 30 s, in the server) for the instance to end; returns its status. */
     public String awaitInstance(String id) throws SQLException {
         try (Connection c = connect()) {
