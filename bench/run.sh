@@ -217,9 +217,17 @@ drain() {
 }
 
 # ceiling CLIENTS: prints "tx/s latency_ms" of PGBENCH_T seconds of the ceiling transaction
+# (a step's shape: claim FOR UPDATE SKIP LOCKED, trivial update, commit)
 ceiling() {
     sql -c "VACUUM ANALYZE bench_ceiling" >/dev/null
     pgbench_run "$HERE/sql/ceiling.pgbench" "$1" -T "$PGBENCH_T"
+}
+
+# ceiling_one CLIENTS: the same as one statement in one round trip (information; its
+# latency at one client is the one-commit latency of the latency figures)
+ceiling_one() {
+    sql -c "VACUUM ANALYZE bench_ceiling" >/dev/null
+    pgbench_run "$HERE/sql/ceiling_one.pgbench" "$1" -T "$PGBENCH_T"
 }
 
 # min_step CLIENTS: prints tx/s of PGBENCH_T seconds of the smallest PL/pgSQL step (information:
@@ -296,19 +304,22 @@ for w in $WORKER_COUNTS; do
         reset_df
         [ "${BENCH_PROFILE:-0}" = 1 ] && sql -c "SELECT pg_stat_statements_reset()" >/dev/null
     fi
-    c_tps=(); c_lat=(); m_tps=(); b_tps=(); d_tps=()
+    c_tps=(); o_tps=(); o_lat=(); m_tps=(); b_tps=(); d_tps=()
     : > "$WORK/start_us"
     for _ in $(seq 1 "$ROUNDS"); do
         read -r tps lat < <(ceiling "$w")
-        c_tps+=("$tps"); c_lat+=("$lat")
+        c_tps+=("$tps")
+        read -r tps lat < <(ceiling_one "$w")
+        o_tps+=("$tps"); o_lat+=("$lat")
         m_tps+=("$(min_step "$w")")
         b_tps+=("$(baseline "$w")")
         d_tps+=("$(drain)")
         [ "$w" = 2 ] && STEPS_RUN=$(( STEPS_RUN + 3 * DRAIN_N ))
-        log "  round: ceiling $tps tx/s, smallest step ${m_tps[-1]} tx/s, baseline ${b_tps[-1]} steps/s, dfc ${d_tps[-1]} steps/s"
+        log "  round: ceiling ${c_tps[-1]%.*} tx/s (one statement ${o_tps[-1]%.*}), smallest step ${m_tps[-1]} tx/s, baseline ${b_tps[-1]} steps/s, dfc ${d_tps[-1]} steps/s"
     done
     record "ceiling_tps_c$w" "$(printf '%.0f' "$(median "${c_tps[@]}")")"
-    [ "$w" = 1 ] && record "commit_latency_ms" "$(median "${c_lat[@]}")"
+    record "ceiling_one_tps_c$w" "$(printf '%.0f' "$(median "${o_tps[@]}")")"
+    [ "$w" = 1 ] && record "commit_latency_ms" "$(median "${o_lat[@]}")"
     record "min_step_tps_c$w" "$(median "${m_tps[@]}")"
     record "baseline_steps_s_c$w" "$(median "${b_tps[@]}")"
     record "dfc_steps_s_w$w" "$(median "${d_tps[@]}")"
@@ -324,7 +335,7 @@ fi
 if [ "$THROUGHPUT_ONLY" = 1 ]; then
     # (no table, no JSON: the medians per worker count, and the rounds above)
     for w in $WORKER_COUNTS; do
-        echo "$w worker(s): ceiling $(v_of "ceiling_tps_c$w") tx/s, smallest step $(v_of "min_step_tps_c$w") tx/s," \
+        echo "$w worker(s): ceiling $(v_of "ceiling_tps_c$w") tx/s (one statement $(v_of "ceiling_one_tps_c$w")), smallest step $(v_of "min_step_tps_c$w") tx/s," \
              "baseline $(v_of "baseline_steps_s_c$w") steps/s, dfc $(v_of "dfc_steps_s_w$w") steps/s," \
              "df.start $(v_of "start_us_w$w") us per instance (medians)"
     done
@@ -374,6 +385,7 @@ sql -c "VACUUM ANALYZE df._instances" -c "VACUUM ANALYZE df._node_states" -c "VA
 w_tps=()
 for _ in $(seq 1 "$ROUNDS"); do
     ceiling 2 >/dev/null
+    ceiling_one 2 >/dev/null
     baseline 2 >/dev/null
     w_tps+=("$(drain)")
     STEPS_RUN=$(( STEPS_RUN + 3 * DRAIN_N ))
@@ -462,6 +474,7 @@ ROWS=()    # "figure|value|target|op|limit|note"
 row() { ROWS+=("$1|$2|$3|$4|$5|$6"); }
 r() { awk "BEGIN { printf \"%.2f\", $1 }"; }
 row "dfc steps/s ÷ ceiling, 2 workers"        "$(r "$(v dfc_steps_s_w2) / $(v ceiling_tps_c2)")" ">= 0.70" ge 0.70 "$(v dfc_steps_s_w2) ÷ $(v ceiling_tps_c2) tx/s"
+row "  (dfc ÷ one-statement ceiling)"         "$(r "$(v dfc_steps_s_w2) / $(v ceiling_one_tps_c2)")" "" "" "" "$(v dfc_steps_s_w2) ÷ $(v ceiling_one_tps_c2) tx/s"
 row "  (smallest PL/pgSQL step ÷ ceiling)"    "$(r "$(v min_step_tps_c2) / $(v ceiling_tps_c2)")" "" "" "" "$(v min_step_tps_c2) ÷ $(v ceiling_tps_c2) tx/s"
 row "  (dfc ÷ smallest PL/pgSQL step)"        "$(r "$(v dfc_steps_s_w2) / $(v min_step_tps_c2)")" "" "" "" "$(v dfc_steps_s_w2) ÷ $(v min_step_tps_c2) steps/s"
 row "dfc steps/s ÷ baseline, 2 workers"       "$(r "$(v dfc_steps_s_w2) / $(v baseline_steps_s_c2)")" ">= 1.0" ge 1.0 "$(v dfc_steps_s_w2) ÷ $(v baseline_steps_s_c2) steps/s"

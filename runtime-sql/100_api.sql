@@ -202,7 +202,13 @@ CREATE OR REPLACE VIEW df.nodes WITH (security_barrier) AS
                                 END) AS o(result);
 COMMENT ON VIEW df.nodes IS 'pg_durable''s node table: the nodes of the current role''s instances, with status and result';
 -- (a first version of THEN nodes had their status computed by a function)
-DROP FUNCTION IF EXISTS df._then_status(text[], text);
+DO $$
+BEGIN
+    IF to_regprocedure('df._then_status(text[], text)') IS NOT NULL THEN    -- (quietly: no NOTICE on a fresh install)
+        DROP FUNCTION df._then_status(text[], text);
+    END IF;
+END;
+$$;
 
 -- One line of df.explain: a node with its marker.
 -- One node of df.explain's tree: the label lines before it (a join's

@@ -11,7 +11,13 @@ COMMENT ON TABLE df._usage IS 'roles allowed to use dfc (df.grant_usage), with t
 
 -- The one-argument form of the first runtime version: replaced by the one
 -- below (keeping both would make df.grant_usage('r') ambiguous).
-DROP FUNCTION IF EXISTS df.grant_usage(regrole);
+DO $$
+BEGIN
+    IF to_regprocedure('df.grant_usage(regrole)') IS NOT NULL THEN    -- (quietly: no NOTICE on a fresh install)
+        DROP FUNCTION df.grant_usage(regrole);
+    END IF;
+END;
+$$;
 
 CREATE OR REPLACE FUNCTION df.grant_usage(p_role regrole, include_http boolean DEFAULT false, with_grant boolean DEFAULT false)
 RETURNS void
