@@ -337,6 +337,7 @@ public final class Parser {
      * script at it.
      */
     private static void nulCharacters(CommonTokenStream tokens, SourceFile file, int base, List<Diagnostic> diagnostics) {
+        if (file.text().indexOf('\0', base) < 0) return;     // (the usual case: no token's text is made)
         for (Token t : tokens.getTokens()) {
             if (t.getType() == DfsqlParser.CONTROL_CHAR || t.getType() == Token.EOF) continue;
             String text = t.getText();

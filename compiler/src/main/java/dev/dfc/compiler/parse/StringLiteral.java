@@ -66,6 +66,14 @@ public final class StringLiteral {
 
     /** {@code '..'} with {@code ''} for a quote; {@code start} is the first body offset. */
     private static Decoded standard(String raw, int start) {
+        int close = raw.indexOf('\'', start);
+        if (close < 0 || close + 1 >= raw.length() || raw.charAt(close + 1) != '\'') {
+            // no doubled quote (the usual case): the body as it is, offset for offset
+            int end = close < 0 ? raw.length() : close;
+            int[] offsets = new int[end - start];
+            for (int i = 0; i < offsets.length; i++) offsets[i] = start + i;
+            return new Decoded(raw.substring(start, end), offsets);
+        }
         Builder b = new Builder();
         int i = start;
         while (i < raw.length()) {
