@@ -16,6 +16,8 @@
 #                                       statements of the dfc drain with 2 workers
 #   BENCH_DFC_SO=/path/dfc.so           use this worker library instead of building bgworker/
 #   BENCH_WORKERS="1 4 2"               the worker counts of the throughput phase, in order
+#   BENCH_WARMUP=1                      with --throughput-only: the 2-worker phase warms up first, as
+#                                       in a full run (the memory phase's mix of steps)
 #   KEEP=1                              keep the cluster (and print how to reach it)
 # See docs/performance.md for what each figure means.
 set -euo pipefail
@@ -31,7 +33,7 @@ for arg in "$@"; do
     case "$arg" in
         --quick) QUICK=1 ;;
         --throughput-only) THROUGHPUT_ONLY=1 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -297,7 +299,7 @@ for w in $WORKER_COUNTS; do
     log "throughput with $w step worker(s) / client(s), $ROUNDS round(s)"
     start_server "$w"
     reset_df
-    if [ "$w" = 2 ] && [ "$THROUGHPUT_ONLY" = 0 ]; then
+    if [ "$w" = 2 ] && { [ "$THROUGHPUT_ONLY" = 0 ] || [ "${BENCH_WARMUP:-0}" = 1 ]; }; then
         warm_up "$MEM_LOW"
         read -r rss_low anon_low < <(worker_memory)
         mem_low_steps=$STEPS_RUN
