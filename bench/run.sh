@@ -87,6 +87,17 @@ else
     WORKER_LIB=$ROOT/bgworker/dfc.so
 fi
 
+# The machine's cost of a system call and of starting a process, printed beside the figures:
+# the ceiling and the baseline make several round trips over a socket per transaction and dfc
+# makes none, so how the three compare moves with the first; the JVM start with the second.
+t0=$(date +%s%N)
+dd if=/dev/zero of=/dev/null bs=1 count=100000 2>/dev/null    # a read and a write per byte
+SYSCALL_US=$(awk "BEGIN { printf \"%.2f\", ($(date +%s%N) - $t0) / 200000 / 1000 }")
+t0=$(date +%s%N)
+for _ in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done
+PROCESS_MS=$(awk "BEGIN { printf \"%.1f\", ($(date +%s%N) - $t0) / 10 / 1e6 }")
+log "machine: a system call $SYSCALL_US µs, a process $PROCESS_MS ms"
+
 # ---------------------------------------------------------------------------
 # Cluster
 WORK=$(mktemp -d /tmp/dfc-bench.XXXXXX)
@@ -503,7 +514,7 @@ verdict() {  # value op limit
     esac
 }
 
-MACHINE="$(nproc) CPUs, $(awk '/^MemTotal:/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM, $(sql -c "SELECT split_part(version(), ',', 1)")"
+MACHINE="$(nproc) CPUs, $(awk '/^MemTotal:/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) RAM, $(sql -c "SELECT split_part(version(), ',', 1)"); a system call $SYSCALL_US µs, a process $PROCESS_MS ms"
 echo
 echo "dfc benchmarks ($MODE mode$([ "$QUICK" = 1 ] && echo ": sizes scaled down, figures not meaningful"); $MACHINE; fsync ${BENCH_FSYNC:-off})"
 printf '%-44s %7s  %-8s %-6s %s\n' figure value target result detail
@@ -525,7 +536,7 @@ cat > "$HERE/results/latest.json" <<JSON
   "mode": "$MODE",
   "finished_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "commit": "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)",
-  "machine": {"nproc": $(nproc), "mem_total_kb": $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo), "postgres": "$(sql -c "SELECT current_setting('server_version')")", "fsync": "${BENCH_FSYNC:-off}"},
+  "machine": {"nproc": $(nproc), "mem_total_kb": $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo), "postgres": "$(sql -c "SELECT current_setting('server_version')")", "fsync": "${BENCH_FSYNC:-off}", "syscall_us": $SYSCALL_US, "process_ms": $PROCESS_MS},
   "sizes": {"drain_instances": $DRAIN_N, "steps_per_instance": 3, "ceiling_seconds": $PGBENCH_T, "latency_starts": $LAT_N, "waiting_instances": $WAIT_N, "check_files": $CHECK_N, "memory_steps": [$MEM_LOW, $MEM_HIGH]},
   "figures": [$results_json
   ],
