@@ -16,6 +16,7 @@
 #                                       statements of the dfc drain with 2 workers
 #   BENCH_DFC_SO=/path/dfc.so           use this worker library instead of building bgworker/
 #   BENCH_WORKERS="1 4 2"               the worker counts of the throughput phase, in order
+#   BENCH_LOCALE=C                      the cluster's locale (initdb --locale), e.g. C.UTF-8
 #   BENCH_WARMUP=1                      with --throughput-only: the 2-worker phase warms up first, as
 #                                       in a full run (the memory phase's mix of steps)
 #   KEEP=1                              keep the cluster (and print how to reach it)
@@ -33,7 +34,7 @@ for arg in "$@"; do
     case "$arg" in
         --quick) QUICK=1 ;;
         --throughput-only) THROUGHPUT_ONLY=1 ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -124,7 +125,7 @@ trap cleanup EXIT
 mkdir -p "$WORK/lib"
 cp "$WORKER_LIB" "$WORK/lib/dfc.so"
 chown -R postgres: "$WORK" 2>/dev/null || true
-as_pg "$PG_BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
+as_pg "$PG_BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale="${BENCH_LOCALE:-C}" --no-sync >/dev/null
 
 PRELOAD=dfc
 [ "${BENCH_PROFILE:-0}" = 1 ] && PRELOAD="dfc,pg_stat_statements"
