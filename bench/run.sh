@@ -141,6 +141,7 @@ dfc.allow_superuser = on
 fsync = ${BENCH_FSYNC:-off}
 track_commit_timestamp = on
 pg_stat_statements.track = all
+pg_stat_statements.track_planning = on
 include_if_exists = 'workers.conf'
 EOF
 
@@ -262,6 +263,9 @@ baseline() {
     printf '%.0f\n' "$tps"
 }
 
+# probe: the machine's speed now (bench_probe in setup.sql, a fresh backend), µs per lookup
+probe() { sql -c "SELECT bench_probe()"; }
+
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # Memory: the step workers' resident memory (/proc/PID/status) after MEM_LOW steps and
@@ -318,7 +322,7 @@ for w in $WORKER_COUNTS; do
         reset_df
         [ "${BENCH_PROFILE:-0}" = 1 ] && sql -c "SELECT pg_stat_statements_reset()" >/dev/null
     fi
-    c_tps=(); o_tps=(); o_lat=(); m_tps=(); b_tps=(); d_tps=()
+    c_tps=(); o_tps=(); o_lat=(); m_tps=(); b_tps=(); d_tps=(); p_us=()
     : > "$WORK/start_us"
     for _ in $(seq 1 "$ROUNDS"); do
         read -r tps lat < <(ceiling "$w")
@@ -327,9 +331,10 @@ for w in $WORKER_COUNTS; do
         o_tps+=("$tps"); o_lat+=("$lat")
         m_tps+=("$(min_step "$w")")
         b_tps+=("$(baseline "$w")")
+        p_us+=("$(probe)")
         d_tps+=("$(drain)")
         [ "$w" = 2 ] && STEPS_RUN=$(( STEPS_RUN + 3 * DRAIN_N ))
-        log "  round: ceiling ${c_tps[-1]%.*} tx/s (one statement ${o_tps[-1]%.*}), smallest step ${m_tps[-1]} tx/s, baseline ${b_tps[-1]} steps/s, dfc ${d_tps[-1]} steps/s"
+        log "  round: ceiling ${c_tps[-1]%.*} tx/s (one statement ${o_tps[-1]%.*}), smallest step ${m_tps[-1]} tx/s, baseline ${b_tps[-1]} steps/s, dfc ${d_tps[-1]} steps/s; probe ${p_us[-1]} µs"
     done
     record "ceiling_tps_c$w" "$(printf '%.0f' "$(median "${c_tps[@]}")")"
     record "ceiling_one_tps_c$w" "$(printf '%.0f' "$(median "${o_tps[@]}")")"
@@ -337,6 +342,7 @@ for w in $WORKER_COUNTS; do
     record "min_step_tps_c$w" "$(median "${m_tps[@]}")"
     record "baseline_steps_s_c$w" "$(median "${b_tps[@]}")"
     record "dfc_steps_s_w$w" "$(median "${d_tps[@]}")"
+    record "probe_us_w$w" "$(median "${p_us[@]}")"
     # shellcheck disable=SC2046
     record "start_us_w$w" "$(median $(cat "$WORK/start_us"))"
 done
@@ -351,7 +357,7 @@ if [ "$THROUGHPUT_ONLY" = 1 ]; then
     for w in $WORKER_COUNTS; do
         echo "$w worker(s): ceiling $(v_of "ceiling_tps_c$w") tx/s (one statement $(v_of "ceiling_one_tps_c$w")), smallest step $(v_of "min_step_tps_c$w") tx/s," \
              "baseline $(v_of "baseline_steps_s_c$w") steps/s, dfc $(v_of "dfc_steps_s_w$w") steps/s," \
-             "df.start $(v_of "start_us_w$w") us per instance (medians)"
+             "df.start $(v_of "start_us_w$w") us per instance, probe $(v_of "probe_us_w$w") us (medians)"
     done
     exit 0
 fi
@@ -396,16 +402,18 @@ done
 wait_until "SELECT count(*) = $WAIT_N FROM df._queue WHERE waiting IS NOT NULL" 900
 STEPS_RUN=$(( STEPS_RUN + WAIT_N ))
 sql -c "VACUUM ANALYZE df._instances" -c "VACUUM ANALYZE df._node_states" -c "VACUUM ANALYZE df._results" -c "VACUUM ANALYZE df._queue" >/dev/null
-w_tps=()
+w_tps=(); wp_us=()
 for _ in $(seq 1 "$ROUNDS"); do
     ceiling 2 >/dev/null
     ceiling_one 2 >/dev/null
     baseline 2 >/dev/null
+    wp_us+=("$(probe)")
     w_tps+=("$(drain)")
     STEPS_RUN=$(( STEPS_RUN + 3 * DRAIN_N ))
-    log "  round: dfc ${w_tps[-1]} steps/s with $WAIT_N waiting"
+    log "  round: dfc ${w_tps[-1]} steps/s with $WAIT_N waiting; probe ${wp_us[-1]} µs"
 done
 record dfc_steps_s_w2_waiting "$(median "${w_tps[@]}")"
+record probe_us_w2_waiting "$(median "${wp_us[@]}")"
 record waiting_instances "$(sql -c "SELECT count(*) FROM df._queue WHERE waiting IS NOT NULL")"
 
 read -r rss_mid anon_mid < <(worker_memory)
@@ -495,6 +503,7 @@ row "dfc steps/s ÷ baseline, 2 workers"       "$(r "$(v dfc_steps_s_w2) / $(v b
 row "latency p50 ÷ one commit"                "$(r "$(v latency_p50_ms) / $(v commit_latency_ms)")" "<= 10" le 10 "$(v latency_p50_ms) ms ÷ $(v commit_latency_ms) ms"
 row "latency p99 ÷ one commit"                "$(r "$(v latency_p99_ms) / $(v commit_latency_ms)")" "<= 40" le 40 "$(v latency_p99_ms) ms ÷ $(v commit_latency_ms) ms"
 row "throughput, $(v waiting_instances) waiting ÷ none" "$(r "$(v dfc_steps_s_w2_waiting) / $(v dfc_steps_s_w2)")" ">= 0.9" ge 0.9 "$(v dfc_steps_s_w2_waiting) ÷ $(v dfc_steps_s_w2) steps/s"
+row "  (machine speed, waiting ÷ none)" "$(r "$(v probe_us_w2) / $(v probe_us_w2_waiting)")" "" "" "" "µs per lookup $(v probe_us_w2_waiting) ÷ $(v probe_us_w2) (2 workers): below 1, the machine was slower"
 row "dfc check $CHECK_N files ÷ JVM start-up" "$(r "$(v check_s) / $(v jvm_start_s)")" "<= 5" le 5 "$(v check_s) s ÷ $(v jvm_start_s) s"
 row "worker memory $(v mem_high_steps) ÷ $(v mem_low_steps) steps (2 workers)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_low)")" "<= 1.05" le 1.05 "private (RssAnon) $(v rss_anon_kb_high) ÷ $(v rss_anon_kb_low) kB"
 row "  (private, $(v mem_high_steps) ÷ $(v mem_mid_steps) steps)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_mid)")" "" "" "" "$(v rss_anon_kb_high) ÷ $(v rss_anon_kb_mid) kB"

@@ -58,3 +58,22 @@ BEGIN
     UPDATE bench_min_queue SET state = v_item.state % 3 + 1 WHERE id = v_item.id;
 END;
 $$;
+
+-- The machine's speed beside each drain (information): a fresh backend runs a
+-- fixed in-server loop, 20,000 primary-key lookups in pg_class from PL/pgSQL;
+-- microseconds per lookup. It moves when the machine does (other load on the
+-- host), not with dfc, so a slow drain beside a slow probe is the machine.
+CREATE OR REPLACE FUNCTION bench_probe()
+RETURNS numeric
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+    n  integer;
+BEGIN
+    FOR i IN 1..20000 LOOP
+        SELECT count(*) INTO n FROM pg_class WHERE oid = 1259;
+    END LOOP;
+    RETURN round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1e6 / 20000, 2);
+END;
+$$;
