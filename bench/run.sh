@@ -503,7 +503,7 @@ row "dfc steps/s ÷ baseline, 2 workers"       "$(r "$(v dfc_steps_s_w2) / $(v b
 row "latency p50 ÷ one commit"                "$(r "$(v latency_p50_ms) / $(v commit_latency_ms)")" "<= 10" le 10 "$(v latency_p50_ms) ms ÷ $(v commit_latency_ms) ms"
 row "latency p99 ÷ one commit"                "$(r "$(v latency_p99_ms) / $(v commit_latency_ms)")" "<= 40" le 40 "$(v latency_p99_ms) ms ÷ $(v commit_latency_ms) ms"
 row "throughput, $(v waiting_instances) waiting ÷ none" "$(r "$(v dfc_steps_s_w2_waiting) / $(v dfc_steps_s_w2)")" ">= 0.9" ge 0.9 "$(v dfc_steps_s_w2_waiting) ÷ $(v dfc_steps_s_w2) steps/s"
-row "  (machine speed, waiting ÷ none)" "$(r "$(v probe_us_w2) / $(v probe_us_w2_waiting)")" "" "" "" "µs per lookup $(v probe_us_w2_waiting) ÷ $(v probe_us_w2) (2 workers): below 1, the machine was slower"
+row "  (machine speed, waiting ÷ none)" "$(r "$(v probe_us_w2) / $(v probe_us_w2_waiting)")" "" "" "" "probe $(v probe_us_w2) ÷ $(v probe_us_w2_waiting) µs per lookup: below 1, the machine was slower with them waiting"
 row "dfc check $CHECK_N files ÷ JVM start-up" "$(r "$(v check_s) / $(v jvm_start_s)")" "<= 5" le 5 "$(v check_s) s ÷ $(v jvm_start_s) s"
 row "worker memory $(v mem_high_steps) ÷ $(v mem_low_steps) steps (2 workers)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_low)")" "<= 1.05" le 1.05 "private (RssAnon) $(v rss_anon_kb_high) ÷ $(v rss_anon_kb_low) kB"
 row "  (private, $(v mem_high_steps) ÷ $(v mem_mid_steps) steps)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_mid)")" "" "" "" "$(v rss_anon_kb_high) ÷ $(v rss_anon_kb_mid) kB"
