@@ -77,3 +77,54 @@ BEGIN
     RETURN round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1e6 / 20000, 2);
 END;
 $$;
+-- Waiting load, interleaved (bench/run.sh): the rounds without waiting instances
+-- and those with them alternate, so that the host's drift hits both alike.
+-- Between them the parked instances' rows are moved aside (bench_set_aside)
+-- and back (bench_bring_back), which is much quicker than parking them again.
+CREATE TABLE IF NOT EXISTS bench_aside_instances (LIKE df._instances);
+CREATE TABLE IF NOT EXISTS bench_aside_node_states (LIKE df._node_states);
+CREATE TABLE IF NOT EXISTS bench_aside_results (LIKE df._results);
+CREATE TABLE IF NOT EXISTS bench_aside_queue (LIKE df._queue);
+CREATE TABLE IF NOT EXISTS bench_aside_signals (LIKE df._signals);
+
+-- moves the rows of every instance of WORKFLOWS aside; returns how many instances
+CREATE OR REPLACE FUNCTION bench_set_aside(workflows text[])
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    WITH d AS (DELETE FROM df._instances WHERE workflow = ANY (workflows) RETURNING *)
+    INSERT INTO bench_aside_instances SELECT * FROM d;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    WITH d AS (DELETE FROM df._node_states s USING bench_aside_instances a WHERE s.instance_id = a.id RETURNING s.*)
+    INSERT INTO bench_aside_node_states SELECT * FROM d;
+    WITH d AS (DELETE FROM df._results s USING bench_aside_instances a WHERE s.instance_id = a.id RETURNING s.*)
+    INSERT INTO bench_aside_results SELECT * FROM d;
+    WITH d AS (DELETE FROM df._queue s USING bench_aside_instances a WHERE s.instance_id = a.id RETURNING s.*)
+    INSERT INTO bench_aside_queue SELECT * FROM d;
+    WITH d AS (DELETE FROM df._signals s USING bench_aside_instances a WHERE s.instance_id = a.id RETURNING s.*)
+    INSERT INTO bench_aside_signals SELECT * FROM d;
+    RETURN n;
+END;
+$$;
+
+-- moves the rows set aside back; returns how many instances
+CREATE OR REPLACE FUNCTION bench_bring_back()
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    INSERT INTO df._instances SELECT * FROM bench_aside_instances;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    INSERT INTO df._node_states SELECT * FROM bench_aside_node_states;
+    INSERT INTO df._results SELECT * FROM bench_aside_results;
+    INSERT INTO df._queue SELECT * FROM bench_aside_queue;
+    INSERT INTO df._signals SELECT * FROM bench_aside_signals;
+    TRUNCATE bench_aside_instances, bench_aside_node_states, bench_aside_results, bench_aside_queue, bench_aside_signals;
+    RETURN n;
+END;
+$$;
