@@ -7,7 +7,12 @@ jsa=/var/cache/dfc/dfc.jsa
 if [ "${1:-}" = worker ]; then
     set -- -Xshare:auto -jar "$jar" "$@"
 else
-    set -- -XX:TieredStopAtLevel=1 -Xshare:auto -jar "$jar" "$@"
+    # the serial collector, and huge pages for the heap where the kernel gives them on
+    # request (madvise): as ./dfc does (docs/cli.md)
+    set -- -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -jar "$jar" "$@"
+    thp=
+    [ -r /sys/kernel/mm/transparent_hugepage/enabled ] && read -r thp < /sys/kernel/mm/transparent_hugepage/enabled
+    case "$thp" in *"[madvise]"*) set -- -XX:+UseTransparentHugePages "$@" ;; esac
 fi
 # (JVM warnings, such as an archive left from before a JDK update, to stderr: stdout is the output)
 set -- -Xlog:disable -Xlog:all=warning:stderr "$@"
