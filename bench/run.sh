@@ -418,7 +418,7 @@ park_state() {
     vacuum_df
     PARKED=$1
 }
-w_tps=(); wp_us=(); n_tps=(); np_us=()
+w_tps=(); wp_us=(); n_tps=(); np_us=(); pair_ratios=()
 for ((round = 1; round <= ROUNDS; round++)); do
     order="yes no"
     [ $(( round % 2 )) = 0 ] && order="no yes"
@@ -431,11 +431,15 @@ for ((round = 1; round <= ROUNDS; round++)); do
         fi
         STEPS_RUN=$(( STEPS_RUN + 3 * DRAIN_N ))
     done
-    log "  round: dfc ${w_tps[-1]} steps/s with $WAIT_N waiting, ${n_tps[-1]} without; probe ${wp_us[-1]} and ${np_us[-1]} µs"
+    pair_ratios+=("$(calc "${w_tps[-1]} / ${n_tps[-1]}")")
+    log "  round: dfc ${w_tps[-1]} steps/s with $WAIT_N waiting, ${n_tps[-1]} without (${pair_ratios[-1]}); probe ${wp_us[-1]} and ${np_us[-1]} µs"
 done
 park_state yes
 record dfc_steps_s_w2_waiting "$(median "${w_tps[@]}")"
 record dfc_steps_s_w2_none "$(median "${n_tps[@]}")"
+# the judged ratio: the median of the rounds' ratios (each round's two drains run seconds
+# apart, so the host's drift between rounds cancels out)
+record waiting_ratio "$(median "${pair_ratios[@]}")"
 record probe_us_w2_waiting "$(median "${wp_us[@]}")"
 record probe_us_w2_none "$(median "${np_us[@]}")"
 record waiting_instances "$(sql -c "SELECT count(*) FROM df._queue WHERE waiting IS NOT NULL")"
@@ -526,7 +530,8 @@ row "  (dfc ÷ smallest PL/pgSQL step)"        "$(r "$(v dfc_steps_s_w2) / $(v m
 row "dfc steps/s ÷ baseline, 2 workers"       "$(r "$(v dfc_steps_s_w2) / $(v baseline_steps_s_c2)")" ">= 1.0" ge 1.0 "$(v dfc_steps_s_w2) ÷ $(v baseline_steps_s_c2) steps/s"
 row "latency p50 ÷ one commit"                "$(r "$(v latency_p50_ms) / $(v commit_latency_ms)")" "<= 10" le 10 "$(v latency_p50_ms) ms ÷ $(v commit_latency_ms) ms"
 row "latency p99 ÷ one commit"                "$(r "$(v latency_p99_ms) / $(v commit_latency_ms)")" "<= 40" le 40 "$(v latency_p99_ms) ms ÷ $(v commit_latency_ms) ms"
-row "throughput, $(v waiting_instances) waiting ÷ none" "$(r "$(v dfc_steps_s_w2_waiting) / $(v dfc_steps_s_w2_none)")" ">= 0.9" ge 0.9 "$(v dfc_steps_s_w2_waiting) ÷ $(v dfc_steps_s_w2_none) steps/s, rounds alternating"
+row "throughput, $(v waiting_instances) waiting ÷ none" "$(r "$(v waiting_ratio)")" ">= 0.9" ge 0.9 "median of ${#pair_ratios[@]} rounds' ratios (with ÷ without, alternating)"
+row "  (median with ÷ median without)" "$(r "$(v dfc_steps_s_w2_waiting) / $(v dfc_steps_s_w2_none)")" "" "" "" "$(v dfc_steps_s_w2_waiting) ÷ $(v dfc_steps_s_w2_none) steps/s"
 row "  (machine speed, waiting ÷ none)" "$(r "$(v probe_us_w2_none) / $(v probe_us_w2_waiting)")" "" "" "" "probe $(v probe_us_w2_none) ÷ $(v probe_us_w2_waiting) µs per lookup: below 1, the machine was slower with them waiting"
 row "dfc check $CHECK_N files ÷ JVM start-up" "$(r "$(v check_s) / $(v jvm_start_s)")" "<= 5" le 5 "$(v check_s) s ÷ $(v jvm_start_s) s"
 row "worker memory $(v mem_high_steps) ÷ $(v mem_low_steps) steps (2 workers)" "$(r "$(v rss_anon_kb_high) / $(v rss_anon_kb_low)")" "<= 1.05" le 1.05 "private (RssAnon) $(v rss_anon_kb_high) ÷ $(v rss_anon_kb_low) kB"
