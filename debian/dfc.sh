@@ -4,20 +4,26 @@
 # class-data sharing archive when one was made for this JVM (see postinst).
 jar=/usr/share/dfc/dfc.jar
 jsa=/var/cache/dfc/dfc.jsa
-if [ "${1:-}" = worker ]; then
-    set -- -Xshare:auto -jar "$jar" "$@"
-else
+worker=no
+[ "${1:-}" = worker ] && worker=yes
+# The JVM options are put in front of the command's arguments, last first.
+# (DFC_JAVA_OPTS: more JVM options, as for ./dfc; last, so that they win)
+set -- -jar "$jar" "$@"
+# shellcheck disable=SC2086
+[ -n "${DFC_JAVA_OPTS:-}" ] && set -- ${DFC_JAVA_OPTS} "$@"
+if [ "$worker" = no ]; then
     # the serial collector, and huge pages for the heap where the kernel gives them on
     # request (madvise): as ./dfc does (docs/cli.md)
-    set -- -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -jar "$jar" "$@"
+    set -- -XX:TieredStopAtLevel=1 "$@"
+    # (not when DFC_JAVA_OPTS chooses a collector: the JVM refuses to start with two)
+    case "${DFC_JAVA_OPTS:-}" in *-XX:+Use*GC*) ;; *) set -- -XX:+UseSerialGC "$@" ;; esac
     thp=
     [ -r /sys/kernel/mm/transparent_hugepage/enabled ] && read -r thp < /sys/kernel/mm/transparent_hugepage/enabled
     case "$thp" in *"[madvise]"*) set -- -XX:+UseTransparentHugePages "$@" ;; esac
 fi
-# (JVM warnings, such as an archive left from before a JDK update, to stderr: stdout is the output)
-set -- -Xlog:disable -Xlog:all=warning:stderr "$@"
+set -- -Xshare:auto "$@"
 if [ -r "$jsa" ]; then
     set -- -XX:SharedArchiveFile="$jsa" "$@"
 fi
-# (DFC_JAVA_OPTS: more JVM options, as for ./dfc)
-exec java ${DFC_JAVA_OPTS:-} "$@"
+# (JVM warnings, such as an archive left from before a JDK update, to stderr: stdout is the output)
+exec java -Xlog:disable -Xlog:all=warning:stderr "$@"
