@@ -113,18 +113,13 @@ $$;
 -- moves the rows set aside back; returns how many instances
 CREATE OR REPLACE FUNCTION bench_bring_back()
 RETURNS bigint
-LANGUAGE plpgsql
+LANGUAGE sql
 AS $$
-DECLARE
-    n bigint;
-BEGIN
     INSERT INTO df._instances SELECT * FROM bench_aside_instances;
-    GET DIAGNOSTICS n = ROW_COUNT;
     INSERT INTO df._node_states SELECT * FROM bench_aside_node_states;
     INSERT INTO df._results SELECT * FROM bench_aside_results;
     INSERT INTO df._queue SELECT * FROM bench_aside_queue;
     INSERT INTO df._signals SELECT * FROM bench_aside_signals;
-    TRUNCATE bench_aside_instances, bench_aside_node_states, bench_aside_results, bench_aside_queue, bench_aside_signals;
-    RETURN n;
-END;
+    TRUNCATE bench_aside_node_states, bench_aside_results, bench_aside_queue, bench_aside_signals;
+    WITH d AS (DELETE FROM bench_aside_instances RETURNING 1) SELECT count(*) FROM d;
 $$;
