@@ -18,7 +18,7 @@ if [ "$worker" = no ]; then
     # (not when DFC_JAVA_OPTS chooses a collector: the JVM refuses to start with two)
     case "${DFC_JAVA_OPTS:-}" in *-XX:+Use*GC*) ;; *) set -- -XX:+UseSerialGC "$@" ;; esac
     thp=
-    [ -r /sys/kernel/mm/transparent_hugepage/enabled ] && read -r thp < /sys/kernel/mm/transparent_hugepage/enabled
+    [ -r /sys/kernel/mm/transparent_hugepage/enabled ] && { read -r thp < /sys/kernel/mm/transparent_hugepage/enabled || true; }
     case "$thp" in *"[madvise]"*) set -- -XX:+UseTransparentHugePages "$@" ;; esac
 fi
 set -- -Xshare:auto "$@"
