@@ -206,9 +206,10 @@ pgbench_run() {
 # workers run (they are woken at its commit); steps/s from that commit's timestamp to
 # the last completion's (track_commit_timestamp).
 reset_df() {
-    sql -c "TRUNCATE df._instances, df._node_states, df._results, df._queue, df._signals" \
-        -c "VACUUM ANALYZE df._instances, df._node_states, df._results, df._queue" >/dev/null
+    sql -c "TRUNCATE df._instances, df._node_states, df._results, df._queue, df._signals" >/dev/null
+    vacuum_df
 }
+vacuum_df() { sql -c "VACUUM ANALYZE df._instances, df._node_states, df._results, df._queue" >/dev/null; }
 
 # drain: prints steps/s of one drain of DRAIN_N instances of bench_three (and removes them)
 drain() {
@@ -402,9 +403,6 @@ for ((started = 0; started < WAIT_N; started += chunk)); do
 done
 wait_until "SELECT count(*) = $WAIT_N FROM df._queue WHERE waiting IS NOT NULL" 900
 STEPS_RUN=$(( STEPS_RUN + WAIT_N ))
-vacuum_df() {
-    sql -c "VACUUM ANALYZE df._instances" -c "VACUUM ANALYZE df._node_states" -c "VACUUM ANALYZE df._results" -c "VACUUM ANALYZE df._queue" >/dev/null
-}
 vacuum_df
 PARKED=yes
 # park_state yes|no: the parked instances in the queue or set aside

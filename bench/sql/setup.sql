@@ -77,15 +77,17 @@ BEGIN
     RETURN round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1e6 / 20000, 2);
 END;
 $$;
+
 -- Waiting load, interleaved (bench/run.sh): the rounds without waiting instances
 -- and those with them alternate, so that the host's drift hits both alike.
 -- Between them the parked instances' rows are moved aside (bench_set_aside)
 -- and back (bench_bring_back), which is much quicker than parking them again.
-CREATE TABLE IF NOT EXISTS bench_aside_instances (LIKE df._instances);
-CREATE TABLE IF NOT EXISTS bench_aside_node_states (LIKE df._node_states);
-CREATE TABLE IF NOT EXISTS bench_aside_results (LIKE df._results);
-CREATE TABLE IF NOT EXISTS bench_aside_queue (LIKE df._queue);
-CREATE TABLE IF NOT EXISTS bench_aside_signals (LIKE df._signals);
+DROP TABLE IF EXISTS bench_aside_instances, bench_aside_node_states, bench_aside_results, bench_aside_queue, bench_aside_signals;
+CREATE TABLE bench_aside_instances (LIKE df._instances);
+CREATE TABLE bench_aside_node_states (LIKE df._node_states);
+CREATE TABLE bench_aside_results (LIKE df._results);
+CREATE TABLE bench_aside_queue (LIKE df._queue);
+CREATE TABLE bench_aside_signals (LIKE df._signals);
 
 -- moves the rows of every instance of WORKFLOWS aside; returns how many instances
 CREATE OR REPLACE FUNCTION bench_set_aside(workflows text[])
