@@ -2659,6 +2659,21 @@ dfc_step_worker_main(Datum main_arg)
 				warned_missing = false;
 				did_work = false;
 			}
+			else if (edata != NULL
+					 && (edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED
+						 || edata->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE))
+			{
+				/*
+				 * Not the step's failure: df._run catches every error of the
+				 * step's own SQL, so this came from the runtime's bookkeeping
+				 * around it (two branches of one fork ending at once, say).
+				 * The transaction rolled back, step included; the item is
+				 * runnable still and claimed again.
+				 */
+				ereport(LOG,
+						(errmsg("dfc step of queue item " INT64_FORMAT " rolled back, to run again: %s",
+								item, edata->message)));
+			}
 			else if (edata != NULL)
 			{
 				ErrorData  *volatile fail_error = NULL;

@@ -340,6 +340,12 @@ public final class Worker {
                 }
                 // (the COMMIT after a failed step was not run; a failed COMMIT ended the transaction)
                 execute("ROLLBACK");
+                if ("40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState())) {
+                    // not the step's failure: df._run catches every error of the step's own SQL, so
+                    // this came from the runtime's bookkeeping around it (two branches of one fork
+                    // ending at once); rolled back, step included, the item is claimed again
+                    return true;
+                }
                 if ("57014".equals(e.getSQLState()) && describe(e).startsWith("canceling statement due to user request")
                         && interrupted.merge(item, 1, Integer::sum) <= MAX_INTERRUPTS) {
                     // df._run gives up a step interrupted by a cancel that was not yet committed (or
